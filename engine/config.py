@@ -1,0 +1,355 @@
+"""Settings for one PPO detox run: dataclasses, presets, `--set` overrides, validation.
+
+A `Config` is complete and self-describing: it is what `config.json` in a run directory holds,
+and `Config.from_dict(json.load(...))` gives the same run back. Field docstrings explain the
+numbers; the defaults are the original course recipe (see ../shared/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+class ConfigError(ValueError):
+    """A setting the user must fix; the message says which and why."""
+
+
+@dataclass
+class ModelConfig:
+    policy: str = "google/flan-t5-base"
+    """Base seq2seq model: a Hub id or a local folder."""
+    summary_adapter: str | None = "intotheverse/peft-dialogue-summary-checkpoint"
+    """LoRA adapter that makes the base a dialogue summarizer. It is merged into the base once
+    at load time; the merged model is the frozen reference. None: the bare base is the reference."""
+    reward_model: str = "facebook/roberta-hate-speech-dynabench-r4-target"
+    """Sequence classifier with a `nothate` label; its `nothate` logit is the reward."""
+    random_init: bool = False
+    """Build policy and reward model from their configs with random weights (shape-true benchmarks)."""
+    tokenizer: str | None = None
+    """Tokenizer folder when it differs from `policy` (random-init models have no tokenizer)."""
+    reward_tokenizer: str | None = None
+    """Tokenizer folder when it differs from `reward_model`."""
+    lora_r: int = 32
+    """Rank of the trainable policy LoRA (r=32 on q,v of flan-t5-base = 3,538,944 parameters)."""
+    lora_alpha: int = 32
+    lora_target_modules: list[str] = field(default_factory=lambda: ["q", "v"])
+    device: str = "auto"
+    """"auto" (cuda if present, else cpu), "cpu", "cuda", "cuda:1", ..."""
+    dtype: str = "auto"
+    """"auto" (bf16 on CUDA, fp32 on CPU), "float32", "bfloat16", "float16"."""
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "knkarthick/dialogsum"
+    """A Hub dataset id, or a local CSV/JSONL file or a folder of them."""
+    split: str = "train"
+    """Split to train on (Hub datasets and folders with several files)."""
+    min_chars: int = 200
+    """Keep dialogues longer than this many characters (the recipe's 200 < len)."""
+    max_chars: int = 1000
+    """... and no longer than this (len <= 1000)."""
+    test_fraction: float = 0.2
+    """Share held out, from the end, without shuffling (the recipe's 80/20: 8017 / 2005 rows)."""
+    max_prompt_tokens: int = 512
+    """Prompts are truncated to this many tokens (flan-t5's trained input length)."""
+
+
+@dataclass
+class GenerationConfig:
+    output_min_length: int = 100
+    """Each response gets its own length, drawn uniformly from [output_min_length, output_max_length)."""
+    output_max_length: int = 400
+    min_length: int = 5
+    """No EOS before this many decoder tokens (the recipe's min_length=5)."""
+    top_k: int = 0
+    """0: no top-k filtering (pure sampling, as the recipe)."""
+    top_p: float = 1.0
+
+
+@dataclass
+class PPOConfig:
+    steps: int = 10
+    """PPO steps; each consumes `batch_size` prompts."""
+    batch_size: int = 16
+    """Prompts per PPO step (rollout size)."""
+    mini_batch_size: int = 4
+    """Samples per optimizer step inside the update; must divide batch_size."""
+    ppo_epochs: int = 1
+    """Passes over the rollout per step."""
+    learning_rate: float = 1.41e-5
+    """Adam learning rate (TRL's classic default)."""
+    init_kl_coef: float = 0.2
+    """Starting weight of the per-token KL penalty against the reference."""
+    adap_kl_ctrl: bool = True
+    """Adapt the KL weight towards `target` (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593)."""
+    target: float = 6.0
+    """Target KL (nats per response) for the adaptive controller."""
+    horizon: int = 10000
+    """Samples over which the adaptive controller corrects the KL error."""
+    gamma: float = 1.0
+    lam: float = 0.95
+    """GAE lambda (https://arxiv.org/abs/1506.02438)."""
+    cliprange: float = 0.2
+    """PPO ratio clip (https://arxiv.org/abs/1707.06347)."""
+    cliprange_value: float = 0.2
+    vf_coef: float = 0.1
+    max_grad_norm: float = 1.0
+    """Gradient clipping of trainable parameters (0 disables)."""
+    reward_input: str = "response"
+    """What the reward model reads: "response" (the summary alone) or "query+response" (the notebook)."""
+    seed: int = 42
+
+
+@dataclass
+class RunConfig:
+    save_every: int = 5
+    """Save a checkpoint every this many steps (0: only the final one)."""
+    samples_per_step: int = 4
+    """Rows written to samples.jsonl per step for the UI."""
+
+
+@dataclass
+class Config:
+    preset: str = "seed"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        sections = {f.name: f.type for f in dataclasses.fields(cls) if f.name != "preset"}
+        unknown = set(d) - set(sections) - {"preset"}
+        if unknown:
+            raise ConfigError(f"unknown config section(s): {', '.join(sorted(unknown))}")
+        kwargs: dict[str, Any] = {"preset": d.get("preset", "custom")}
+        for name in sections:
+            section_cls = type(getattr(cls(), name))
+            values = dict(d.get(name, {}))
+            known = {f.name for f in dataclasses.fields(section_cls)}
+            bad = set(values) - known
+            if bad:
+                raise ConfigError(f"unknown setting(s) in '{name}': {', '.join(sorted(bad))}")
+            kwargs[name] = section_cls(**values)
+        return cls(**kwargs)
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+# --- presets -------------------------------------------------------------------------------
+
+def _seed() -> Config:
+    return Config(preset="seed")
+
+
+def _small() -> Config:
+    cfg = Config(preset="small")
+    cfg.model.policy = "google/flan-t5-small"
+    cfg.model.summary_adapter = None
+    cfg.generation.output_min_length = 32
+    cfg.generation.output_max_length = 64
+    cfg.ppo.batch_size = 8
+    cfg.ppo.learning_rate = 1e-4
+    return cfg
+
+
+def _tiny() -> Config:
+    tiny = ASSETS / "tiny"
+    cfg = Config(preset="tiny")
+    cfg.model.policy = str(tiny / "policy")
+    cfg.model.summary_adapter = str(tiny / "summary-adapter")
+    cfg.model.reward_model = str(tiny / "reward")
+    cfg.model.lora_r = 8
+    cfg.model.lora_alpha = 16
+    cfg.data.dataset = str(ASSETS / "dialogues" / "samples.jsonl")
+    cfg.data.max_prompt_tokens = 128
+    cfg.generation.output_min_length = 8
+    cfg.generation.output_max_length = 24
+    cfg.ppo.steps = 8
+    cfg.ppo.batch_size = 8
+    cfg.ppo.mini_batch_size = 4
+    cfg.ppo.learning_rate = 1e-3
+    cfg.run.save_every = 4
+    return cfg
+
+
+def _shape_base() -> Config:
+    """flan-t5-base and roberta-base shapes with random weights: real-scale timing, no downloads."""
+    shape, tiny = ASSETS / "shape", ASSETS / "tiny"
+    cfg = Config(preset="shape-base")
+    cfg.model.policy = str(shape / "flan-t5-base")
+    cfg.model.summary_adapter = None
+    cfg.model.reward_model = str(shape / "roberta-hate")
+    cfg.model.random_init = True
+    cfg.model.tokenizer = str(tiny / "policy")
+    cfg.model.reward_tokenizer = str(tiny / "reward")
+    cfg.data.dataset = str(ASSETS / "dialogues" / "samples.jsonl")
+    return cfg
+
+
+PRESETS = {"seed": _seed, "small": _small, "tiny": _tiny, "shape-base": _shape_base}
+
+
+def preset(name: str) -> Config:
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset '{name}'; choose one of: {', '.join(PRESETS)}")
+    return PRESETS[name]()
+
+
+# --- overrides -----------------------------------------------------------------------------
+
+def _parse_value(raw: str, current: Any, key: str) -> Any:
+    if isinstance(current, bool):
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{key}: expected true or false, got '{raw}'")
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{key}: expected a whole number, got '{raw}'") from None
+    if isinstance(current, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{key}: expected a number, got '{raw}'") from None
+    if isinstance(current, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if current is None or isinstance(current, str):
+        return None if raw.strip().lower() in ("none", "null", "") else raw
+    raise ConfigError(f"{key}: cannot set a value of type {type(current).__name__}")
+
+
+def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Config:
+    """Apply `section.field=value` strings (CLI `--set`) or a {key: value} dict (UI)."""
+    items = overrides.items() if isinstance(overrides, dict) else [_split(o) for o in overrides]
+    for key, value in items:
+        section_name, _, name = key.partition(".")
+        section = getattr(cfg, section_name, None) if name else None
+        if section is None or not dataclasses.is_dataclass(section):
+            raise ConfigError(f"unknown setting '{key}'; use section.field, e.g. ppo.learning_rate")
+        if not any(f.name == name for f in dataclasses.fields(section)):
+            names = ", ".join(f"{section_name}.{f.name}" for f in dataclasses.fields(section))
+            raise ConfigError(f"unknown setting '{key}'; '{section_name}' has: {names}")
+        current = getattr(section, name)
+        if isinstance(value, str):
+            value = _parse_value(value, current, key)
+        setattr(section, name, value)
+    return cfg
+
+
+def _split(override: str) -> tuple[str, str]:
+    key, sep, value = override.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects key=value, got '{override}'")
+    return key.strip(), value
+
+
+# --- validation ----------------------------------------------------------------------------
+
+MAX_STEPS = 100_000
+MAX_BATCH = 1024
+
+
+def validate(cfg: Config) -> Config:
+    """Raise ConfigError listing every problem, in words a workshop participant understands."""
+    p, g, d, m, r = cfg.ppo, cfg.generation, cfg.data, cfg.model, cfg.run
+    problems: list[str] = []
+
+    def check(ok: bool, message: str) -> None:
+        if not ok:
+            problems.append(message)
+
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
+
+    check(number(p.learning_rate) and 0 < p.learning_rate <= 1e-2,
+          f"learning rate must be in (0, 0.01], got {p.learning_rate}")
+    check(isinstance(p.steps, int) and 1 <= p.steps <= MAX_STEPS,
+          f"steps must be between 1 and {MAX_STEPS}, got {p.steps}")
+    check(isinstance(p.batch_size, int) and 1 <= p.batch_size <= MAX_BATCH,
+          f"batch size must be between 1 and {MAX_BATCH}, got {p.batch_size}")
+    mb_ok = isinstance(p.mini_batch_size, int) and p.mini_batch_size >= 1
+    check(mb_ok, f"mini-batch size must be at least 1, got {p.mini_batch_size}")
+    if mb_ok and isinstance(p.batch_size, int) and p.batch_size >= 1:
+        check(p.batch_size % p.mini_batch_size == 0,
+              f"mini-batch size ({p.mini_batch_size}) must divide batch size ({p.batch_size})")
+    check(isinstance(p.ppo_epochs, int) and 1 <= p.ppo_epochs <= 100,
+          f"PPO epochs must be between 1 and 100, got {p.ppo_epochs}")
+    check(number(p.init_kl_coef) and 0 <= p.init_kl_coef <= 100,
+          f"KL coefficient must be between 0 and 100, got {p.init_kl_coef}")
+    check(number(p.target) and p.target > 0, f"KL target must be positive, got {p.target}")
+    check(isinstance(p.horizon, int) and p.horizon >= 1, f"KL horizon must be at least 1, got {p.horizon}")
+    check(number(p.gamma) and 0 <= p.gamma <= 1, f"gamma must be in [0, 1], got {p.gamma}")
+    check(number(p.lam) and 0 <= p.lam <= 1, f"GAE lambda must be in [0, 1], got {p.lam}")
+    check(number(p.cliprange) and 0 < p.cliprange < 1, f"cliprange must be in (0, 1), got {p.cliprange}")
+    check(number(p.cliprange_value) and p.cliprange_value > 0,
+          f"value cliprange must be positive, got {p.cliprange_value}")
+    check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {p.vf_coef}")
+    check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
+          f"max grad norm must be >= 0, got {p.max_grad_norm}")
+    check(p.reward_input in ("response", "query+response"),
+          f"reward input must be 'response' or 'query+response', got '{p.reward_input}'")
+    check(isinstance(p.seed, int) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {p.seed}")
+
+    lengths_ok = all(isinstance(x, int) for x in (g.output_min_length, g.output_max_length))
+    check(lengths_ok and g.output_min_length >= 1,
+          f"output min length must be a positive whole number, got {g.output_min_length}")
+    check(lengths_ok and g.output_max_length > g.output_min_length,
+          f"output length range is empty: min {g.output_min_length} must be below max "
+          f"{g.output_max_length} (max is exclusive)")
+    check(lengths_ok and g.output_max_length <= 2048,
+          f"output max length must be at most 2048 tokens, got {g.output_max_length}")
+    check(isinstance(g.min_length, int) and g.min_length >= 0, f"min_length must be >= 0, got {g.min_length}")
+    check(isinstance(g.top_k, int) and g.top_k >= 0, f"top_k must be >= 0, got {g.top_k}")
+    check(number(g.top_p) and 0 < g.top_p <= 1, f"top_p must be in (0, 1], got {g.top_p}")
+
+    check(isinstance(d.min_chars, int) and d.min_chars >= 0, f"min_chars must be >= 0, got {d.min_chars}")
+    check(isinstance(d.max_chars, int) and isinstance(d.min_chars, int) and d.max_chars > d.min_chars,
+          f"dialogue length range is empty: min_chars {d.min_chars} must be below max_chars {d.max_chars}")
+    check(number(d.test_fraction) and 0 < d.test_fraction < 1,
+          f"test fraction must be in (0, 1), got {d.test_fraction}")
+    check(isinstance(d.max_prompt_tokens, int) and 8 <= d.max_prompt_tokens <= 4096,
+          f"max prompt tokens must be between 8 and 4096, got {d.max_prompt_tokens}")
+    check(bool(d.dataset), "dataset must be a Hub id or a path")
+
+    check(bool(m.policy), "policy model must be a Hub id or a path")
+    check(bool(m.reward_model), "reward model must be a Hub id or a path")
+    check(isinstance(m.lora_r, int) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {m.lora_r}")
+    check(number(m.lora_alpha) and m.lora_alpha > 0, f"LoRA alpha must be positive, got {m.lora_alpha}")
+    check(bool(m.lora_target_modules), "LoRA target modules must not be empty")
+    check(m.dtype in ("auto", "float32", "bfloat16", "float16"),
+          f"dtype must be auto, float32, bfloat16 or float16, got '{m.dtype}'")
+    check(m.device == "auto" or m.device == "cpu" or m.device.startswith("cuda"),
+          f"device must be auto, cpu or cuda[:N], got '{m.device}'")
+
+    check(isinstance(r.save_every, int) and r.save_every >= 0, f"save_every must be >= 0, got {r.save_every}")
+    check(isinstance(r.samples_per_step, int) and 0 <= r.samples_per_step <= 64,
+          f"samples per step must be in 0..64, got {r.samples_per_step}")
+    if problems:
+        raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))
+    return cfg
+
+
+def resolve(preset_name: str, overrides: list[str] | dict[str, Any] = ()) -> Config:
+    """Preset + overrides, validated: the one way runs get their config."""
+    return validate(apply_overrides(preset(preset_name), overrides))

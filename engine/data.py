@@ -1,0 +1,140 @@
+"""DialogSum prompts: load (Hub id, local file or folder), filter by length, wrap, tokenize, split.
+
+The recipe: keep dialogues with 200 < len <= 1000 characters, wrap them in the summarization
+prompt, tokenize, and split 80/20 *without* shuffling (8017 / 2005 rows of the Hub train split).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.config import DataConfig
+
+PROMPT = "\nSummarize the following conversation.\n\n{dialogue}\n\nSummary:\n"
+SPLIT_ALIASES = {"dev": ("dev", "validation", "val"), "validation": ("validation", "dev", "val"),
+                 "train": ("train",), "test": ("test",)}
+DATA_SUFFIXES = (".jsonl", ".json", ".csv")
+
+
+class DataError(ValueError):
+    """A dataset that cannot be used, with a message that says why."""
+
+
+@dataclass
+class Example:
+    dialogue: str
+    references: list[str]
+    """Reference summaries (DialogSum's test split has three), kept for ROUGE."""
+    query: str = ""
+    """The decoded prompt, as the reward model and the UI see it."""
+    input_ids: list[int] = field(default_factory=list)
+    fname: str = ""
+    topic: str = ""
+
+
+@dataclass
+class PromptData:
+    train: list[Example]
+    test: list[Example]
+
+
+def build_prompt(dialogue: str) -> str:
+    return PROMPT.format(dialogue=dialogue)
+
+
+def normalize_row(row: dict) -> Example:
+    """One DialogSum row in any of its formats: `summary` or `summary1..3`, `id` or `fname`."""
+    dialogue = row.get("dialogue")
+    if not isinstance(dialogue, str):
+        raise DataError(f"row without a 'dialogue' text field: {sorted(row)}")
+    refs = [row[k] for k in ("summary", "summary1", "summary2", "summary3") if isinstance(row.get(k), str) and row[k]]
+    topic = row.get("topic") or row.get("topic1") or ""
+    return Example(dialogue=dialogue, references=refs, fname=str(row.get("fname") or row.get("id") or ""),
+                   topic=str(topic))
+
+
+def _read_local_file(path: Path) -> list[dict]:
+    try:
+        if path.suffix == ".csv":
+            import pandas as pd
+
+            return pd.read_csv(path, keep_default_na=False).to_dict("records")
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json" and text.lstrip().startswith("["):
+            return json.loads(text)
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+        raise DataError(f"cannot read {path}: {e}") from e
+
+
+def _pick_split_file(folder: Path, split: str) -> Path:
+    files = sorted(p for p in folder.iterdir() if p.suffix in DATA_SUFFIXES)
+    if not files:
+        raise DataError(f"no .jsonl, .json or .csv file in {folder}")
+    if len(files) == 1:
+        return files[0]
+    for alias in SPLIT_ALIASES.get(split, (split,)):
+        matches = [p for p in files if alias in p.stem.lower().replace("-", ".").split(".")
+                   or p.stem.lower() == alias]
+        if len(matches) == 1:
+            return matches[0]
+    names = ", ".join(p.name for p in files)
+    raise DataError(f"{folder} has several files ({names}) and none is clearly the '{split}' split; "
+                    "set data.split (e.g. dev or test) or point data.dataset at one file")
+
+
+def load_rows(dataset: str, split: str = "train") -> list[Example]:
+    """Rows of a Hub dataset id, a local file, or a folder holding one file per split."""
+    path = Path(dataset).expanduser()
+    if path.is_dir():
+        path = _pick_split_file(path, split)
+    if path.is_file():
+        rows = _read_local_file(path)
+    elif path.suffix in DATA_SUFFIXES or dataset.startswith((".", "/", "~")):
+        raise DataError(f"dataset file {dataset} does not exist")
+    else:
+        rows = _load_hub(dataset, split)
+    return [normalize_row(r) for r in rows]
+
+
+def _load_hub(dataset_id: str, split: str) -> list[dict]:
+    from datasets import load_dataset
+
+    try:
+        return list(load_dataset(dataset_id, split=split))
+    except Exception as e:  # datasets raises many types: offline, missing, bad split
+        raise DataError(f"cannot load dataset '{dataset_id}' (split '{split}') from the Hugging Face Hub "
+                        f"or its cache: {type(e).__name__}: {e}") from e
+
+
+def filter_by_length(rows: list[Example], min_chars: int, max_chars: int) -> list[Example]:
+    return [r for r in rows if min_chars < len(r.dialogue) <= max_chars]
+
+
+def tokenize(rows: list[Example], tokenizer, max_prompt_tokens: int) -> list[Example]:
+    """Fill `input_ids` and `query` (the decoded prompt) in one batched tokenizer call."""
+    if not rows:
+        return rows
+    enc = tokenizer([build_prompt(r.dialogue) for r in rows], truncation=True, max_length=max_prompt_tokens)
+    queries = tokenizer.batch_decode(enc["input_ids"], skip_special_tokens=True)
+    for row, ids, query in zip(rows, enc["input_ids"], queries):
+        row.input_ids, row.query = list(ids), query
+    return rows
+
+
+def split_unshuffled(rows: list, test_fraction: float) -> tuple[list, list]:
+    """Last ceil(fraction * n) rows are the test set, as `datasets.train_test_split(shuffle=False)`."""
+    n_test = math.ceil(test_fraction * len(rows))
+    return rows[: len(rows) - n_test], rows[len(rows) - n_test:]
+
+
+def load_prompts(cfg: DataConfig, tokenizer) -> PromptData:
+    rows = filter_by_length(load_rows(cfg.dataset, cfg.split), cfg.min_chars, cfg.max_chars)
+    if len(rows) < 2:
+        raise DataError(f"only {len(rows)} dialogue(s) of {cfg.dataset} have {cfg.min_chars} < length <= "
+                        f"{cfg.max_chars} characters; need at least 2 to train and test")
+    train, test = split_unshuffled(tokenize(rows, tokenizer, cfg.max_prompt_tokens), cfg.test_fraction)
+    return PromptData(train=train, test=test)

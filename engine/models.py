@@ -1,0 +1,185 @@
+"""Loading the policy (with its value head and built-in reference), tokenizers and device/dtype.
+
+One copy of the weights serves as both reference and policy: the summary adapter is merged into
+the base once (the merged model *is* the frozen reference), a fresh trainable LoRA goes on top,
+and reference log-probs are computed with that LoRA disabled (`PolicyWithValueHead.reference()`).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from engine.config import ModelConfig
+
+VALUE_HEAD_FILE = "value_head.safetensors"
+
+
+class ModelError(RuntimeError):
+    """A model that cannot be loaded, with a message that says why and what to do."""
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"device '{name}' was asked for, but this machine has no CUDA GPU; use device=cpu")
+    return device
+
+
+def pick_dtype(name: str, device: torch.device) -> torch.dtype:
+    """bf16 on CUDA (half the memory, fp32's range), fp32 on CPU (bf16 matmuls are slow there)."""
+    if name == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    return getattr(torch, name)
+
+
+def _hub_hint(source: str, err: Exception) -> ModelError:
+    local = Path(source).expanduser().exists() or source.startswith((".", "/", "~"))
+    where = "this folder" if local else "the Hugging Face Hub or its local cache"
+    hint = "" if local else " If the Hub cannot be reached, use the offline 'tiny' preset."
+    return ModelError(f"cannot load '{source}' from {where}: {type(err).__name__}: {err}.{hint}")
+
+
+def load_tokenizer(source: str):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError, TypeError) as e:
+        raise _hub_hint(source, e) from e
+
+
+class PolicyWithValueHead(nn.Module):
+    """A PEFT-wrapped seq2seq LM plus a scalar value head on the decoder's last hidden state."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model  # peft.PeftModel
+        d_model = model.get_base_model().config.d_model
+        # fp32 head: values are regression targets, bf16 would quantise them to 3 digits
+        self.v_head = nn.Linear(d_model, 1, dtype=torch.float32)
+        nn.init.zeros_(self.v_head.bias)
+
+    def forward(self, input_ids, attention_mask, decoder_input_ids) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                         decoder_input_ids=decoder_input_ids, output_hidden_states=True, use_cache=False)
+        hidden = out.decoder_hidden_states[-1]  # (B, T_dec, d_model), after the final layer norm
+        values = self.v_head(hidden.float()).squeeze(-1)  # (B, T_dec)
+        return out.logits, values
+
+    def reference(self) -> AbstractContextManager:
+        """Context in which the model is the frozen reference: the trainable LoRA is switched off."""
+        return self.model.disable_adapter()
+
+    @property
+    def config(self):
+        return self.model.get_base_model().config
+
+
+@dataclass
+class ParameterReport:
+    lora: int
+    value_head: int
+    total: int
+
+    @property
+    def trainable(self) -> int:
+        return self.lora + self.value_head
+
+    def __str__(self) -> str:
+        return (f"trainable model parameters: {self.trainable:,} (LoRA {self.lora:,} + value head "
+                f"{self.value_head:,}); all model parameters: {self.total:,}; "
+                f"percentage of trainable model parameters: {100 * self.trainable / self.total:.2f}%")
+
+
+def parameter_report(policy: PolicyWithValueHead) -> ParameterReport:
+    lora = sum(p.numel() for n, p in policy.model.named_parameters() if p.requires_grad)
+    value_head = sum(p.numel() for p in policy.v_head.parameters())
+    total = sum(p.numel() for p in policy.parameters())
+    return ParameterReport(lora=lora, value_head=value_head, total=total)
+
+
+def _load_base(cfg: ModelConfig, dtype: torch.dtype) -> nn.Module:
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+
+    try:
+        if cfg.random_init:
+            torch.manual_seed(0)  # shape-true benchmarks: same random weights every time
+            return AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(cfg.policy), dtype=dtype)
+        return AutoModelForSeq2SeqLM.from_pretrained(cfg.policy, dtype=dtype, use_safetensors=True)
+    except (OSError, ValueError, KeyError) as e:
+        raise _hub_hint(cfg.policy, e) from e
+
+
+def _merge_summary_adapter(base: nn.Module, adapter: str) -> nn.Module:
+    from peft import PeftModel
+
+    try:
+        return PeftModel.from_pretrained(base, adapter).merge_and_unload()
+    except RuntimeError as e:  # size mismatch: an adapter trained for another base model
+        raise ModelError(f"summary adapter '{adapter}' does not fit the base model "
+                         f"({type(base).__name__}, d_model={base.config.d_model}): {e}") from e
+    except (OSError, ValueError, KeyError) as e:
+        raise _hub_hint(adapter, e) from e
+
+
+def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype) -> tuple[PolicyWithValueHead, object]:
+    """The policy (reference + fresh trainable LoRA + value head) and its tokenizer."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    tokenizer = load_tokenizer(cfg.tokenizer or cfg.policy)
+    base = _load_base(cfg, dtype)
+    if not getattr(base.config, "is_encoder_decoder", False):
+        raise ModelError(f"'{cfg.policy}' is a {type(base).__name__}; the policy must be an "
+                         "encoder-decoder (T5-style) model")
+    if cfg.summary_adapter:
+        base = _merge_summary_adapter(base, cfg.summary_adapter)
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=list(cfg.lora_target_modules),
+                      lora_dropout=0.0, bias="none", task_type=TaskType.SEQ_2_SEQ_LM)
+    try:
+        peft_model = get_peft_model(base, lora)
+    except ValueError as e:
+        raise ModelError(f"cannot put LoRA on modules {cfg.lora_target_modules} of '{cfg.policy}': {e}") from e
+    policy = PolicyWithValueHead(peft_model).to(device)
+    policy.eval()  # dropout off for the whole PPO run (LoRA and value head included)
+    return policy, tokenizer
+
+
+def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:
+    """The trainable parts only: the LoRA adapter (PEFT format) and the value head."""
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    policy.model.save_pretrained(directory, safe_serialization=True)
+    save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
+              str(directory / VALUE_HEAD_FILE))
+    return directory
+
+
+def load_checkpoint(policy: PolicyWithValueHead, directory: Path) -> None:
+    """Put a saved LoRA adapter and value head into an already loaded policy."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    directory = Path(directory)
+    adapter_file = directory / "adapter_model.safetensors"
+    if not adapter_file.is_file():
+        raise ModelError(f"no adapter_model.safetensors in checkpoint {directory}")
+    weights = load_file(str(adapter_file), device=str(next(policy.parameters()).device))
+    try:
+        result = set_peft_model_state_dict(policy.model, weights)
+    except RuntimeError as e:
+        raise ModelError(f"checkpoint {directory} does not fit this policy model: {e}") from e
+    missing_lora = [k for k in getattr(result, "missing_keys", []) if "lora_" in k]
+    if missing_lora:
+        raise ModelError(f"checkpoint {directory} lacks {len(missing_lora)} LoRA weights, "
+                         f"e.g. {missing_lora[0]}: it was saved for another model")
+    if (directory / VALUE_HEAD_FILE).is_file():
+        policy.v_head.load_state_dict(load_file(str(directory / VALUE_HEAD_FILE)))

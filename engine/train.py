@@ -1,0 +1,234 @@
+"""`python -m engine.train`: one PPO detox run from a preset (plus overrides) into a run directory.
+
+    python -m engine.train --preset tiny --steps 8 [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
+    accelerate launch --num_processes 2 -m engine.train --preset tiny     # data-parallel
+
+The run directory is written as the run goes (see engine/runs.py): metrics flushed per step,
+checkpoints every `run.save_every` steps and at the end. SIGTERM or Ctrl-C: a checkpoint is
+saved and the state becomes `stopped`. An exception: state `failed` with the message, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from engine import runs
+from engine.config import Config, ConfigError, resolve, validate
+
+log = logging.getLogger("engine.train")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", default="tiny", help="seed, small, tiny or shape-base (default: tiny)")
+    ap.add_argument("--steps", type=int, help="PPO steps (same as --set ppo.steps=N)")
+    ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
+                    f"(default: ${runs.RUNS_DIR_ENV} or ./runs)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a setting, e.g. --set ppo.learning_rate=1e-4 (repeatable)")
+    ap.add_argument("--run-dir", type=Path, default=None,
+                    help="train into this existing run directory (created by the dashboard; its "
+                         "config.json is the config and the other options are ignored)")
+    return ap.parse_args(argv)
+
+
+class StopFlag:
+    """SIGTERM/SIGINT ask the loop to stop after the current step; a second Ctrl-C aborts at once."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        if self.signum is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signum = signum
+        log.info("received %s: stopping after this step", signal.Signals(signum).name)
+
+    def __bool__(self) -> bool:
+        return self.signum is not None
+
+
+def setup_logging(run_dir: Path | None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    log_file = run_dir / runs.LOG_FILE if run_dir else None
+    # When the dashboard runs us, stderr already *is* train.log: do not write every line twice.
+    if log_file is not None and not _same_file(sys.stderr, log_file):
+        handlers.append(logging.FileHandler(log_file))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        handlers=handlers, force=True)
+
+
+def _same_file(stream, path: Path) -> bool:
+    try:
+        return path.exists() and os.path.samestat(os.fstat(stream.fileno()), path.stat())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def prompt_batches(examples: list, batch_size: int, seed: int):
+    """Endless batches of prompts: shuffled each pass over the training split, never repeating
+    a prompt within a pass."""
+    rng = random.Random(seed)
+    order: list[int] = []
+    while True:
+        if len(order) < batch_size:
+            fresh = list(range(len(examples)))
+            rng.shuffle(fresh)
+            order += fresh
+        batch, order = order[:batch_size], order[batch_size:]
+        yield [examples[i] for i in batch]
+
+
+def prepare_run(args) -> tuple[Config, Path]:
+    """Config and run directory, checked before anything heavy is loaded."""
+    if args.run_dir is not None:
+        run_dir = args.run_dir
+        return validate(Config.from_dict(runs.read_config(run_dir))), run_dir
+    overrides = list(args.overrides) + ([f"ppo.steps={args.steps}"] if args.steps is not None else [])
+    cfg = resolve(args.preset, overrides)
+    runs_dir = args.runs_dir or runs.default_runs_dir()
+    runs.check_writable(runs_dir)
+    lock_holder = runs.active_run(runs_dir)
+    if lock_holder:
+        raise runs.RunError(f"a run is already in progress: {lock_holder}")
+    return cfg, runs.create_run(runs_dir, cfg.to_dict(), cfg.preset)
+
+
+def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str:
+    """The run itself; returns the final state. `run_dir` is None on ranks other than 0."""
+    from engine.data import load_prompts
+    from engine.models import load_policy, parameter_report, pick_device, pick_dtype, save_checkpoint
+    from engine.ppo import PPOTrainer
+    from engine.reward import load_reward_model
+
+    device = accelerator.device if accelerator.num_processes > 1 else pick_device(cfg.model.device)
+    dtype = pick_dtype(cfg.model.dtype, device)
+    log.info("loading models on %s (%s)", device, str(dtype).replace("torch.", ""))
+    policy, tokenizer = load_policy(cfg.model, device, dtype)
+    reward_model = load_reward_model(cfg.model, device, dtype)
+    log.info("%s", parameter_report(policy))
+    data = load_prompts(cfg.data, tokenizer)
+    log.info("data: %d training and %d test prompts", len(data.train), len(data.test))
+    trainer = PPOTrainer(cfg, policy, tokenizer, reward_model.score_fn(cfg.ppo.reward_input), accelerator)
+
+    is_main = run_dir is not None
+    total = cfg.ppo.steps
+    if is_main:
+        runs.write_status(run_dir, state="running", step=0, total_steps=total, pid=os.getpid(),
+                          started_at=runs.utc_now(), device=f"{device} ({str(dtype).replace('torch.', '')})"
+                          + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else ""))
+    rank, world = accelerator.process_index, accelerator.num_processes
+    batches = prompt_batches(data.train, cfg.ppo.batch_size, cfg.ppo.seed)
+    progress = Progress(total, enabled=is_main)
+    saved_step = None
+    for step in range(1, total + 1):
+        if stop:
+            break
+        batch = next(batches)[rank::world]  # ranks share the batch; gradients are averaged by DDP
+        stats, rollout, scores = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
+        if is_main:
+            runs.append_jsonl(run_dir / runs.METRICS_FILE, stats)
+            write_samples(run_dir, step, rollout, scores, cfg.run.samples_per_step)
+            runs.write_status(run_dir, step=step)
+            progress.update(step, stats)
+            if cfg.run.save_every and step % cfg.run.save_every == 0 and step < total:
+                save_checkpoint(policy, runs.checkpoint_dir(run_dir, step))
+                saved_step = step
+    done = trainer.step_count
+    if stop:
+        if is_main and done and saved_step != done:
+            save_checkpoint(policy, runs.checkpoint_dir(run_dir, done))
+        return "stopped"
+    if is_main:
+        save_checkpoint(policy, runs.checkpoint_dir(run_dir, None))
+    return "finished"
+
+
+def write_samples(run_dir: Path, step: int, rollout, scores, n: int) -> None:
+    for i in range(min(n, len(rollout.responses))):
+        runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {"step": step, "query": rollout.queries[i],
+                                                         "response": rollout.responses[i],
+                                                         "reward": float(scores[i])})
+
+
+class Progress:
+    """A one-line progress bar on a terminal; one log line per step otherwise (train.log)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.start = total, enabled, time.monotonic()
+        self.tty = enabled and sys.stderr.isatty()
+
+    def update(self, step: int, stats: dict) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / step * (self.total - step)
+        reward, kl = stats.get("env/reward_mean"), stats.get("objective/kl")
+        text = (f"step {step}/{self.total} | reward {reward:.3f} | kl {kl:.3f} | "
+                f"{stats['time/step']:.2f} s/step | eta {eta:.0f} s")
+        if self.tty:
+            width = 24
+            filled = int(width * step / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}")
+            if step == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        else:
+            log.info("%s", text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from accelerate import Accelerator
+
+    args = parse_args(argv)
+    stop = StopFlag()
+    accelerator = Accelerator()
+    is_main = accelerator.is_main_process
+    run_dir = None
+    try:
+        cfg, run_dir = prepare_run(args)
+    except (ConfigError, runs.RunError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    # All ranks resolved the same config; only rank 0 keeps a run directory (other ranks' are unused)
+    run_dir = run_dir if is_main else None
+    setup_logging(run_dir)
+    lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
+    if is_main:
+        print(f"run directory: {run_dir}", flush=True)
+        try:
+            lock.acquire()
+        except runs.RunError as e:
+            runs.write_status(run_dir, state="failed", error=str(e))
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    try:
+        state = train(cfg, run_dir, accelerator, stop)
+    except BaseException as e:  # the run must end in a recorded state, whatever happened
+        message = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
+        log.error("run failed: %s\n%s", message, traceback.format_exc())
+        if is_main:
+            state = "stopped" if isinstance(e, KeyboardInterrupt) else "failed"
+            runs.write_status(run_dir, state=state, error=message)
+            lock.release()
+        print(f"error: {message}", file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
+    if is_main:
+        runs.write_status(run_dir, state=state, error=None)
+        lock.release()
+        log.info("run %s: %s", state, run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

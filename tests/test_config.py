@@ -1,0 +1,95 @@
+"""Presets, overrides, validation messages and config.json round trips."""
+
+import json
+
+import pytest
+
+from engine.config import Config, ConfigError, PRESETS, apply_overrides, preset, resolve, validate
+
+
+def test_seed_preset_is_the_original_recipe():
+    cfg = preset("seed")
+    assert cfg.model.policy == "google/flan-t5-base"
+    assert cfg.model.summary_adapter == "intotheverse/peft-dialogue-summary-checkpoint"
+    assert cfg.model.reward_model == "facebook/roberta-hate-speech-dynabench-r4-target"
+    assert (cfg.model.lora_r, cfg.model.lora_alpha, cfg.model.lora_target_modules) == (32, 32, ["q", "v"])
+    p = cfg.ppo
+    assert (p.learning_rate, p.ppo_epochs, p.mini_batch_size, p.batch_size, p.steps) == (1.41e-5, 1, 4, 16, 10)
+    assert (p.init_kl_coef, p.target, p.horizon, p.gamma, p.lam) == (0.2, 6.0, 10000, 1.0, 0.95)
+    g = cfg.generation
+    assert (g.top_k, g.top_p, g.min_length, g.output_min_length, g.output_max_length) == (0, 1.0, 5, 100, 400)
+    assert (cfg.data.min_chars, cfg.data.max_chars, cfg.data.test_fraction) == (200, 1000, 0.2)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_is_valid_and_round_trips_through_json(name, tmp_path):
+    cfg = validate(preset(name))
+    cfg.save(tmp_path / "config.json")
+    again = Config.load(tmp_path / "config.json")
+    assert again == cfg
+    assert json.loads((tmp_path / "config.json").read_text())["preset"] == name
+
+
+def test_overrides_parse_types():
+    cfg = apply_overrides(preset("tiny"), ["ppo.learning_rate=2e-4", "ppo.steps=3", "ppo.adap_kl_ctrl=false",
+                                           "model.lora_target_modules=q,k,v", "model.summary_adapter=none",
+                                           "ppo.reward_input=query+response"])
+    assert cfg.ppo.learning_rate == 2e-4 and cfg.ppo.steps == 3 and cfg.ppo.adap_kl_ctrl is False
+    assert cfg.model.lora_target_modules == ["q", "k", "v"] and cfg.model.summary_adapter is None
+    assert cfg.ppo.reward_input == "query+response"
+    cfg = apply_overrides(preset("tiny"), {"ppo.batch_size": 4, "ppo.mini_batch_size": 2})
+    assert (cfg.ppo.batch_size, cfg.ppo.mini_batch_size) == (4, 2)
+
+
+@pytest.mark.parametrize("override, message", [
+    (["ppo.learning_rate=-1"], "learning rate must be in (0, 0.01], got -1.0"),
+    (["ppo.learning_rate=0.5"], "learning rate must be in (0, 0.01], got 0.5"),
+    (["ppo.learning_rate=nan"], "learning rate must be in (0, 0.01]"),
+    (["ppo.steps=0"], "steps must be between 1 and 100000, got 0"),
+    (["ppo.steps=100001"], "steps must be between 1 and 100000, got 100001"),
+    (["ppo.batch_size=0"], "batch size must be between 1 and 1024, got 0"),
+    (["ppo.batch_size=2048"], "batch size must be between 1 and 1024, got 2048"),
+    (["ppo.batch_size=16", "ppo.mini_batch_size=5"], "mini-batch size (5) must divide batch size (16)"),
+    (["generation.output_min_length=50", "generation.output_max_length=10"], "output length range is empty"),
+    (["generation.output_min_length=0"], "output min length must be a positive whole number"),
+    (["ppo.reward_input=summary"], "reward input must be 'response' or 'query+response'"),
+    (["data.min_chars=1000", "data.max_chars=200"], "dialogue length range is empty"),
+    (["generation.top_p=0"], "top_p must be in (0, 1]"),
+    (["model.dtype=int8"], "dtype must be auto, float32, bfloat16 or float16"),
+])
+def test_validation_messages(override, message):
+    with pytest.raises(ConfigError) as err:
+        resolve("tiny", override)
+    assert message in str(err.value)
+
+
+def test_all_problems_are_listed_at_once():
+    with pytest.raises(ConfigError) as err:
+        resolve("tiny", ["ppo.learning_rate=1", "ppo.steps=0"])
+    assert "learning rate" in str(err.value) and "steps must be" in str(err.value)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("ppo.steps=ten", "ppo.steps: expected a whole number, got 'ten'"),
+    ("ppo.learning_rate=fast", "ppo.learning_rate: expected a number, got 'fast'"),
+    ("ppo.adap_kl_ctrl=maybe", "expected true or false"),
+    ("ppo.nonsense=1", "unknown setting 'ppo.nonsense'"),
+    ("nonsense=1", "unknown setting 'nonsense'"),
+    ("ppo.steps", "--set expects key=value"),
+])
+def test_bad_overrides_are_explained(bad, message):
+    with pytest.raises(ConfigError) as err:
+        apply_overrides(preset("tiny"), [bad])
+    assert message in str(err.value)
+
+
+def test_unknown_preset_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="unknown preset 'huge'; choose one of: seed, small, tiny, shape-base"):
+        preset("huge")
+
+
+def test_from_dict_rejects_unknown_fields():
+    d = preset("tiny").to_dict()
+    d["ppo"]["learning_rat"] = 1e-4
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Config.from_dict(d)

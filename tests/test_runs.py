@@ -1,0 +1,540 @@
+"""Tests for engine.runs: the run directory, status liveness, JSONL tailing, lock and CLI."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from engine import runs
+from engine.runs import RunError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HAS_PROC = Path("/proc/self/cmdline").exists()
+CONFIG = {"preset": "tiny", "ppo": {"steps": 8, "batch_size": 8, "learning_rate": 1e-3}}
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.fixture
+def engine_process():
+    """A live process whose command line contains "engine", like a training run."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "engine"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def make_run(runs_dir: Path, run_id: str = "r1", **status) -> Path:
+    run_dir = runs.create_run(runs_dir, CONFIG, "tiny", run_id=run_id)
+    if status:
+        runs.write_status(run_dir, **status)
+    return run_dir
+
+
+def run_cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine.runs", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+# --- ids and creation ------------------------------------------------------------------------
+
+def test_new_run_id_format():
+    now = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    run_id = runs.new_run_id("shape-base", now)
+    assert re.fullmatch(r"20240506T070809Z-shape-base-[0-9a-f]{4}", run_id)
+    assert runs.validate_run_id(run_id) == run_id
+    assert re.fullmatch(r"\d{8}T\d{6}Z-tiny-[0-9a-f]{4}", runs.new_run_id("tiny"))
+
+
+def test_new_run_id_rejects_bad_preset():
+    with pytest.raises(RunError, match="invalid preset name"):
+        runs.new_run_id("../x")
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "a/b", "", ".hidden", "x" * 200, "a..b", "a b"])
+def test_validate_run_id_rejects(bad):
+    with pytest.raises(RunError, match=r"^invalid run id '.*': "):
+        runs.validate_run_id(bad)
+
+
+def test_validate_run_id_message_is_short():
+    with pytest.raises(RunError) as info:
+        runs.validate_run_id("x" * 200)
+    assert len(str(info.value)) < 120
+    assert "longer than 128" in str(info.value)
+
+
+def test_default_runs_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv(runs.RUNS_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert runs.default_runs_dir() == tmp_path / "elsewhere"
+    monkeypatch.delenv(runs.RUNS_DIR_ENV)
+    monkeypatch.chdir(tmp_path)
+    assert runs.default_runs_dir() == tmp_path / "runs"
+
+
+def test_create_run_writes_config_and_queued_status(tmp_path):
+    run_dir = runs.create_run(tmp_path / "runs", CONFIG, "tiny")
+    assert run_dir.parent == tmp_path / "runs"
+    assert re.fullmatch(r"\d{8}T\d{6}Z-tiny-[0-9a-f]{4}", run_dir.name)
+    assert json.loads((run_dir / runs.CONFIG_FILE).read_text()) == CONFIG
+    assert (run_dir / runs.CONFIG_FILE).read_text().startswith("{\n  ")  # indent 2
+    status = json.loads((run_dir / runs.STATUS_FILE).read_text())
+    assert status["state"] == "queued"
+    assert status["step"] == 0 and status["total_steps"] == 8
+    assert status["pid"] is None and status["started_at"] is None and status["error"] is None
+    assert status["device"] is None and status["updated_at"]
+    assert runs.read_config(run_dir) == CONFIG
+
+
+def test_create_run_without_ppo_steps_and_duplicate(tmp_path):
+    run_dir = runs.create_run(tmp_path, {"preset": "x"}, "x", run_id="fixed")
+    assert runs.read_status(run_dir)["total_steps"] is None
+    with pytest.raises(RunError, match="run fixed already exists"):
+        runs.create_run(tmp_path, {"preset": "x"}, "x", run_id="fixed")
+
+
+def test_create_run_rejects_unserialisable_config_without_leaving_a_folder(tmp_path):
+    with pytest.raises(RunError, match="cannot be saved as JSON"):
+        runs.create_run(tmp_path, {"bad": object()}, "tiny", run_id="r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_check_writable_reports_disk_full(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs.os, "fsync", full)
+    with pytest.raises(RunError, match=r"runs folder .* is not writable: No space left on device"):
+        runs.check_writable(tmp_path / "runs")
+    assert list((tmp_path / "runs").iterdir()) == []  # the probe file was removed
+
+
+def test_check_writable_on_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(RunError, match="is not writable: it is a file"):
+        runs.check_writable(tmp_path / "f")
+
+
+# --- status ----------------------------------------------------------------------------------
+
+def test_write_status_merges_and_stamps(tmp_path):
+    run_dir = make_run(tmp_path)
+    first = runs.read_status(run_dir)["updated_at"]
+    time.sleep(0.01)
+    result = runs.write_status(run_dir, state="running", step=3, device="cpu")
+    on_disk = json.loads((run_dir / runs.STATUS_FILE).read_text())
+    assert result == on_disk
+    assert on_disk["state"] == "running" and on_disk["step"] == 3 and on_disk["total_steps"] == 8
+    assert on_disk["device"] == "cpu" and on_disk["updated_at"] > first
+    assert [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_write_status_is_atomic_when_replace_fails(tmp_path, monkeypatch):
+    run_dir = make_run(tmp_path)
+    before = (run_dir / runs.STATUS_FILE).read_text()
+
+    def broken_replace(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        runs.write_status(run_dir, state="running", step=5)
+    assert (run_dir / runs.STATUS_FILE).read_text() == before
+    assert sorted(p.name for p in run_dir.iterdir()) == [runs.CONFIG_FILE, runs.STATUS_FILE]
+
+
+def test_write_status_rejects_unknown_state(tmp_path):
+    with pytest.raises(ValueError, match="unknown run state"):
+        runs.write_status(make_run(tmp_path), state="exploded")
+
+
+def test_write_status_recovers_a_corrupt_file(tmp_path):
+    run_dir = make_run(tmp_path)
+    (run_dir / runs.STATUS_FILE).write_text("{not json")
+    runs.write_status(run_dir, state="failed", error="boom")
+    assert runs.read_status(run_dir)["state"] == "failed"
+
+
+def test_read_status_missing_and_corrupt(tmp_path):
+    run_dir = make_run(tmp_path)
+    (run_dir / runs.STATUS_FILE).unlink()
+    missing = runs.read_status(run_dir)
+    assert missing["state"] == "unknown" and missing["error"] == "status.json is missing"
+    (run_dir / runs.STATUS_FILE).write_text('{"state": "runn')
+    corrupt = runs.read_status(run_dir)
+    assert corrupt["state"] == "unknown"
+    assert corrupt["error"].startswith("status.json is corrupt: ")
+    assert set(runs._STATUS_KEYS) <= set(corrupt)
+    listed = runs.list_runs(tmp_path)
+    assert [(r["run_id"], r["state"]) for r in listed] == [("r1", "unknown")]
+    assert listed[0]["error"].startswith("status.json is corrupt")
+
+
+def test_read_status_dead_pid_is_failed_and_reconcile_persists(tmp_path):
+    pid = dead_pid()
+    run_dir = make_run(tmp_path, state="running", pid=pid, step=2)
+    status = runs.read_status(run_dir)
+    assert status["state"] == "failed" and status["step"] == 2
+    assert status["error"] == (f"the training process (pid {pid}) is gone: it was killed or "
+                               "the machine restarted")
+    assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "running"
+    reconciled = runs.reconcile_status(run_dir)
+    assert reconciled["state"] == "failed"
+    on_disk = json.loads((run_dir / runs.STATUS_FILE).read_text())
+    assert on_disk["state"] == "failed" and on_disk["error"] == status["error"]
+    assert on_disk["step"] == 2
+
+
+def test_queued_with_dead_pid_is_failed_but_queued_without_pid_is_queued(tmp_path):
+    assert runs.read_status(make_run(tmp_path, "a"))["state"] == "queued"
+    assert runs.read_status(make_run(tmp_path, "b", pid=dead_pid()))["state"] == "failed"
+
+
+def test_finished_run_with_dead_pid_stays_finished(tmp_path):
+    run_dir = make_run(tmp_path, state="finished", pid=dead_pid())
+    assert runs.reconcile_status(run_dir)["state"] == "finished"
+
+
+def test_live_engine_process_is_running(tmp_path, engine_process):
+    run_dir = make_run(tmp_path, state="running", pid=engine_process.pid)
+    assert runs.pid_alive(engine_process.pid)
+    assert runs.read_status(run_dir)["state"] == "running"
+    assert runs.reconcile_status(run_dir)["state"] == "running"
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
+def test_reused_pid_without_engine_in_cmdline_is_dead():
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert not runs.pid_alive(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
+def test_zombie_is_dead():
+    proc = subprocess.Popen([sys.executable, "-c", "pass", "engine"])
+    try:
+        deadline = time.monotonic() + 10
+        # Do not poll(): that would reap it. Watch /proc until it is a zombie.
+        while runs._proc_stat_fields(proc.pid)[0] != "Z":
+            assert time.monotonic() < deadline, "child never exited"
+            time.sleep(0.01)
+        assert not runs.pid_alive(proc.pid)
+    finally:
+        proc.wait()
+
+
+def test_pid_alive_edge_values():
+    assert not runs.pid_alive(0)
+    assert not runs.pid_alive(-1)
+    assert not runs.pid_alive(dead_pid())
+
+
+# --- JSONL -----------------------------------------------------------------------------------
+
+def test_read_jsonl_leaves_a_torn_last_line(tmp_path):
+    path = tmp_path / runs.METRICS_FILE
+    runs.append_jsonl(path, {"step": 1})
+    runs.append_jsonl(path, {"step": 2})
+    with open(path, "ab") as f:
+        f.write(b'{"step": 3, "objective/kl"')
+    rows, offset, problems = runs.read_jsonl(path)
+    assert [r["step"] for r in rows] == [1, 2] and problems == []
+    assert offset == len(b'{"step": 1}\n{"step": 2}\n')
+    with open(path, "ab") as f:
+        f.write(b': 0.5}\n')
+    rows, offset2, problems = runs.read_jsonl(path, offset)
+    assert rows == [{"step": 3, "objective/kl": 0.5}] and problems == []
+    assert offset2 == path.stat().st_size
+    assert runs.read_jsonl(path, offset2) == ([], offset2, [])
+
+
+def test_read_jsonl_skips_and_reports_corrupt_lines(tmp_path):
+    path = tmp_path / runs.METRICS_FILE
+    runs.append_jsonl(path, {"step": 1})
+    bad_at = path.stat().st_size
+    with open(path, "ab") as f:
+        f.write(b"{garbage\n[1, 2]\n\n")
+    runs.append_jsonl(path, {"step": 2})
+    rows, offset, problems = runs.read_jsonl(path)
+    assert [r["step"] for r in rows] == [1, 2]
+    assert offset == path.stat().st_size
+    assert len(problems) == 2
+    assert problems[0].startswith(f"metrics.jsonl line at byte {bad_at} is corrupt: ")
+    assert "expected an object" in problems[1]
+
+
+def test_read_jsonl_missing_file_and_replaced_file(tmp_path):
+    path = tmp_path / runs.SAMPLES_FILE
+    assert runs.read_jsonl(path, 7) == ([], 7, [])
+    runs.append_jsonl(path, {"step": 1})
+    rows, offset, problems = runs.read_jsonl(path, 10_000)
+    assert rows == [{"step": 1}] and offset < 10_000
+    assert "was replaced" in problems[0]
+
+
+def test_append_jsonl_writes_nan_and_inf_as_null(tmp_path):
+    path = tmp_path / runs.METRICS_FILE
+    runs.append_jsonl(path, {"a": float("nan"), "b": [float("inf"), 1.5],
+                             "c": {"d": float("-inf")}, "text": "héllo"})
+    line = path.read_text(encoding="utf-8")
+    assert line.count("\n") == 1 and "NaN" not in line and "Infinity" not in line
+    assert json.loads(line) == {"a": None, "b": [None, 1.5], "c": {"d": None}, "text": "héllo"}
+
+
+def test_append_after_a_torn_line_keeps_the_new_row(tmp_path):
+    path = tmp_path / runs.METRICS_FILE
+    path.write_bytes(b'{"step": 1}\n{"step": 2, "x"')  # a writer died mid-line
+    runs.append_jsonl(path, {"step": 3})
+    rows, _, problems = runs.read_jsonl(path)
+    assert [r["step"] for r in rows] == [1, 3] and len(problems) == 1
+
+
+def test_read_metrics_and_samples(tmp_path):
+    run_dir = make_run(tmp_path)
+    runs.append_jsonl(run_dir / runs.METRICS_FILE, {"step": 1, "env/reward_mean": 0.1})
+    runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {"step": 1, "query": "q", "response": "r",
+                                                    "reward": 0.3})
+    assert runs.read_metrics(run_dir) == [{"step": 1, "env/reward_mean": 0.1}]
+    assert runs.read_samples(run_dir)[0]["response"] == "r"
+    assert runs.read_metrics(tmp_path / "nothing") == []
+
+
+def test_read_config_errors(tmp_path):
+    run_dir = make_run(tmp_path)
+    (run_dir / runs.CONFIG_FILE).write_text("[1]")
+    with pytest.raises(RunError, match="config.json of run r1 is corrupt"):
+        runs.read_config(run_dir)
+    (run_dir / runs.CONFIG_FILE).unlink()
+    with pytest.raises(RunError, match="run r1 has no config.json"):
+        runs.read_config(run_dir)
+
+
+# --- checkpoints and log ---------------------------------------------------------------------
+
+def add_checkpoint(path: Path) -> None:
+    path.mkdir(parents=True)
+    (path / "adapter_config.json").write_text("{}")
+
+
+def test_checkpoints_listing_and_resolution(tmp_path):
+    run_dir = make_run(tmp_path)
+    assert runs.list_checkpoints(run_dir) == []
+    with pytest.raises(RunError, match="run r1 has no checkpoints yet"):
+        runs.resolve_checkpoint(run_dir, None)
+    for step in (10, 2, 4):
+        add_checkpoint(runs.checkpoint_dir(run_dir, step))
+    (run_dir / runs.CHECKPOINTS_DIR / "step-6").mkdir()  # a save in progress: no adapter config
+    assert runs.list_checkpoints(run_dir) == ["step-2", "step-4", "step-10"]
+    assert runs.resolve_checkpoint(run_dir, None) == run_dir / "checkpoints" / "step-10"
+    add_checkpoint(runs.checkpoint_dir(run_dir, None))
+    assert runs.checkpoint_dir(run_dir, None) == run_dir / "final"
+    assert runs.list_checkpoints(run_dir) == ["step-2", "step-4", "step-10", "final"]
+    assert runs.resolve_checkpoint(run_dir, None) == run_dir / "final"
+    assert runs.resolve_checkpoint(run_dir, "step-4") == run_dir / "checkpoints" / "step-4"
+    with pytest.raises(RunError) as info:
+        runs.resolve_checkpoint(run_dir, "step-9")
+    assert str(info.value) == ("run r1 has no checkpoint 'step-9'; it has: step-2, step-4, "
+                               "step-10, final")
+    with pytest.raises(RunError, match="invalid checkpoint name '../x'"):
+        runs.resolve_checkpoint(run_dir, "../x")
+
+
+def test_log_tail_of_a_big_file(tmp_path):
+    run_dir = make_run(tmp_path)
+    assert runs.log_tail(run_dir) == ""
+    with open(run_dir / runs.LOG_FILE, "w") as f:
+        for i in range(200_000):
+            f.write(f"line {i} " + "x" * 40 + "\n")
+    tail = runs.log_tail(run_dir, 3).split("\n")
+    assert [line.split()[1] for line in tail] == ["199997", "199998", "199999"]
+    assert len(runs.log_tail(run_dir).split("\n")) == 40
+    assert runs.log_tail(run_dir, 0) == ""
+
+
+def test_log_tail_short_file_and_progress_bars(tmp_path):
+    run_dir = make_run(tmp_path)
+    (run_dir / runs.LOG_FILE).write_bytes(b"start\n 10%|#\r 50%|#####\r100%|##########\nend")
+    assert runs.log_tail(run_dir, 40) == "start\n100%|##########\nend"
+
+
+# --- resolving and listing -------------------------------------------------------------------
+
+def test_resolve_run(tmp_path, monkeypatch):
+    run_dir = make_run(tmp_path / "runs")
+    assert runs.resolve_run(tmp_path / "runs", "r1") == run_dir
+    assert runs.resolve_run(tmp_path / "runs", str(run_dir)) == run_dir.resolve()
+    with pytest.raises(RunError, match=r"^no run 'nope' in "):
+        runs.resolve_run(tmp_path / "runs", "nope")
+    with pytest.raises(RunError, match="invalid run id"):
+        runs.resolve_run(tmp_path / "runs", ".hidden")
+    with pytest.raises(RunError, match="is not a run folder"):
+        runs.resolve_run(tmp_path / "runs", str(tmp_path))
+    with pytest.raises(RunError, match="invalid run id '../../etc'"):
+        runs.resolve_run(tmp_path / "runs", "../../etc", allow_paths=False)
+
+
+def test_list_runs_newest_first_with_summaries(tmp_path):
+    assert runs.list_runs(tmp_path / "absent") == []
+    jan_2024 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    jan_2025 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    old = runs.create_run(tmp_path, CONFIG, "tiny", run_id=runs.new_run_id("tiny", jan_2024))
+    new = runs.create_run(tmp_path, CONFIG, "small", run_id=runs.new_run_id("small", jan_2025))
+    add_checkpoint(runs.checkpoint_dir(new, 2))
+    (tmp_path / "not-a-run").mkdir()
+    listed = runs.list_runs(tmp_path)
+    assert [r["run_id"] for r in listed] == [new.name, old.name]
+    summary = listed[0]
+    assert set(summary) == {"run_id", "path", "preset", "state", "step", "total_steps",
+                            "started_at", "updated_at", "error", "device", "checkpoints"}
+    assert summary["preset"] == "tiny"  # from config.json, which wins over the id
+    assert summary["state"] == "queued" and summary["total_steps"] == 8
+    assert summary["checkpoints"] == ["step-2"] and summary["path"] == str(new)
+
+
+def test_list_runs_applies_liveness_and_reconciles_only_when_asked(tmp_path):
+    run_dir = make_run(tmp_path, state="running", pid=dead_pid())
+    assert runs.list_runs(tmp_path)[0]["state"] == "failed"
+    assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "running"
+    listed = runs.list_runs(tmp_path, reconcile=True)
+    assert listed[0]["state"] == "failed" and "is gone" in listed[0]["error"]
+    assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "failed"
+
+
+def test_list_runs_survives_a_run_without_config(tmp_path):
+    run_dir = make_run(tmp_path)
+    (run_dir / runs.CONFIG_FILE).unlink()
+    listed = runs.list_runs(tmp_path)
+    assert listed[0]["error"] == "run r1 has no config.json"
+
+
+# --- training lock ---------------------------------------------------------------------------
+
+def test_training_lock_is_exclusive(tmp_path):
+    with runs.TrainingLock(tmp_path, "r1") as lock:
+        assert runs.active_run(tmp_path) == "r1"
+        expected = rf"^a run is already in progress: r1 \(pid {os.getpid()}\)$"
+        with pytest.raises(RunError, match=expected):
+            runs.TrainingLock(tmp_path, "r2").acquire()
+        assert lock.path.exists()
+    assert not (tmp_path / runs.LOCK_FILE).exists()
+    assert runs.active_run(tmp_path) is None
+    with runs.TrainingLock(tmp_path, "r2"):
+        assert runs.active_run(tmp_path) == "r2"
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+    (tmp_path / runs.LOCK_FILE).write_text(json.dumps({"pid": dead_pid(), "run_id": "old"}))
+    assert runs.active_run(tmp_path) is None
+    with runs.TrainingLock(tmp_path, "new"):
+        assert runs.active_run(tmp_path) == "new"
+    assert list(tmp_path.iterdir()) == []  # no stale copies left behind
+
+
+def test_old_corrupt_lock_is_taken_over_but_a_fresh_one_is_respected(tmp_path):
+    lock_path = tmp_path / runs.LOCK_FILE
+    lock_path.write_text("")
+    with pytest.raises(RunError, match="another run is starting right now"):
+        runs.TrainingLock(tmp_path, "new").acquire()
+    long_ago = time.time() - 3600
+    os.utime(lock_path, (long_ago, long_ago))
+    with runs.TrainingLock(tmp_path, "new"):
+        assert runs.active_run(tmp_path) == "new"
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
+def test_lock_with_a_reused_pid_is_stale(tmp_path):
+    info = {"pid": os.getpid(), "run_id": "old",
+            "proc_start": runs._process_start_ticks(os.getpid()) - 1}
+    (tmp_path / runs.LOCK_FILE).write_text(json.dumps(info))
+    assert runs.active_run(tmp_path) is None
+    with runs.TrainingLock(tmp_path, "new"):
+        assert runs.active_run(tmp_path) == "new"
+
+
+def test_release_leaves_someone_elses_lock(tmp_path):
+    lock = runs.TrainingLock(tmp_path, "mine")
+    lock.acquire()
+    other = {"pid": os.getpid(), "run_id": "theirs"}
+    (tmp_path / runs.LOCK_FILE).write_text(json.dumps(other))
+    lock.release()
+    assert json.loads((tmp_path / runs.LOCK_FILE).read_text()) == other
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+def test_cli_list_json(tmp_path):
+    run_dir = make_run(tmp_path, state="running", pid=dead_pid(), step=1)
+    result = run_cli("list", "--runs-dir", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [r["run_id"] for r in listed] == ["r1"]
+    assert listed[0]["state"] == "failed" and "is gone" in listed[0]["error"]
+    assert runs.read_status(run_dir)["state"] == "failed"
+    assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "failed"
+
+
+def test_cli_list_table_and_empty(tmp_path):
+    make_run(tmp_path, state="running", step=3, pid=None, started_at="2024-01-01T00:00:00+00:00")
+    table = run_cli("list", "--runs-dir", str(tmp_path))
+    assert table.returncode == 0, table.stderr
+    assert "RUN ID" in table.stdout and "r1" in table.stdout and "3/8" in table.stdout
+    empty = run_cli("list", "--runs-dir", str(tmp_path / "none"))
+    assert empty.returncode == 0 and "no runs in" in empty.stdout
+
+
+def test_cli_show(tmp_path):
+    run_dir = make_run(tmp_path, state="finished", step=8)
+    runs.append_jsonl(run_dir / runs.METRICS_FILE,
+                      {"step": 8, "objective/kl": 0.25, "env/reward_mean": 1.5,
+                       "env/toxicity_mean": 0.01})
+    (run_dir / runs.LOG_FILE).write_text("".join(f"log {i}\n" for i in range(30)))
+    add_checkpoint(run_dir / "final")
+    text = run_cli("show", "r1", "--runs-dir", str(tmp_path))
+    assert text.returncode == 0, text.stderr
+    for expected in ("finished", "8/8", "batch 8", "lr 0.001", "1 rows", "objective/kl 0.25",
+                     "env/toxicity_mean 0.01", "final", "log 29"):
+        assert expected in text.stdout
+    assert "log 19" not in text.stdout  # only the last 10 log lines
+    as_json = json.loads(run_cli("show", "r1", "--runs-dir", str(tmp_path), "--json").stdout)
+    assert as_json["status"]["state"] == "finished" and as_json["metric_rows"] == 1
+    assert as_json["config"]["preset"] == "tiny"
+
+
+def test_cli_show_absent_run(tmp_path):
+    result = run_cli("show", "nope", "--runs-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no run 'nope' in ")
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_show_path_traversal(tmp_path):
+    result = run_cli("show", "../../etc", "--runs-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "'../../etc'" in result.stderr
+    assert "is not a run folder" in result.stderr or "no run folder at" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_runs_orders_runs_made_in_the_same_second(tmp_path):
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    first = runs.create_run(tmp_path, CONFIG, "tiny", run_id=runs.new_run_id("zzz", now))
+    time.sleep(0.01)
+    second = runs.create_run(tmp_path, CONFIG, "tiny", run_id=runs.new_run_id("aaa", now))
+    assert [r["run_id"] for r in runs.list_runs(tmp_path)] == [second.name, first.name]
