@@ -178,7 +178,6 @@ def _tiny() -> Config:
     cfg.model.lora_r = 8
     cfg.model.lora_alpha = 16
     cfg.data.dataset = str(ASSETS / "dialogues" / "samples.jsonl")
-    cfg.data.max_prompt_tokens = 128
     cfg.generation.output_min_length = 8
     cfg.generation.output_max_length = 24
     cfg.ppo.steps = 8

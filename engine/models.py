@@ -129,8 +129,10 @@ def _merge_summary_adapter(base: nn.Module, adapter: str) -> nn.Module:
         raise _hub_hint(adapter, e) from e
 
 
-def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype) -> tuple[PolicyWithValueHead, object]:
-    """The policy (reference + fresh trainable LoRA + value head) and its tokenizer."""
+def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
+                seed: int = 0) -> tuple[PolicyWithValueHead, object]:
+    """The policy (reference + fresh trainable LoRA + value head) and its tokenizer.
+    `seed` fixes the random init of LoRA A and the value head: same seed, same run."""
     from peft import LoraConfig, TaskType, get_peft_model
 
     tokenizer = load_tokenizer(cfg.tokenizer or cfg.policy)
@@ -142,13 +144,28 @@ def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype) -> t
         base = _merge_summary_adapter(base, cfg.summary_adapter)
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=list(cfg.lora_target_modules),
                       lora_dropout=0.0, bias="none", task_type=TaskType.SEQ_2_SEQ_LM)
-    try:
-        peft_model = get_peft_model(base, lora)
-    except ValueError as e:
-        raise ModelError(f"cannot put LoRA on modules {cfg.lora_target_modules} of '{cfg.policy}': {e}") from e
-    policy = PolicyWithValueHead(peft_model).to(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        try:
+            peft_model = get_peft_model(base, lora)
+        except ValueError as e:
+            raise ModelError(f"cannot put LoRA on modules {cfg.lora_target_modules} of '{cfg.policy}': {e}") from e
+        policy = PolicyWithValueHead(peft_model)
+    policy = policy.to(device)
     policy.eval()  # dropout off for the whole PPO run (LoRA and value head included)
+    limit_cpu_threads_for_small_models(policy, device)
     return policy, tokenizer
+
+
+SMALL_MODEL_PARAMETERS = 20_000_000
+
+
+def limit_cpu_threads_for_small_models(policy: nn.Module, device: torch.device) -> None:
+    """One intra-op thread for small models on CPU. Their matmuls gain nothing from threads, and
+    OpenMP's spin-waiting collapses when another process (the dashboard, a test) shares the
+    cores: a tiny-preset step measured 0.96 s on one thread against 37 s on two, contended."""
+    if device.type == "cpu" and sum(p.numel() for p in policy.parameters()) < SMALL_MODEL_PARAMETERS:
+        torch.set_num_threads(1)
 
 
 def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:

@@ -114,7 +114,7 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     device = accelerator.device if accelerator.num_processes > 1 else pick_device(cfg.model.device)
     dtype = pick_dtype(cfg.model.dtype, device)
     log.info("loading models on %s (%s)", device, str(dtype).replace("torch.", ""))
-    policy, tokenizer = load_policy(cfg.model, device, dtype)
+    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed)
     reward_model = load_reward_model(cfg.model, device, dtype)
     log.info("%s", parameter_report(policy))
     data = load_prompts(cfg.data, tokenizer)

@@ -1,0 +1,102 @@
+"""DialogSum loading: local files in both formats, the Hub code path offline, filter, prompt, split."""
+
+import json
+
+import pytest
+
+from engine.config import DataConfig
+from engine.data import (PROMPT, DataError, _load_hub, build_prompt, filter_by_length, load_prompts, load_rows,
+                         split_unshuffled)
+from tests.conftest import ROOT, SHARED_DIALOGSUM
+
+DEV = SHARED_DIALOGSUM / "dialogsum.dev.jsonl"
+TEST = SHARED_DIALOGSUM / "dialogsum.test.jsonl"
+
+
+def test_counts_on_the_shared_dev_and_test_files():
+    dev, test = load_rows(str(DEV)), load_rows(str(TEST))
+    assert (len(dev), len(test)) == (500, 500)
+    dev_kept, test_kept = filter_by_length(dev, 200, 1000), filter_by_length(test, 200, 1000)
+    assert (len(dev_kept), len(test_kept)) == (404, 384)
+    assert [len(part) for part in split_unshuffled(dev_kept, 0.2)] == [323, 81]
+    assert [len(part) for part in split_unshuffled(test_kept, 0.2)] == [307, 77]
+    # the test file's three reference summaries are all kept for ROUGE
+    assert len(test[0].references) == 3 and len(dev[0].references) == 1
+    assert dev[0].fname == "dev_0" and dev[0].topic
+
+
+def test_split_is_unshuffled_and_matches_the_recipe_sizes():
+    rows = list(range(10022))  # the Hub train split after the length filter
+    train, test = split_unshuffled(rows, 0.2)
+    assert (len(train), len(test)) == (8017, 2005)
+    assert train[:3] == [0, 1, 2] and test[0] == 8017
+
+
+def test_folder_picks_the_split_file_and_explains_ambiguity():
+    assert len(load_rows(str(SHARED_DIALOGSUM), "dev")) == 500
+    assert load_rows(str(SHARED_DIALOGSUM), "validation")[0].fname == "dev_0"
+    with pytest.raises(DataError, match="none is clearly the 'train' split"):
+        load_rows(str(SHARED_DIALOGSUM), "train")
+
+
+def test_missing_file_and_non_utf8_file_give_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_rows(str(tmp_path / "nope.jsonl"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"dialogue": "\xff\xfe"}\n')
+    with pytest.raises(DataError, match="cannot read"):
+        load_rows(str(bad))
+    no_dialogue = tmp_path / "x.jsonl"
+    no_dialogue.write_text(json.dumps({"text": "hi"}) + "\n")
+    with pytest.raises(DataError, match="without a 'dialogue'"):
+        load_rows(str(no_dialogue))
+
+
+def _hub_style_folder(tmp_path):
+    """A folder laid out like the Hub's knkarthick/dialogsum: train.csv with id, dialogue, summary, topic."""
+    import pandas as pd
+
+    rows = [json.loads(line) for line in DEV.read_text().splitlines()][:120]
+    folder = tmp_path / "dialogsum"
+    folder.mkdir()
+    pd.DataFrame([{"id": r["fname"].replace("dev", "train"), "dialogue": r["dialogue"], "summary": r["summary"],
+                   "topic": r["topic"]} for r in rows]).to_csv(folder / "train.csv", index=False)
+    return folder
+
+
+def test_hub_code_path_loads_a_local_folder_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    folder = _hub_style_folder(tmp_path)
+    rows = _load_hub(str(folder), "train")  # the same load_dataset call a Hub id goes through
+    assert len(rows) == 120 and set(rows[0]) == {"id", "dialogue", "summary", "topic"}
+    assert load_rows(str(folder), "train")[5].dialogue == rows[5]["dialogue"]
+
+
+def test_unreachable_hub_dataset_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home"))
+    with pytest.raises(DataError, match="cannot load dataset 'knkarthick/dialogsum'"):
+        load_rows("knkarthick/dialogsum", "train")
+
+
+def test_prompts_are_tokenized_and_decoded_with_the_recipe_template():
+    from engine.models import load_tokenizer
+
+    tok = load_tokenizer(str(ROOT / "assets" / "tiny" / "policy"))
+    data = load_prompts(DataConfig(dataset=str(DEV), split="dev", max_prompt_tokens=4096), tok)
+    assert (len(data.train), len(data.test)) == (323, 81)
+    ex = data.train[0]
+    assert ex.query == build_prompt(ex.dialogue)  # a byte-level tokenizer decodes the prompt exactly
+    assert ex.input_ids[-1] == tok.eos_token_id
+    assert PROMPT.startswith("\nSummarize the following conversation.\n\n") and PROMPT.endswith("\n\nSummary:\n")
+    short = load_prompts(DataConfig(dataset=str(DEV), split="dev", max_prompt_tokens=16), tok)
+    assert max(len(e.input_ids) for e in short.train) == 16
+
+
+def test_too_few_dialogues_is_a_clear_error(tmp_path):
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps({"dialogue": "x" * 300, "summary": "s"}) + "\n")
+    with pytest.raises(DataError, match="need at least 2"):
+        load_prompts(DataConfig(dataset=str(f)), tokenizer=None)
