@@ -43,7 +43,7 @@ def _hub_hint(source: str, err: Exception) -> ModelError:
     local = Path(source).expanduser().exists() or source.startswith((".", "/", "~"))
     where = "this folder" if local else "the Hugging Face Hub or its local cache"
     hint = "" if local else " If the Hub cannot be reached, use the offline 'tiny' preset."
-    return ModelError(f"cannot load '{source}' from {where}: {type(err).__name__}: {err}.{hint}")
+    return ModelError(f"cannot load '{source}' from {where}: {type(err).__name__}: {str(err).rstrip('.')}.{hint}")
 
 
 def load_tokenizer(source: str):

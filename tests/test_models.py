@@ -1,0 +1,114 @@
+"""Model loading: the seed stack's shape, offline loading by path, clear errors, checkpoints."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from engine.config import preset, resolve
+from engine.models import (ModelError, load_checkpoint, load_policy, load_tokenizer, parameter_report, pick_device,
+                           pick_dtype, save_checkpoint)
+from tests.conftest import ROOT
+
+CPU = torch.device("cpu")
+TINY = ROOT / "assets" / "tiny"
+
+
+def test_shape_true_flan_t5_base_has_the_notebooks_trainable_parameter_count():
+    cfg = preset("shape-base")
+    policy, _ = load_policy(cfg.model, CPU, torch.float32)
+    report = parameter_report(policy)
+    assert report.lora == 3_538_944 and report.value_head == 769
+    assert report.trainable == 3_538_944 + 769
+    assert "trainable model parameters: 3,539,713" in str(report)
+
+
+def test_device_and_dtype_choice():
+    assert pick_device("cpu") == CPU
+    assert pick_dtype("auto", CPU) == torch.float32
+    assert pick_dtype("auto", torch.device("cuda")) == torch.bfloat16
+    assert pick_dtype("float16", CPU) == torch.float16
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="no CUDA GPU"):
+            pick_device("cuda")
+
+
+def test_tiny_loads_by_path_with_the_hub_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    cfg = preset("tiny")
+    policy, tok = load_policy(cfg.model, CPU, torch.float32)
+    assert tok.pad_token_id == 0 and tok.eos_token_id == 1
+    assert not policy.training  # dropout is off for the whole run
+    assert all(("lora_" in n or n.startswith("v_head")) == p.requires_grad for n, p in policy.named_parameters())
+
+
+def test_summary_adapter_is_merged_into_the_reference(monkeypatch):
+    with_adapter, tok = load_policy(preset("tiny").model, CPU, torch.float32)
+    without = resolve("tiny", ["model.summary_adapter=none"])
+    bare, _ = load_policy(without.model, CPU, torch.float32)
+    enc = tok(["#Person1#: Hello there. #Person2#: Hi."], return_tensors="pt")
+    dec = torch.tensor([[0, 5, 6]])
+    with torch.no_grad(), with_adapter.reference(), bare.reference():
+        a = with_adapter.model(**enc, decoder_input_ids=dec).logits
+        b = bare.model(**enc, decoder_input_ids=dec).logits
+    assert not torch.allclose(a, b)
+
+
+def test_hub_id_without_network_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    with pytest.raises(ModelError, match="(?s)Hugging Face Hub or its local cache.*tiny"):
+        load_tokenizer("google/flan-t5-base")
+
+
+def test_missing_path_and_wrong_architecture_are_clear_errors(tmp_path):
+    with pytest.raises(ModelError, match="cannot load"):
+        load_policy(resolve("tiny", [f"model.policy={tmp_path / 'nothing'}"]).model, CPU, torch.float32)
+    wrong = resolve("tiny", [f"model.policy={TINY / 'reward'}", "model.summary_adapter=none"])
+    with pytest.raises(ModelError) as err:
+        load_policy(wrong.model, CPU, torch.float32)
+    assert "reward" in str(err.value)
+
+
+def test_adapter_for_another_base_model_is_refused(tmp_path):
+    other = tmp_path / "adapter"
+    shutil.copytree(TINY / "summary-adapter", other)
+    from safetensors.torch import load_file, save_file
+
+    weights = {k: torch.zeros(v.shape[0] * 2 if "lora_B" in k else v.shape[0], v.shape[1] * 2 if "lora_A" in k else v.shape[1])
+               for k, v in load_file(str(other / "adapter_model.safetensors")).items()}
+    save_file(weights, str(other / "adapter_model.safetensors"))
+    with pytest.raises(ModelError, match="does not fit the base model"):
+        load_policy(resolve("tiny", [f"model.summary_adapter={other}"]).model, CPU, torch.float32)
+
+
+def test_checkpoint_round_trip_restores_lora_and_value_head(tmp_path):
+    cfg = preset("tiny")
+    policy, _ = load_policy(cfg.model, CPU, torch.float32, seed=1)
+    with torch.no_grad():
+        for name, p in policy.named_parameters():
+            if p.requires_grad:
+                p.add_(torch.randn_like(p) * 0.1)
+    save_checkpoint(policy, tmp_path / "ckpt")
+    assert (tmp_path / "ckpt" / "adapter_model.safetensors").is_file()
+    assert (tmp_path / "ckpt" / "value_head.safetensors").is_file()
+    assert json.loads((tmp_path / "ckpt" / "adapter_config.json").read_text())["r"] == cfg.model.lora_r
+    fresh, _ = load_policy(cfg.model, CPU, torch.float32, seed=2)
+    load_checkpoint(fresh, tmp_path / "ckpt")
+    saved = dict(policy.named_parameters())
+    for name, p in fresh.named_parameters():
+        if p.requires_grad:
+            assert torch.equal(p, saved[name]), name
+
+
+def test_checkpoint_of_another_shape_is_refused(tmp_path):
+    policy, _ = load_policy(preset("tiny").model, CPU, torch.float32)
+    save_checkpoint(policy, tmp_path / "ckpt")
+    wider = resolve("tiny", ["model.lora_r=4"])
+    other, _ = load_policy(wider.model, CPU, torch.float32)
+    with pytest.raises(ModelError, match="does not fit"):
+        load_checkpoint(other, tmp_path / "ckpt")
+    with pytest.raises(ModelError, match="no adapter_model.safetensors"):
+        load_checkpoint(other, tmp_path)

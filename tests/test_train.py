@@ -1,0 +1,160 @@
+"""`python -m engine.train` end to end: the run-directory contract, signals, kills, errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from engine import runs
+from engine.runs import TrainingLock, read_metrics, read_status
+from tests.conftest import ROOT
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, **kwargs)
+
+
+def start_training(runs_dir, *extra):
+    return subprocess.Popen([sys.executable, "-m", "engine.train", "--preset", "tiny", "--runs-dir", str(runs_dir),
+                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def only_run(runs_dir):
+    dirs = [p for p in runs_dir.iterdir() if p.is_dir()]
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+def wait_for_rows(run_dir, n, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (run_dir / runs.METRICS_FILE).exists() and len(read_metrics(run_dir)) >= n:
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    raise AssertionError(f"no {n} metric rows within {timeout} s")
+
+
+def wait_for_run_dir(runs_dir, proc, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dirs = [p for p in runs_dir.iterdir() if p.is_dir()] if runs_dir.exists() else []
+        if dirs:
+            return dirs[0]
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    raise AssertionError("no run directory")
+
+
+def test_tiny_run_writes_the_whole_run_directory_then_lists_and_evaluates(tmp_path):
+    runs_dir = tmp_path / "runs"
+    done = cli("engine.train", "--preset", "tiny", "--steps", "8", "--runs-dir", str(runs_dir))
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run(runs_dir)
+    assert f"run directory: {run_dir}" in done.stdout
+    rows = read_metrics(run_dir)
+    assert [r["step"] for r in rows] == list(range(1, 9))
+    assert rows[0]["objective/kl"] == 0.0
+    for key in ("objective/kl", "objective/kl_coef", "objective/entropy", "ppo/mean_scores", "ppo/returns/mean",
+                "ppo/policy/advantages_mean", "ppo/loss/policy", "ppo/loss/value", "ppo/loss/total",
+                "ppo/policy/clipfrac", "ppo/policy/approxkl", "ppo/val/vpred", "ppo/val/clipfrac",
+                "env/reward_mean", "env/reward_std", "env/toxicity_mean", "tokens/response_len_mean",
+                "time/rollout", "time/score", "time/update", "time/step", "step"):
+        assert isinstance(rows[-1][key], (int, float)), key
+    status = read_status(run_dir)
+    assert (status["state"], status["step"], status["total_steps"], status["error"]) == ("finished", 8, 8, None)
+    assert status["device"].startswith("cpu")
+    assert (run_dir / "final" / "adapter_model.safetensors").is_file()
+    assert (run_dir / "final" / "value_head.safetensors").is_file()
+    assert runs.list_checkpoints(run_dir) == ["step-4", "final"]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["preset"] == "tiny" and config["ppo"]["steps"] == 8
+    samples = runs.read_samples(run_dir)
+    assert {s["step"] for s in samples} == set(range(1, 9))
+    assert set(samples[0]) == {"step", "query", "response", "reward"}
+    assert "step 8/8" in (run_dir / "train.log").read_text()
+
+    listed = cli("engine.runs", "list", "--runs-dir", str(runs_dir), "--json")
+    assert listed.returncode == 0, listed.stderr
+    (entry,) = json.loads(listed.stdout)
+    assert entry["run_id"] == run_dir.name and entry["state"] == "finished"
+
+    evaluated = cli("engine.evaluate", run_dir.name, "--runs-dir", str(runs_dir), "--samples", "6")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "toxicity [mean, std] before detox" in evaluated.stdout
+    assert "paired bootstrap 95% CI" in evaluated.stdout
+    result = json.loads((run_dir / "evaluation.json").read_text())
+    assert result["samples"] == 6 and len(result["rows"]) == 6 and result["checkpoint"] == "final"
+    assert set(result["rouge"]["before"]) == {"rouge1", "rouge2", "rougeL"}
+
+
+def test_sigterm_saves_a_checkpoint_and_marks_the_run_stopped(tmp_path):
+    runs_dir = tmp_path / "runs"
+    proc = start_training(runs_dir, "--steps", "500", "--set", "run.save_every=0")
+    run_dir = wait_for_run_dir(runs_dir, proc)
+    wait_for_rows(run_dir, 2, proc)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    status = read_status(run_dir)
+    assert status["state"] == "stopped"
+    n = len(read_metrics(run_dir))
+    assert 2 <= n < 500 and status["step"] == n
+    assert runs.list_checkpoints(run_dir) == [f"step-{n}"]
+    assert not (run_dir.parent / runs.LOCK_FILE).exists()
+
+
+def test_a_killed_trainer_is_reported_failed_and_keeps_its_metrics(tmp_path):
+    runs_dir = tmp_path / "runs"
+    proc = start_training(runs_dir, "--steps", "500")
+    run_dir = wait_for_run_dir(runs_dir, proc)
+    wait_for_rows(run_dir, 1, proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "running"  # what it last wrote
+    status = read_status(run_dir)
+    assert status["state"] == "failed" and "is gone" in status["error"]
+    assert len(read_metrics(run_dir)) >= 1
+    shown = cli("engine.runs", "show", run_dir.name, "--runs-dir", str(runs_dir))
+    assert shown.returncode == 0 and "failed" in shown.stdout
+    # the dead trainer's lock does not block the next run
+    assert runs.active_run(runs_dir) is None
+
+
+def test_invalid_settings_exit_2_with_a_message_and_write_nothing(tmp_path):
+    runs_dir = tmp_path / "runs"
+    done = cli("engine.train", "--preset", "tiny", "--runs-dir", str(runs_dir), "--set", "ppo.learning_rate=5",
+               "--set", "ppo.mini_batch_size=3")
+    assert done.returncode == 2
+    assert "error: invalid settings" in done.stderr and "learning rate" in done.stderr
+    assert "mini-batch size (3) must divide batch size (8)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())
+    unknown = cli("engine.train", "--preset", "huge", "--runs-dir", str(runs_dir))
+    assert unknown.returncode == 2 and "unknown preset 'huge'" in unknown.stderr
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(tmp_path):
+    runs_dir = tmp_path / "runs"
+    runs_dir.mkdir()
+    with TrainingLock(runs_dir, "20260101T000000Z-tiny-abcd"):
+        done = cli("engine.train", "--preset", "tiny", "--runs-dir", str(runs_dir))
+    assert done.returncode == 2 and "a run is already in progress" in done.stderr
+    assert not [p for p in runs_dir.iterdir() if p.is_dir()]
+
+
+def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"dialogue": "#Person1#: " + "hello " * 60, "summary": "hi"}) + "\n")
+    runs_dir = tmp_path / "runs"
+    done = cli("engine.train", "--preset", "tiny", "--runs-dir", str(runs_dir), "--set", f"data.dataset={data}")
+    assert done.returncode == 1
+    status = read_status(only_run(runs_dir))
+    assert status["state"] == "failed" and "need at least 2" in status["error"]
+    assert "need at least 2" in done.stderr
+    assert "Traceback" in (only_run(runs_dir) / "train.log").read_text()  # the details stay in the log
