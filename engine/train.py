@@ -89,13 +89,14 @@ def prompt_batches(examples: list, batch_size: int, seed: int):
         yield [examples[i] for i in batch]
 
 
-def prepare_run(args) -> tuple[Config, Path]:
-    """Config and run directory, checked before anything heavy is loaded."""
+def prepare_run(args, is_main: bool) -> tuple[Config, Path | None]:
+    """Config and (on rank 0) the run directory, checked before anything heavy is loaded."""
     if args.run_dir is not None:
-        run_dir = args.run_dir
-        return validate(Config.from_dict(runs.read_config(run_dir))), run_dir
+        return validate(Config.from_dict(runs.read_config(args.run_dir))), args.run_dir
     overrides = list(args.overrides) + ([f"ppo.steps={args.steps}"] if args.steps is not None else [])
     cfg = resolve(args.preset, overrides)
+    if not is_main:  # other ranks only need the config; rank 0 alone writes the run directory
+        return cfg, None
     runs_dir = args.runs_dir or runs.default_runs_dir()
     runs.check_writable(runs_dir)
     lock_holder = runs.active_run(runs_dir)
@@ -196,11 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     is_main = accelerator.is_main_process
     run_dir = None
     try:
-        cfg, run_dir = prepare_run(args)
+        cfg, run_dir = prepare_run(args, is_main)
     except (ConfigError, runs.RunError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    # All ranks resolved the same config; only rank 0 keeps a run directory (other ranks' are unused)
     run_dir = run_dir if is_main else None
     setup_logging(run_dir)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
