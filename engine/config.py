@@ -38,7 +38,9 @@ class ModelConfig:
     lora_r: int = 32
     """Rank of the trainable policy LoRA (r=32 on q,v of flan-t5-base = 3,538,944 parameters)."""
     lora_alpha: int = 32
+    """LoRA scaling numerator: updates are scaled by lora_alpha / lora_r (1.0 in the recipe)."""
     lora_target_modules: list[str] = field(default_factory=lambda: ["q", "v"])
+    """Attention projections that get the LoRA: T5's query and value, as the summary adapter."""
     device: str = "auto"
     """"auto" (cuda if present, else cpu), "cpu", "cuda", "cuda:1", ..."""
     dtype: str = "auto"
@@ -71,6 +73,7 @@ class GenerationConfig:
     top_k: int = 0
     """0: no top-k filtering (pure sampling, as the recipe)."""
     top_p: float = 1.0
+    """1.0: no nucleus filtering."""
 
 
 @dataclass
@@ -94,17 +97,21 @@ class PPOConfig:
     horizon: int = 10000
     """Samples over which the adaptive controller corrects the KL error."""
     gamma: float = 1.0
+    """Discount per token; 1: the score at the end counts fully for every token of the summary."""
     lam: float = 0.95
     """GAE lambda (https://arxiv.org/abs/1506.02438)."""
     cliprange: float = 0.2
     """PPO ratio clip (https://arxiv.org/abs/1707.06347)."""
     cliprange_value: float = 0.2
+    """Value predictions may move at most this far from the rollout's values per step."""
     vf_coef: float = 0.1
+    """Weight of the value loss in the total loss."""
     max_grad_norm: float = 1.0
     """Gradient clipping of trainable parameters (0 disables)."""
     reward_input: str = "response"
     """What the reward model reads: "response" (the summary alone) or "query+response" (the notebook)."""
     seed: int = 42
+    """Seeds LoRA init, sampling, lengths and minibatch order: same seed, same numbers."""
 
 
 @dataclass
@@ -118,6 +125,7 @@ class RunConfig:
 @dataclass
 class Config:
     preset: str = "seed"
+    """The preset this config started from (informational once overrides are applied)."""
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)

@@ -89,20 +89,23 @@ def prompt_batches(examples: list, batch_size: int, seed: int):
         yield [examples[i] for i in batch]
 
 
-def prepare_run(args, is_main: bool) -> tuple[Config, Path | None]:
-    """Config and (on rank 0) the run directory, checked before anything heavy is loaded."""
+def load_config(args) -> Config:
     if args.run_dir is not None:
-        return validate(Config.from_dict(runs.read_config(args.run_dir))), args.run_dir
+        return validate(Config.from_dict(runs.read_config(args.run_dir)))
     overrides = list(args.overrides) + ([f"ppo.steps={args.steps}"] if args.steps is not None else [])
-    cfg = resolve(args.preset, overrides)
-    if not is_main:  # other ranks only need the config; rank 0 alone writes the run directory
-        return cfg, None
+    return resolve(args.preset, overrides)
+
+
+def make_run_dir(args, cfg: Config) -> Path:
+    """Rank 0's run directory, checked before anything heavy is loaded."""
+    if args.run_dir is not None:
+        return args.run_dir
     runs_dir = args.runs_dir or runs.default_runs_dir()
     runs.check_writable(runs_dir)
     lock_holder = runs.active_run(runs_dir)
     if lock_holder:
         raise runs.RunError(f"a run is already in progress: {lock_holder}")
-    return cfg, runs.create_run(runs_dir, cfg.to_dict(), cfg.preset)
+    return runs.create_run(runs_dir, cfg.to_dict(), cfg.preset)
 
 
 def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str:
@@ -131,9 +134,10 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     rank, world = accelerator.process_index, accelerator.num_processes
     batches = prompt_batches(data.train, cfg.ppo.batch_size, cfg.ppo.seed)
     progress = Progress(total, enabled=is_main)
-    saved_step = None
+    saved_step, stopping = None, False
     for step in range(1, total + 1):
-        if stop:
+        stopping = any_rank_wants_to_stop(stop, accelerator)
+        if stopping:
             break
         batch = next(batches)[rank::world]  # ranks share the batch; gradients are averaged by DDP
         stats, rollout, scores = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
@@ -145,14 +149,37 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
             if cfg.run.save_every and step % cfg.run.save_every == 0 and step < total:
                 save_checkpoint(policy, runs.checkpoint_dir(run_dir, step))
                 saved_step = step
+    if world > 1:
+        log.info("trainable weights agree on all %d ranks (checksum %s)", world, check_ranks_agree(policy, accelerator))
     done = trainer.step_count
-    if stop:
+    if stopping or any_rank_wants_to_stop(stop, accelerator):
         if is_main and done and saved_step != done:
             save_checkpoint(policy, runs.checkpoint_dir(run_dir, done))
         return "stopped"
     if is_main:
         save_checkpoint(policy, runs.checkpoint_dir(run_dir, None))
     return "finished"
+
+
+def any_rank_wants_to_stop(stop: StopFlag, accelerator) -> bool:
+    """Ranks must stop at the same step, or the others would wait forever in an all-reduce."""
+    if accelerator.num_processes == 1:
+        return bool(stop)
+    import torch
+
+    flag = torch.tensor([1.0 if stop else 0.0], device=accelerator.device)
+    return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+
+
+def check_ranks_agree(policy, accelerator) -> str:
+    """DDP keeps replicas identical; prove it before saving rank 0's copy as *the* result."""
+    import torch
+
+    local = torch.cat([p.detach().flatten().float() for p in policy.parameters() if p.requires_grad])
+    everyone = accelerator.gather(local.unsqueeze(0))  # (world, n_trainable)
+    if not torch.equal(everyone, everyone[:1].expand_as(everyone)):
+        raise RuntimeError("the ranks' trainable weights differ after training: gradients were not synchronised")
+    return f"{local.double().sum().item():.10g}"
 
 
 def write_samples(run_dir: Path, step: int, rollout, scores, n: int) -> None:
@@ -191,17 +218,19 @@ class Progress:
 def main(argv: list[str] | None = None) -> int:
     from accelerate import Accelerator
 
+    from engine.models import ModelError, pick_device
+
     args = parse_args(argv)
     stop = StopFlag()
-    accelerator = Accelerator()
-    is_main = accelerator.is_main_process
-    run_dir = None
     try:
-        cfg, run_dir = prepare_run(args, is_main)
-    except (ConfigError, runs.RunError) as e:
+        cfg = load_config(args)
+        # cpu=True lets `accelerate launch --multi_gpu` run CPU ranks over gloo on a GPU-less machine
+        accelerator = Accelerator(cpu=pick_device(cfg.model.device).type == "cpu")
+        is_main = accelerator.is_main_process
+        run_dir = make_run_dir(args, cfg) if is_main else None  # rank 0 alone writes the run directory
+    except (ConfigError, runs.RunError, ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    run_dir = run_dir if is_main else None
     setup_logging(run_dir)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
     if is_main:
