@@ -294,11 +294,7 @@ class PPOTrainer:
                 logprobs, vpreds = policy_forward(self.model, r.query_ids[mb], r.query_mask[mb], r.response_ids[mb])
                 pg_loss, vf_loss, stats = ppo_losses(old_logprobs[mb], old_values[mb], logprobs, vpreds, mask[mb],
                                                      advantages[mb], returns[mb], p.cliprange, p.cliprange_value)
-                loss = pg_loss + p.vf_coef * vf_loss
-                if not torch.isfinite(loss):
-                    raise NonFiniteError(f"the PPO loss became {loss.item()} at step {self.step_count + 1} "
-                                         "(policy loss {:.4g}, value loss {:.4g}); try a lower learning rate"
-                                         .format(pg_loss.item(), vf_loss.item()))
+                loss = pg_loss + p.vf_coef * vf_loss  # finiteness is checked once, in the stats (no sync here)
                 self.optimizer.zero_grad(set_to_none=True)
                 self.accelerator.backward(loss)
                 if p.max_grad_norm > 0:
@@ -319,28 +315,25 @@ class PPOTrainer:
         rollout = self.rollout(input_ids, queries)
         t1 = time.perf_counter()
         scores, toxicity = self.score(rollout)
-        if not torch.isfinite(scores).all():
-            raise NonFiniteError(f"the reward model returned a non-finite score at step {self.step_count + 1}")
         t2 = time.perf_counter()
         epochs = self.plan_minibatches(len(input_ids))
         logprobs, ref_logprobs, values = self.forward_passes(rollout, epochs[0])
+        t3 = time.perf_counter()
         kl_coef = self.kl_ctl.value
         mask = rollout.response_mask
         rewards, kl = kl_penalized_rewards(scores, logprobs, ref_logprobs, mask, kl_coef)
-        if not torch.isfinite(kl).all():
-            raise NonFiniteError(f"the KL to the reference became non-finite at step {self.step_count + 1}")
         advantages, returns = compute_gae(rewards, values, mask, p.gamma, p.lam)
         advantages = masked_whiten(advantages, mask).detach()
         minibatch_stats = self.update(rollout, logprobs, values, advantages, returns, epochs)
         self.last_minibatch_stats = minibatch_stats  # per-minibatch detail, for tests and debugging
-        t3 = time.perf_counter()
+        t4 = time.perf_counter()
 
         stats = self.collect_stats(scores, toxicity, kl, logprobs, mask, returns, advantages,
                                    minibatch_stats, kl_coef)
         self.kl_ctl.update(stats["objective/kl"], p.batch_size)
         self.step_count += 1
-        stats.update({"time/rollout": t1 - t0, "time/score": t2 - t1, "time/update": t3 - t2,
-                      "time/step": time.perf_counter() - t0, "step": self.step_count})
+        stats.update({"time/rollout": t1 - t0, "time/score": t2 - t1, "time/forward": t3 - t2,
+                      "time/update": t4 - t3, "time/step": time.perf_counter() - t0, "step": self.step_count})
         return stats, rollout, scores
 
     # 7. stats: means over this process's samples, then averaged over processes
@@ -367,4 +360,10 @@ class PPOTrainer:
             vector = self.accelerator.reduce(vector, reduction="mean")
         stats = {k: float(v) for k, v in zip(keys, vector.tolist())}
         stats["objective/kl_coef"] = float(kl_coef)
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in stats.items()}
+        broken = [k for k in ("env/reward_mean", "objective/kl", "ppo/loss/policy", "ppo/loss/value")
+                  if not math.isfinite(stats[k])]
+        if broken:
+            raise NonFiniteError(f"step {self.step_count + 1}: {', '.join(broken)} became non-finite "
+                                 f"({', '.join(f'{k}={stats[k]}' for k in broken)}); try a lower learning rate")
+        # the toxicity of a custom score_fn may be absent: JSON has no NaN, it becomes null
+        return {k: (None if math.isnan(v) else v) for k, v in stats.items()}

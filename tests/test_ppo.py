@@ -123,3 +123,11 @@ def test_same_seed_same_numbers():
         return [{k: v for k, v in row.items() if not k.startswith("time/")} for row in rows]
 
     assert run() == run()
+
+
+def test_a_non_finite_reward_stops_the_step_with_a_clear_error():
+    from engine.ppo import NonFiniteError
+
+    trainer, data = make_trainer(score_fn=lambda q, r, ids: (torch.full((len(r),), float("nan")), None))
+    with pytest.raises(NonFiniteError, match="env/reward_mean.*became non-finite"):
+        trainer.step(*batch(data, 8))

@@ -64,7 +64,7 @@ def test_tiny_run_writes_the_whole_run_directory_then_lists_and_evaluates(tmp_pa
                 "ppo/policy/advantages_mean", "ppo/loss/policy", "ppo/loss/value", "ppo/loss/total",
                 "ppo/policy/clipfrac", "ppo/policy/approxkl", "ppo/val/vpred", "ppo/val/clipfrac",
                 "env/reward_mean", "env/reward_std", "env/toxicity_mean", "tokens/response_len_mean",
-                "time/rollout", "time/score", "time/update", "time/step", "step"):
+                "time/rollout", "time/score", "time/forward", "time/update", "time/step", "step"):
         assert isinstance(rows[-1][key], (int, float)), key
     status = read_status(run_dir)
     assert (status["state"], status["step"], status["total_steps"], status["error"]) == ("finished", 8, 8, None)
