@@ -22,6 +22,10 @@ def test_shape_true_flan_t5_base_has_the_notebooks_trainable_parameter_count():
     assert report.lora == 3_538_944 and report.value_head == 769
     assert report.trainable == 3_538_944 + 769
     assert "trainable model parameters: 3,539,713" in str(report)
+    # flan-t5-base has 247,577,856 parameters, with an lm_head of its own (not tied)
+    assert report.total == 247_577_856 + report.trainable
+    base = policy.model.get_base_model()
+    assert base.lm_head.weight.data_ptr() != base.shared.weight.data_ptr()
 
 
 def test_device_and_dtype_choice():
