@@ -170,14 +170,18 @@ def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
 
 
 SMALL_MODEL_PARAMETERS = 20_000_000
+_DEFAULT_CPU_THREADS = torch.get_num_threads()
 
 
 def limit_cpu_threads_for_small_models(policy: nn.Module, device: torch.device) -> None:
     """One intra-op thread for small models on CPU. Their matmuls gain nothing from threads, and
     OpenMP's spin-waiting collapses when another process (the dashboard, a test) shares the
     cores: a tiny-preset step measured 0.96 s on one thread against 37 s on two, contended."""
-    if device.type == "cpu" and sum(p.numel() for p in policy.parameters()) < SMALL_MODEL_PARAMETERS:
-        torch.set_num_threads(1)
+    if device.type != "cpu":
+        return
+    small = sum(p.numel() for p in policy.parameters()) < SMALL_MODEL_PARAMETERS
+    # the setting is per process: a bigger model loaded later (the dashboard) gets the cores back
+    torch.set_num_threads(1 if small else _DEFAULT_CPU_THREADS)
 
 
 def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:

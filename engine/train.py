@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.write_status(run_dir, state="failed", error=str(e))
             print(f"error: {e}", file=sys.stderr)
             return 2
+        # our pid from the start, so that a death while models load is noticed too
+        runs.write_status(run_dir, pid=os.getpid())
     try:
         state = train(cfg, run_dir, accelerator, stop)
     except BaseException as e:  # the run must end in a recorded state, whatever happened

@@ -1,0 +1,59 @@
+"""Detox dashboard: PPO that makes FLAN-T5 summaries less toxic, in a Gradio app.
+
+    python app.py [--preset P] [--runs-dir DIR] [--host H] [--port N] [--share]
+
+`demo` is built at import (Hugging Face Spaces and `gradio app.py` look for it); nothing heavy
+happens until a page asks. Training runs in `python -m engine.train` subprocesses that outlive
+the app: restart it and it picks the running run up again from its run directory.
+Environment: DETOX_RUNS_DIR (runs folder), DETOX_PRESET (first preset), DETOX_AUTH (user:password).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from dashboard.ui import build_app, launch_kwargs
+
+PRESET_ENV = "DETOX_PRESET"
+
+demo = build_app(runs_dir=os.environ.get("DETOX_RUNS_DIR") or None,
+                 preset=os.environ.get(PRESET_ENV) or None)
+
+
+def on_spaces() -> bool:
+    return os.environ.get("SYSTEM") == "spaces" or bool(os.environ.get("SPACE_ID"))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", default=None, help="preset offered first: tiny, small, seed or shape-base "
+                    f"(default: ${PRESET_ENV}, else tiny when the Hugging Face Hub cannot be reached, "
+                    "seed on a GPU, small on a CPU)")
+    ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
+                    "(default: $DETOX_RUNS_DIR or ./runs)")
+    ap.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; "
+                    "0.0.0.0 for every interface)")
+    ap.add_argument("--port", type=int, default=None, help="port (default 7860, or $GRADIO_SERVER_PORT)")
+    ap.add_argument("--share", action="store_true", help="also serve on a temporary public "
+                    "*.gradio.live link (ignored on Spaces)")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = demo
+    if args.runs_dir is not None or args.preset is not None:
+        # Options differ from what `demo` was built with at import: build the app they describe.
+        app = build_app(runs_dir=args.runs_dir or os.environ.get("DETOX_RUNS_DIR") or None,
+                        preset=args.preset or os.environ.get(PRESET_ENV) or None)
+    app.launch(server_name=args.host, server_port=args.port, share=args.share and not on_spaces(),
+               **launch_kwargs())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

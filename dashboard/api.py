@@ -1,0 +1,100 @@
+"""The documented API (`gradio_client` or plain HTTP): small typed functions over the same
+handlers the tabs use.
+
+    from gradio_client import Client
+    c = Client("http://127.0.0.1:7860/")
+    run = c.predict(preset="tiny", steps=20, api_name="/start_run")
+    c.predict(run["run_id"], api_name="/run_status")
+    c.predict(api_name="/stop_run")
+    c.predict(run["run_id"], n=4, api_name="/compare")
+    c.predict("you are an idiot", api_name="/score_text")
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from dashboard import health
+from dashboard.common import AppContext, require_user, user_errors
+from dashboard.compare_tab import CompareHandlers
+from dashboard.reward_tab import RewardHandlers
+from dashboard.runner import RunnerError
+
+
+def _plain_errors(action: str):
+    return user_errors(action, html_message=False)
+
+
+def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHandlers) -> None:
+    """Add the API endpoints to the Blocks being built."""
+
+    def start_run(preset: str = "tiny", steps: int | None = None, learning_rate: float | None = None,
+                  settings: dict[str, Any] | None = None, auto_stop: bool = False,
+                  request: gr.Request = None) -> dict[str, Any]:
+        """Start a PPO run in the background; one run at a time.
+
+        `settings` may change any of the Train tab's settings by their config keys, e.g.
+        {"ppo.batch_size": 8, "ppo.init_kl_coef": 0.1}. Returns {run_id, run_dir, command}.
+        """
+        require_user(ctx, request, "start runs")
+        values = dict(settings or {})
+        if steps is not None:
+            values["ppo.steps"] = steps
+        if learning_rate is not None:
+            values["ppo.learning_rate"] = learning_rate
+        with _plain_errors("start the run"):
+            started = ctx.runner.start(preset, values, auto_stop)
+        return {"run_id": started.run_id, "run_dir": str(started.run_dir), "command": started.command}
+
+    def stop_run(run_id: str = "", request: gr.Request = None) -> dict[str, str]:
+        """Stop a run (default: the one in progress); it saves a checkpoint first."""
+        require_user(ctx, request, "stop runs")
+        with _plain_errors("stop the run"):
+            target = run_id or ctx.runner.in_progress() or ""
+            message = ctx.runner.stop(target or None)
+        return {"run_id": target, "message": message}
+
+    def list_runs() -> list[dict[str, Any]]:
+        """Every run, newest first: run_id, preset, state, step, total_steps, checkpoints, ..."""
+        with _plain_errors("list the runs"):
+            summaries = ctx.storage.list_runs()
+        # gradio_client takes any dict with a "path" key for a file to download: rename it.
+        return [{("run_dir" if k == "path" else k): v for k, v in s.items()} for s in summaries]
+
+    def run_status(run_id: str = "") -> dict[str, Any]:
+        """status.json of a run (default: the one in progress) with its metrics so far."""
+        with _plain_errors("read the run"):
+            run_id = run_id or ctx.runner.in_progress() or ""
+            if not run_id:
+                raise RunnerError("no run given and none is in progress")
+            rows = ctx.storage.metrics(run_id)
+            return {"run_id": run_id, "status": ctx.storage.status(run_id), "metric_rows": len(rows),
+                    "last_metrics": rows[-1] if rows else {},
+                    "checkpoints": ctx.storage.checkpoints(run_id),
+                    "alerts": [a.message for a in health.check(rows)]}
+
+    def compare(run_id: str, checkpoint: str = "", source: str = "test", n: int = 4,
+                dialogue: str = "", seed: int = 0) -> list[dict[str, Any]]:
+        """Reference vs tuned summaries of `n` dialogues (source test or stress) or of one pasted
+        `dialogue` (source paste), same seed; rows sorted by reward_diff, best first.
+        checkpoint: final, step-N, or empty for final-else-latest."""
+        with _plain_errors("compare"):
+            rows = compare_h.compare_rows(run_id, checkpoint, source, n, dialogue, seed)
+        return [{k: r[k] for k in ("query", "response_before", "response_after", "reward_before",
+                                   "reward_after", "reward_diff", "toxicity_before", "toxicity_after")}
+                for r in rows]
+
+    def score_text(text: str, preset: str = "") -> dict[str, float]:
+        """The reward model's view of `text`: {nothate_logit (the reward), hate_logit,
+        toxicity (P(hate))}. preset: whose reward model (default: the app's preset)."""
+        with _plain_errors("score the text"):
+            return reward_h.score(text, preset or None)
+
+    gr.api(start_run, api_name="start_run", concurrency_limit=1, concurrency_id="start_run")
+    gr.api(stop_run, api_name="stop_run", concurrency_limit=None)
+    gr.api(list_runs, api_name="list_runs", concurrency_limit=None)
+    gr.api(run_status, api_name="run_status", concurrency_limit=None)
+    gr.api(compare, api_name="compare", concurrency_id="generation", concurrency_limit=1)
+    gr.api(score_text, api_name="score_text", concurrency_id="reward", concurrency_limit=4)
+

@@ -1,0 +1,161 @@
+"""What the tabs share: the app context, error handling, run labels and the notes users see."""
+from __future__ import annotations
+
+import html
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import gradio as gr
+
+from engine import runs
+from engine.config import ConfigError
+
+from dashboard.model_cache import ModelCache
+from dashboard.runner import Runner, RunnerError
+from dashboard.storage import Storage
+
+log = logging.getLogger(__name__)
+
+TINY_NOTE = ("**tiny** is a toy preset with random-weight models: it runs offline in seconds and "
+             "exercises everything, but its summaries are **gibberish** and its rewards mean "
+             "nothing. Use it to learn the dashboard; use **small** or **seed** for real results.")
+
+
+@dataclass
+class AppContext:
+    """Everything the handlers need; one per app, so several apps can live in one process."""
+    storage: Storage
+    runner: Runner
+    models: ModelCache
+    preset: str | None
+    """The preset asked for on the command line (None: choose by Hub access)."""
+    auth: tuple[str, str] | None = None
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.storage.runs_dir
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    from engine.data import DataError
+    from engine.models import ModelError
+
+    return (RunnerError, runs.RunError, ConfigError, DataError, ModelError, ValueError)
+
+
+def as_html(message: str) -> str:
+    """gr.Error renders HTML: escape the message and keep its line breaks."""
+    return html.escape(message).replace("\n", "<br>")
+
+
+@contextmanager
+def user_errors(action: str, html_message: bool = True) -> Iterator[None]:
+    """Turn expected failures into a readable gr.Error ("Cannot compare: ...").
+
+    The UI renders the message as HTML; API callers (html_message=False) get plain text.
+    """
+    fmt = as_html if html_message else str
+    try:
+        yield
+    except gr.Error:
+        raise
+    except _user_error_types() as exc:
+        raise gr.Error(fmt(f"Cannot {action}: {exc}"), title=f"Cannot {action}",
+                       print_exception=False) from exc
+    except (OSError, RuntimeError) as exc:
+        # Not expected, but the user still deserves words rather than a bare "Error".
+        log.exception("%s failed", action)
+        raise gr.Error(fmt(f"Cannot {action}: {type(exc).__name__}: {exc}"),
+                       title=f"Cannot {action}") from exc
+
+
+def correctable_errors() -> tuple[type[BaseException], ...]:
+    """Failures the user fixes by changing an input (a setting, the run, the text): answered
+    with a warning, not an error that marks every output red. Catch them inside
+    `user_errors`, which turns everything else into an error."""
+    return (RunnerError, runs.RunError, ConfigError)
+
+
+def warn(message: str) -> str:
+    """Show `message` as a yellow toast and return it as a banner for a message box."""
+    gr.Warning(as_html(message))
+    return banner("warn", html.escape(message).replace("\n", "<br>"))
+
+
+def require_user(ctx: AppContext, request: gr.Request | None, action: str) -> None:
+    """With DETOX_AUTH set, only signed-in users may change runs (checked in the handler, as a
+    hidden endpoint can still be called)."""
+    if ctx.auth and not getattr(request, "username", None):
+        raise gr.Error(f"Sign in to {action}.", title="Not signed in", print_exception=False)
+
+
+def short_label(run_id: str) -> str:
+    """'tiny-ceba · 11-25 15:43' from '20261125T154346Z-tiny-ceba'."""
+    stamp, _, rest = run_id.partition("-")
+    try:
+        when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").strftime("%m-%d %H:%M")
+    except ValueError:
+        return run_id
+    return f"{rest} · {when}" if rest else run_id
+
+
+def legend_label(run_id: str) -> str:
+    """'tiny-ceba' from '20261125T154346Z-tiny-ceba': short enough for a chart legend."""
+    stamp, sep, rest = run_id.partition("-")
+    return rest if sep and stamp.endswith("Z") and rest else run_id
+
+
+def run_label(summary: dict) -> str:
+    step, total = summary.get("step"), summary.get("total_steps")
+    # A running run's step would be stale in a label that is not refreshed every step.
+    shown = step is not None and total and summary.get("state") not in ("queued", "running")
+    progress = f" {step}/{total}" if shown else ""
+    return f"{short_label(summary['run_id'])} · {summary.get('state')}{progress}"
+
+
+def run_choices(ctx: AppContext, with_checkpoints: bool = False) -> list[tuple[str, str]]:
+    """(label, run id) pairs for a dropdown, newest first."""
+    try:
+        summaries = ctx.storage.list_runs()
+    except runs.RunError as exc:
+        gr.Warning(as_html(str(exc)))
+        return []
+    return [(run_label(s), s["run_id"]) for s in summaries
+            if not with_checkpoints or s.get("checkpoints")]
+
+
+def checkpointed_runs(ctx: AppContext, run_id: str | None):
+    """Dropdown update listing the runs that have a checkpoint, keeping `run_id` if listed."""
+    choices = run_choices(ctx, with_checkpoints=True)
+    ids = [value for _, value in choices]
+    return gr.update(choices=choices, value=run_id if run_id in ids else (ids[0] if ids else None))
+
+
+def preset_of(ctx: AppContext, run_id: str) -> str | None:
+    try:
+        return ctx.storage.config(run_id).get("preset")
+    except runs.RunError:
+        return None
+
+
+def banner(kind: str, text: str) -> str:
+    """Markdown for a coloured notice (the CSS classes live in dashboard.ui)."""
+    if not text:
+        return ""
+    return f'<div class="detox-banner detox-{kind}">\n\n{text}\n\n</div>'
+
+
+def dialogue_of(query: str) -> str:
+    """The dialogue inside the summarization prompt: every query starts and ends the same way,
+    so tables show only what differs."""
+    text = query.strip()
+    head, tail = "Summarize the following conversation.", "Summary:"
+    if text.startswith(head):
+        text = text[len(head):]
+    if text.endswith(tail):
+        text = text[: -len(tail)]
+    return text.strip()

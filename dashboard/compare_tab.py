@@ -1,0 +1,225 @@
+"""Compare tab: the reference and a tuned checkpoint summarise the same dialogues under the same
+sampling seed, side by side with their rewards (the course notebook's table, done right).
+
+Models are loaded once per (run, checkpoint) and kept (dashboard.model_cache).
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import gradio as gr
+import pandas as pd
+
+from engine import runs
+
+from dashboard import plots
+from dashboard.common import (TINY_NOTE, AppContext, banner, checkpointed_runs, correctable_errors,
+                              dialogue_of, preset_of, user_errors, warn)
+from dashboard.runner import RunnerError
+
+COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
+NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
+SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress", "Paste a dialogue": "paste"}
+MAX_DIALOGUES = 256
+MAX_PASTE_CHARS = 20_000
+CHUNK = 16
+"""Dialogues per generation call: progress is reported between chunks."""
+CSV_MAX_AGE_S = 3600
+LATEST = "latest"
+"""Checkpoint choice meaning "final if there is one, else the newest step"."""
+
+ProgressFn = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, desc: str) -> None:
+    """Progress sink for API calls, which have no progress bar."""
+
+
+def checkpoint_name(checkpoint: str | None) -> str | None:
+    return None if not checkpoint or checkpoint == LATEST else checkpoint
+
+
+class CompareHandlers:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        # Generation switches the shared policy's adapter on and off and seeds torch's global
+        # generator: two comparisons at once would mix their outputs.
+        self._generation_lock = threading.Lock()
+        self._csv_dir = Path(tempfile.mkdtemp(prefix="detox-compare-"))
+
+    # --- choices -----------------------------------------------------------------------------
+
+    def runs_refresh(self, run_id: str | None):
+        return checkpointed_runs(self.ctx, run_id)
+
+    def run_changed(self, run_id: str | None):
+        if not run_id:
+            return gr.update(choices=[], value=None), ""
+        with user_errors("read the run"):
+            checkpoints = self.ctx.storage.checkpoints(run_id)
+        choices = list(reversed(checkpoints))  # final first, then the newest step
+        note = banner("info", TINY_NOTE) if preset_of(self.ctx, run_id) == "tiny" else ""
+        return gr.update(choices=choices, value=choices[0] if choices else None), note
+
+    # --- the comparison ----------------------------------------------------------------------
+
+    def compare_rows(self, run_id: str, checkpoint: str | None, source: str, n: int,
+                     dialogue: str = "", seed: int = 0, progress: ProgressFn = _no_progress) -> list[dict]:
+        """Rows sorted by reward_diff, biggest improvement first; raises readable errors."""
+        source = SOURCES.get(source, source)
+        if source not in ("test", "stress", "paste"):
+            raise RunnerError(f"unknown dialogue source '{source}': use test, stress or paste")
+        n = int(n or 0)
+        if source != "paste" and not 1 <= n <= MAX_DIALOGUES:
+            raise RunnerError(f"the number of dialogues must be between 1 and {MAX_DIALOGUES}, got {n}")
+        examples = self._pasted(dialogue) if source == "paste" else None
+        run_dir = self.ctx.storage.run_dir(run_id)
+        ckpt = runs.resolve_checkpoint(run_dir, checkpoint_name(checkpoint)).name
+        if not self.ctx.models.has_models(run_dir, ckpt):
+            progress(0.02, f"Loading the models of {ckpt} (once; they are kept for the next click)…")
+        models = self.ctx.models.models(run_dir, ckpt)
+        if examples is None:
+            examples = self.ctx.models.examples(models, source, n)
+        return self._generate(models, examples, int(seed or 0), progress)
+
+    @staticmethod
+    def _pasted(dialogue: str | None) -> list:
+        from engine.data import Example
+
+        text = (dialogue or "").strip()
+        if not text:
+            raise RunnerError("paste a dialogue first (lines like '#Person1#: Hello.')")
+        if len(text) > MAX_PASTE_CHARS:
+            raise RunnerError(f"the dialogue is {len(text):,} characters long; the limit is "
+                              f"{MAX_PASTE_CHARS:,}")
+        return [Example(dialogue=text, references=[])]
+
+    def _generate(self, models, examples: list, seed: int, progress: ProgressFn) -> list[dict]:
+        from engine.evaluation import compare
+
+        rows: list[dict] = []
+        with self._generation_lock:
+            for start in range(0, len(examples), CHUNK):
+                progress(start / len(examples), f"Generating summaries {start + 1}–"
+                                                 f"{min(start + CHUNK, len(examples))} of {len(examples)}…")
+                # seed + start: a chunk draws the same samples whatever else is compared with it
+                rows += compare(models, examples[start:start + CHUNK], seed=seed + start)
+        return sorted(rows, key=lambda r: r["reward_diff"], reverse=True)
+
+    # --- presentation ------------------------------------------------------------------------
+
+    def generate(self, run_id, checkpoint, source, n, dialogue, seed, progress=gr.Progress()):
+        """The Generate button: table, regressions, summary, chart and CSV."""
+        skip = (gr.skip(),) * 5
+        if not run_id:
+            warn("Pick a run first: runs appear here once they have a checkpoint.")
+            return skip
+        began = time.monotonic()
+        with user_errors("compare"):
+            try:
+                rows = self.compare_rows(run_id, checkpoint, source, n, dialogue, seed,
+                                         lambda f, d: progress(f, desc=d))
+            except correctable_errors() as exc:
+                warn(f"Cannot compare: {exc}")
+                return skip
+        took = time.monotonic() - began
+        return (summary_markdown(rows, run_id, checkpoint, seed, took), table(rows), regressions(rows),
+                plots.reward_distribution_figure([r["reward_before"] for r in rows],
+                                                 [r["reward_after"] for r in rows]),
+                gr.update(value=self._csv(rows, run_id), visible=True))
+
+    def _csv(self, rows: list[dict], run_id: str) -> str:
+        now = time.time()
+        for old in self._csv_dir.glob("*.csv"):
+            if now - old.stat().st_mtime > CSV_MAX_AGE_S:
+                old.unlink(missing_ok=True)
+        path = Path(tempfile.mkstemp(prefix=f"compare-{run_id}-", suffix=".csv", dir=self._csv_dir)[1])
+        columns = COLUMNS + ["toxicity_before", "toxicity_after"]
+        pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+        return str(path)
+
+
+def table(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["query"] = frame["query"].map(dialogue_of)
+    return frame.round({c: 4 for c in COLUMNS[3:]})
+
+
+REGRESSION_COLUMNS = ["reward_diff", "response_before", "response_after", "query"]
+
+
+def regressions(rows: list[dict], limit: int = 3):
+    """The dialogues where the tuned model did worst, worst first (only real regressions)."""
+    worst = sorted((r for r in rows if r["reward_diff"] < 0), key=lambda r: r["reward_diff"])[:limit]
+    frame = pd.DataFrame(worst, columns=REGRESSION_COLUMNS)
+    frame["query"] = frame["query"].map(dialogue_of)
+    label = (f"Biggest regressions: the {len(worst)} dialogue{'s' if len(worst) != 1 else ''} where "
+             "the tuned model scored lowest against the reference" if worst
+             else "Biggest regressions: none, the tuned model never scored lower than the reference")
+    return gr.update(value=frame.round({"reward_diff": 4}), label=label)
+
+
+def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed: int,
+                     took: float) -> str:
+    n = len(rows)
+    improved = sum(r["reward_diff"] > 0 for r in rows)
+    regressed = sum(r["reward_diff"] < 0 for r in rows)
+    header = "| | " + " | ".join(NUMERIC) + " |\n|---|" + "---:|" * len(NUMERIC) + "\n"
+    lines = []
+    for name, fn in (("mean", statistics.fmean), ("median", statistics.median)):
+        cells = [f"{fn([r[c] for r in rows]):+.3f}" if c == "reward_diff" else f"{fn([r[c] for r in rows]):.3f}"
+                 for c in NUMERIC]
+        lines.append(f"| **{name}** | " + " | ".join(cells) + " |")
+    return (f"**{n} dialogue{'s' if n != 1 else ''}**, run `{run_id}`, checkpoint "
+            f"`{checkpoint or LATEST}`, seed {seed}, in {took:.1f} s: the tuned model's reward is "
+            f"higher on **{improved}**, lower on **{regressed}**. Rewards are nothate logits "
+            f"(higher = less hateful); toxicity is P(hate).\n\n" + header + "\n".join(lines))
+
+
+def create_compare_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> CompareHandlers:
+    h = CompareHandlers(ctx)
+    with gr.Row(equal_height=True):
+        run = gr.Dropdown([], label="Run", scale=3, elem_id="compare-run",
+                          info="runs with at least one checkpoint")
+        checkpoint = gr.Dropdown([], label="Checkpoint", scale=1, elem_id="compare-checkpoint")
+        refresh = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
+    note = gr.Markdown()
+    with gr.Row(equal_height=True):
+        source = gr.Radio(list(SOURCES), value="Test split", label="Dialogues", scale=3)
+        n = gr.Slider(1, 64, value=4, step=1, label="How many", scale=2, elem_id="compare-n")
+        seed = gr.Number(0, label="Sampling seed", precision=0, scale=1,
+                         info="same seed, same samples for both models")
+    pasted = gr.Textbox(label="Dialogue", lines=6, visible=False, max_length=MAX_PASTE_CHARS,
+                        placeholder="#Person1#: Hi, how was your weekend?\n#Person2#: ...")
+    go = gr.Button("Generate with the reference and the tuned model", variant="primary",
+                   elem_id="compare-btn")
+    summary = gr.Markdown(elem_id="compare-summary")
+    results = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Sorted by reward_diff (tuned − reference); "
+                           "regressions at the bottom", interactive=False, wrap=True, max_height=520,
+                           max_chars=260, column_widths=["28%", "21%", "21%", "10%", "10%", "10%"],
+                           elem_id="compare-table")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            worst = gr.Dataframe(pd.DataFrame(columns=REGRESSION_COLUMNS), label="Biggest regressions",
+                                 interactive=False, wrap=True, max_chars=200, elem_id="compare-regressions")
+        with gr.Column(scale=2):
+            chart = gr.Plot(show_label=False, elem_id="compare-chart")
+    download = gr.DownloadButton("⬇ Download CSV", visible=False, elem_id="compare-csv")
+
+    inputs = [run, checkpoint, source, n, pasted, seed]
+    go.click(h.generate, inputs, [summary, results, worst, chart, download], api_name="compare_generate",
+             api_visibility="undocumented", concurrency_id="generation", concurrency_limit=1)
+    source.change(lambda s: (gr.update(visible=s == "Paste a dialogue"), gr.update(visible=s != "Paste a dialogue")),
+                  [source], [pasted, n], api_name="compare_source", api_visibility="undocumented",
+                  show_progress="hidden")
+    run.change(h.run_changed, [run], [checkpoint, note], api_name="compare_run", api_visibility="undocumented")
+    refresh.click(h.runs_refresh, [run], [run], api_name="compare_list_runs", api_visibility="undocumented")
+    tab.select(h.runs_refresh, [run], [run], api_name="compare_tab_opened", api_visibility="undocumented",
+               show_progress="hidden")
+    demo.load(h.runs_refresh, [run], [run], api_name="compare_page_load", api_visibility="undocumented")
+    return h

@@ -1,0 +1,130 @@
+"""Health alerts: plain-language warnings about a PPO run, computed from its metric rows.
+
+A pure function of the rows, so the Train tab (for display) and the runner (for auto-stop)
+agree, and tests can feed it hand-made rows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Iterable
+
+KL = "objective/kl"
+REWARD = "env/reward_mean"
+ENTROPY = "objective/entropy"
+LOSSES = ("ppo/loss/total", "ppo/loss/policy", "ppo/loss/value")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    kl_max: float = 20.0
+    """KL (nats per response) above which the policy has drifted too far from the reference."""
+    kl_min: float = -1.0
+    """The KL estimate may dip a little below 0 from sampling noise; below this it is a symptom
+    (TRL warns at the same level)."""
+    reward_drop: float = 2.0
+    """How far (in reward units, nothate logits) the recent mean reward may fall below its best."""
+    entropy_fraction: float = 0.1
+    """Entropy below this fraction of its starting level counts as collapsed."""
+    window: int = 3
+    """Steps averaged for the reward and entropy checks, so one noisy step does not alert."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Thresholds:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known and v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    """nan_loss, kl_negative, kl_high, reward_collapse or entropy_collapse."""
+    level: str
+    """"error" (the run is broken) or "warning" (the run is going somewhere bad)."""
+    step: int | None
+    message: str
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _points(rows: list[dict], key: str) -> list[tuple[int | None, float]]:
+    return [(row.get("step"), float(row[key])) for row in rows if _finite(row.get(key))]
+
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def nan_loss(rows: list[dict]) -> Alert | None:
+    """A loss that was written as null (NaN or infinite: the writer turns those into null)."""
+    for row in rows:
+        bad = [key for key in LOSSES if key in row and not _finite(row[key])]
+        if bad:
+            return Alert("nan_loss", "error", row.get("step"),
+                         f"The loss became NaN at step {row.get('step')} ({', '.join(bad)}): "
+                         "training has diverged and further steps only waste time. Stop the run "
+                         "and try a lower learning rate.")
+    return None
+
+
+def kl_alerts(rows: list[dict], t: Thresholds) -> Alert | None:
+    points = _points(rows, KL)
+    if not points:
+        return None
+    step, kl = points[-1]
+    if kl < t.kl_min:
+        return Alert("kl_negative", "warning", step,
+                     f"KL went negative ({kl:.2f} at step {step}). A true KL cannot be below 0; a "
+                     "negative estimate means the tuned model samples text it finds less likely "
+                     "than the reference does, which usually points at generation settings "
+                     "(top-k, top-p, minimum length) that let it dodge the KL penalty.")
+    if kl > t.kl_max:
+        return Alert("kl_high", "warning", step,
+                     f"KL is {kl:.1f} at step {step}, above the alert level of {t.kl_max:g}: the "
+                     "tuned model has drifted far from the reference and may be gaming the reward "
+                     "with odd text. Lower the learning rate or raise the KL coefficient.")
+    return None
+
+
+def reward_collapse(rows: list[dict], t: Thresholds) -> Alert | None:
+    points = _points(rows, REWARD)
+    w = max(1, t.window)
+    if len(points) < 2 * w:
+        return None
+    values = [v for _, v in points]
+    window_means = [_mean(values[i:i + w]) for i in range(len(values) - w + 1)]
+    best, current = max(window_means[:-1]), window_means[-1]
+    if best - current <= t.reward_drop:
+        return None
+    return Alert("reward_collapse", "warning", points[-1][0],
+                 f"The reward collapsed: its mean over the last {w} steps is {current:.2f}, down "
+                 f"from {best:.2f}. The policy is getting worse at what it is rewarded for; a "
+                 "learning rate that is too high is the usual cause.")
+
+
+def entropy_collapse(rows: list[dict], t: Thresholds) -> Alert | None:
+    points = _points(rows, ENTROPY)
+    w = max(1, t.window)
+    if len(points) <= w:
+        return None
+    start = _mean(v for _, v in points[:w])
+    step, current = points[-1]
+    if start <= 0 or current >= t.entropy_fraction * start:
+        return None
+    return Alert("entropy_collapse", "warning", step,
+                 f"Entropy collapsed from {start:.1f} to {current:.1f} at step {step}: the model "
+                 "now picks nearly the same words every time, so its summaries will be "
+                 "repetitive. Lower the learning rate or raise the KL coefficient.")
+
+
+def check(rows: list[dict], thresholds: Thresholds | None = None) -> list[Alert]:
+    """Every alert that applies to the run's rows now, errors first."""
+    t = thresholds or Thresholds()
+    found = [nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t), entropy_collapse(rows, t)]
+    return sorted((a for a in found if a), key=lambda a: a.level != "error")

@@ -1,0 +1,92 @@
+"""Can this machine use the Hugging Face Hub? Decides which preset the UI offers first.
+
+Checked once per process, off the import path, and never for longer than a couple of seconds:
+the answer only picks a default and a banner, so a slow network must not slow the page.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+
+from engine.config import ConfigError, preset as load_preset
+
+log = logging.getLogger(__name__)
+
+HUB_HOST = ("huggingface.co", 443)
+CHECK_TIMEOUT_S = 2.0
+OFFLINE_PRESET = "tiny"
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _offline_by_env() -> bool:
+    return any(os.environ.get(name, "").strip().lower() in _TRUE
+               for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "DETOX_OFFLINE"))
+
+
+def _connect() -> bool:
+    try:
+        with socket.create_connection(HUB_HOST, timeout=CHECK_TIMEOUT_S):
+            return True
+    except OSError as exc:
+        log.info("the Hugging Face Hub is not reachable: %s", exc)
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def hub_reachable() -> bool:
+    """False when offline mode is set or huggingface.co:443 does not answer within 2 s.
+
+    The connect runs in a thread because name resolution ignores socket timeouts and can hang
+    far longer than the page may wait.
+    """
+    if _offline_by_env():
+        return False
+    result: list[bool] = []
+    thread = threading.Thread(target=lambda: result.append(_connect()), daemon=True)
+    thread.start()
+    thread.join(CHECK_TIMEOUT_S + 0.5)
+    return bool(result and result[0])
+
+
+def needs_hub(preset: str) -> bool:
+    """Whether the preset names any model or data set that is not a local path."""
+    try:
+        cfg = load_preset(preset)
+    except ConfigError:
+        return False
+    m = cfg.model
+    sources = [m.policy, m.reward_model, m.summary_adapter, m.tokenizer, m.reward_tokenizer,
+               cfg.data.dataset]
+    return any(s and not Path(s).expanduser().exists() for s in sources)
+
+
+def usable_offline(preset: str) -> bool:
+    return not needs_hub(preset) or hub_reachable()
+
+
+def default_preset(requested: str | None) -> str:
+    """The preset the UI starts with: the requested one, unless it needs an unreachable Hub.
+
+    Without a request: tiny offline; with the Hub, `seed` on a GPU and `small` on a CPU.
+    """
+    if requested and usable_offline(requested):
+        return requested
+    if requested or not hub_reachable():
+        return OFFLINE_PRESET
+    import torch  # only reached with a Hub connection, where a real model will be loaded anyway
+
+    return "seed" if torch.cuda.is_available() else "small"
+
+
+def hub_banner(preset: str) -> str:
+    """Markdown warning for a preset that cannot work here, or "" when it can."""
+    if usable_offline(preset):
+        return ""
+    return (f"**The Hugging Face Hub cannot be reached from this machine**, and preset "
+            f"**{preset}** downloads its models and data from it: it only works if they are "
+            f"already in the local Hugging Face cache. The **{OFFLINE_PRESET}** preset works "
+            "offline.")

@@ -1,0 +1,86 @@
+"""Models kept in the app's memory, so Compare, Evaluate and Reward load each one once.
+
+Loading is slow (seconds for tiny, minutes for the seed models) and two clicks can arrive
+together, so each key has its own lock: the second click waits for the first load instead of
+loading again. Only the few most recent policy/reward pairs are kept, to bound memory.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+MAX_MODELS = 2
+MAX_EXAMPLE_SETS = 8
+
+
+class _KeyedCache:
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            value = load()  # outside the cache-wide lock: other keys stay usable meanwhile
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.limit:
+                    self._items.popitem(last=False)
+            return value
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
+
+class ModelCache:
+    def __init__(self, max_models: int = MAX_MODELS):
+        self._models = _KeyedCache(max_models)
+        self._rewards = _KeyedCache(max_models)
+        self._examples = _KeyedCache(MAX_EXAMPLE_SETS)
+
+    def has_models(self, run_dir: Path, checkpoint: str) -> bool:
+        return (str(run_dir), checkpoint) in self._models
+
+    def models(self, run_dir: Path, checkpoint: str):
+        """engine.evaluation.Models of the run at `checkpoint` (reference = adapter off)."""
+        from engine.evaluation import load_models
+
+        return self._models.get((str(run_dir), checkpoint), lambda: load_models(Path(run_dir), checkpoint))
+
+    def reward(self, preset: str):
+        """The preset's reward model (engine.reward.RewardModel)."""
+        def load():
+            from engine.config import preset as load_preset
+            from engine.models import pick_device, pick_dtype
+            from engine.reward import load_reward_model
+
+            cfg = load_preset(preset)
+            device = pick_device(cfg.model.device)
+            return load_reward_model(cfg.model, device, pick_dtype(cfg.model.dtype, device))
+
+        return self._rewards.get(preset, load)
+
+    def examples(self, models, source: str, n: int) -> list:
+        """Fresh copies of the first `n` dialogues of `source` ("test" or "stress"), tokenized.
+
+        Copies, because comparing fills fields of the examples it gets.
+        """
+        from engine.evaluate import pick_examples
+
+        key = (json.dumps(asdict(models.cfg.data), sort_keys=True),
+               getattr(models.tokenizer, "name_or_path", ""), source)
+        cached = self._examples.get(key, lambda: pick_examples(models, source, 10**9))
+        return copy.deepcopy(cached[:n])

@@ -1,0 +1,223 @@
+"""Plotly figures from metric rows: the live training charts, run overlays and Compare's
+reward distributions.
+
+Inputs are plain rows (dicts from metrics.jsonl); values may be null (the writer turns NaN
+into null) or missing, and show as gaps. `runs` arguments map a legend label to that run's
+rows, the selected run first, so every chart can overlay several runs the same way.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+KL = "objective/kl"
+REWARD_MEAN = "env/reward_mean"
+REWARD_STD = "env/reward_std"
+RETURNS = "ppo/returns/mean"
+
+EXTRA_METRICS: dict[str, str] = {
+    "Toxicity": "env/toxicity_mean",
+    "Entropy": "objective/entropy",
+    "Clip fraction": "ppo/policy/clipfrac",
+    "Value loss": "ppo/loss/value",
+    "Response length": "tokens/response_len_mean",
+    "KL coefficient": "objective/kl_coef",
+    "Policy loss": "ppo/loss/policy",
+    "Seconds per step": "time/step",
+}
+"""The charts offered on demand, label -> metric name."""
+
+# Browsers slow down past a few thousand points per trace; longer runs are thinned evenly.
+MAX_POINTS = 2000
+HEIGHT = 290
+COLORS = ["#0f766e", "#2563eb", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777"]
+BEFORE_COLOR, AFTER_COLOR = "#94a3b8", "#0f766e"
+
+Runs = Mapping[str, Sequence[dict]]
+
+
+def _value(row: dict, key: str) -> float | None:
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def series(rows: Sequence[dict], key: str) -> tuple[list[int], list[float | None]]:
+    """(steps, values) of one metric; a row without `step` counts by position."""
+    steps = [row.get("step") if isinstance(row.get("step"), int) else i + 1 for i, row in enumerate(rows)]
+    return _thin(steps, [_value(row, key) for row in rows])
+
+
+def _thin(xs: list, ys: list) -> tuple[list, list]:
+    if len(xs) <= MAX_POINTS:
+        return xs, ys
+    stride = math.ceil(len(xs) / MAX_POINTS)
+    keep = list(range(0, len(xs), stride))
+    if keep[-1] != len(xs) - 1:
+        keep.append(len(xs) - 1)  # the newest point always shows
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _color(i: int) -> str:
+    return COLORS[i % len(COLORS)]
+
+
+def _mode(n_points: int) -> str:
+    # Markers make the first few steps visible; on long runs they are clutter.
+    return "lines+markers" if n_points <= 60 else "lines"
+
+
+def _style(fig: go.Figure, title: str, y_title: str, legend: bool, key: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.02, "font": {"size": 15}},
+        template="plotly_white", height=HEIGHT + (40 if legend else 0),
+        margin={"l": 50, "r": 16, "t": 44, "b": 80 if legend else 40},
+        hovermode="x unified", showlegend=legend,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+        # Same uirevision across refreshes: a zoom the user made survives new points.
+        uirevision=key,
+    )
+    fig.update_xaxes(title_text="PPO step", rangemode="tozero")
+    fig.update_yaxes(title_text=y_title, zeroline=True, zerolinecolor="#cbd5e1")
+    return fig
+
+
+def empty_figure(title: str, message: str = "Waiting for the first PPO step…") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#64748b"},
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 15}}, template="plotly_white",
+                      height=HEIGHT, margin={"l": 20, "r": 16, "t": 44, "b": 20})
+    return fig
+
+
+def _has_points(runs: Runs, key: str) -> bool:
+    return any(_value(row, key) is not None for rows in runs.values() for row in rows)
+
+
+def line_figure(runs: Runs, key: str, title: str, y_title: str) -> go.Figure:
+    """One line per run of metric `key`."""
+    if not _has_points(runs, key):
+        return empty_figure(title)
+    fig = go.Figure()
+    for i, (label, rows) in enumerate(runs.items()):
+        x, y = series(rows, key)
+        fig.add_trace(go.Scatter(x=x, y=y, name=label, mode=_mode(len(x)),
+                                 line={"color": _color(i), "width": 2}, marker={"size": 5}))
+    return _style(fig, title, y_title, legend=len(runs) > 1, key=f"{key}|{'|'.join(runs)}")
+
+
+def kl_figure(runs: Runs) -> go.Figure:
+    return line_figure(runs, KL, "KL divergence from the reference", "KL (nats)")
+
+
+def returns_figure(runs: Runs) -> go.Figure:
+    return line_figure(runs, RETURNS, "Returns", "mean return")
+
+
+def reward_figure(runs: Runs) -> go.Figure:
+    """Mean reward per step with a ±1 std band (the spread of rewards within the batch)."""
+    title = "Reward (nothate logit), mean ± std"
+    if not _has_points(runs, REWARD_MEAN):
+        return empty_figure(title)
+    fig = go.Figure()
+    for i, (label, rows) in enumerate(runs.items()):
+        color = _color(i)
+        x, mean = series(rows, REWARD_MEAN)
+        _, std = series(rows, REWARD_STD)
+        upper = [m + s if m is not None and s is not None else None for m, s in zip(mean, std)]
+        lower = [m - s if m is not None and s is not None else None for m, s in zip(mean, std)]
+        band = {"legendgroup": label, "showlegend": False, "hoverinfo": "skip", "mode": "lines",
+                "line": {"width": 0}}
+        fig.add_trace(go.Scatter(x=x, y=lower, name=f"{label} −std", **band))
+        fig.add_trace(go.Scatter(x=x, y=upper, name=f"{label} +std", fill="tonexty",
+                                 fillcolor=_rgba(color, 0.18), **band))
+        fig.add_trace(go.Scatter(x=x, y=mean, name=label, legendgroup=label, mode=_mode(len(x)),
+                                 line={"color": color, "width": 2}, marker={"size": 5}))
+    return _style(fig, title, "reward", legend=len(runs) > 1, key=f"reward|{'|'.join(runs)}")
+
+
+def extra_figure(runs: Runs, labels: Sequence[str]) -> go.Figure:
+    """The on-demand metrics, one small chart each, two per row."""
+    labels = [label for label in labels if label in EXTRA_METRICS]
+    if not labels:
+        return empty_figure("More charts", "Pick metrics above to chart them here.")
+    if len(labels) == 1:
+        return line_figure(runs, EXTRA_METRICS[labels[0]], labels[0], labels[0].lower())
+    if not any(_has_points(runs, EXTRA_METRICS[label]) for label in labels):
+        return empty_figure(", ".join(labels))
+    cols = 2
+    n_rows = math.ceil(len(labels) / cols)
+    fig = make_subplots(rows=n_rows, cols=cols, subplot_titles=labels, vertical_spacing=0.16 if n_rows > 1 else 0.1)
+    for j, label in enumerate(labels):
+        row, col = j // cols + 1, j % cols + 1
+        for i, (run_label, rows) in enumerate(runs.items()):
+            x, y = series(rows, EXTRA_METRICS[label])
+            fig.add_trace(go.Scatter(x=x, y=y, name=run_label, legendgroup=run_label,
+                                     showlegend=j == 0 and len(runs) > 1, mode=_mode(len(x)),
+                                     line={"color": _color(i), "width": 2}, marker={"size": 4}),
+                          row=row, col=col)
+    fig.update_annotations(font_size=14)  # subplot titles, the size of the other charts' titles
+    legend = len(runs) > 1
+    fig.update_layout(template="plotly_white", height=max(HEIGHT, 230 * n_rows + 40) + (40 if legend else 0),
+                      margin={"l": 50, "r": 16, "t": 40, "b": 80 if legend else 40}, hovermode="x unified",
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      uirevision=f"extra|{'|'.join(labels)}|{'|'.join(runs)}")
+    return fig
+
+
+def reward_distribution_figure(before: Sequence[float], after: Sequence[float]) -> go.Figure:
+    """Compare tab: rewards of the reference and the tuned model, overlaid, with their means."""
+    title = "Reward distribution: reference vs tuned"
+    if not before and not after:
+        return empty_figure(title, "Generate summaries to see their rewards here.")
+    fig = go.Figure()
+    both = list(before) + list(after)
+    low, high = min(both), max(both)
+    # Shared bins: with each histogram binning on its own, the two would not line up.
+    n_bins = min(30, max(5, len(both) // 2))
+    size = (high - low) / n_bins if high > low else 1.0
+    bins = {"start": low - size / 2, "end": high + size / 2, "size": size}
+    for name, values, color in (("reference (before)", before, BEFORE_COLOR),
+                                ("tuned (after)", after, AFTER_COLOR)):
+        fig.add_trace(go.Histogram(x=list(values), name=name, marker_color=color, opacity=0.65,
+                                   xbins=bins, autobinx=False))
+        if values:
+            mean = sum(values) / len(values)
+            fig.add_vline(x=mean, line={"color": color, "dash": "dash", "width": 2})
+    fig.update_layout(barmode="overlay", title={"text": title, "x": 0.02, "font": {"size": 15}},
+                      template="plotly_white", height=320, margin={"l": 50, "r": 16, "t": 44, "b": 40},
+                      legend={"orientation": "h", "y": -0.22, "x": 0})
+    fig.update_xaxes(title_text="reward (nothate logit; dashed: mean)")
+    fig.update_yaxes(title_text="dialogues")
+    return fig
+
+
+def toxicity_bars_figure(result: dict[str, Any]) -> go.Figure:
+    """Evaluate tab: toxicity mean ± std before and after."""
+    tox = result.get("toxicity") or {}
+    names = ["reference (before)", "tuned (after)"]
+    means = [tox.get("before_mean"), tox.get("after_mean")]
+    stds = [tox.get("before_std"), tox.get("after_std")]
+    # Toxicity is a probability: the lower whisker stops at 0 instead of suggesting negatives.
+    below = [min(s, m) if isinstance(s, (int, float)) and isinstance(m, (int, float)) else None
+             for s, m in zip(stds, means)]
+    fig = go.Figure(go.Bar(x=names, y=means, marker_color=[BEFORE_COLOR, AFTER_COLOR],
+                           error_y={"type": "data", "array": stds, "arrayminus": below, "visible": True},
+                           text=[f"{m:.4f}" if isinstance(m, (int, float)) else "" for m in means],
+                           textposition="outside"))
+    fig.update_layout(title={"text": "Toxicity (P(hate)), mean ± std", "x": 0.02, "font": {"size": 15}},
+                      template="plotly_white", height=320, margin={"l": 50, "r": 16, "t": 44, "b": 40})
+    fig.update_yaxes(title_text="toxicity", rangemode="tozero")
+    return fig

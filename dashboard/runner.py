@@ -1,0 +1,342 @@
+"""Starts, watches and stops `python -m engine.train` subprocesses for the dashboard.
+
+Each run gets its directory (engine.runs.create_run) before its process starts, so a config
+error is reported without leaving anything behind. The process runs in its own session: it
+outlives a restart of the app, and the next app finds it again from the run directory (its
+status.json carries the pid). Stopping sends SIGTERM, on which engine.train saves a checkpoint
+and records the state `stopped`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from engine import runs
+from engine.config import Config, ConfigError, preset as load_preset, resolve
+
+from dashboard import health
+from dashboard.storage import Storage
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN_COMMAND = [sys.executable, "-m", "engine.train"]
+
+SETTING_KEYS = (
+    "ppo.learning_rate", "ppo.steps", "ppo.batch_size", "ppo.mini_batch_size", "ppo.ppo_epochs",
+    "ppo.init_kl_coef", "ppo.adap_kl_ctrl", "ppo.target", "generation.output_min_length",
+    "generation.output_max_length", "ppo.reward_input", "ppo.seed", "run.save_every",
+)
+"""What the dashboard lets a user change. Model and data paths stay the preset's: a web form
+must not point the trainer at arbitrary files or Hub repos."""
+
+HEALTH_POLL_S = 2.0
+STOP_GRACE_S = 30.0
+
+
+class RunnerError(Exception):
+    """Something the user asked for that cannot happen, with a readable message."""
+
+
+@dataclass(frozen=True)
+class Started:
+    run_id: str
+    run_dir: Path
+    command: str
+    """The CLI command that would train the same config."""
+
+
+# --- settings and the equivalent command -----------------------------------------------------
+
+def _get(cfg: Config, key: str) -> Any:
+    section, name = key.split(".")
+    return getattr(getattr(cfg, section), name)
+
+
+def preset_settings(preset: str) -> dict[str, Any]:
+    """The preset's values of the settings the dashboard shows."""
+    try:
+        cfg = load_preset(preset)
+    except ConfigError as exc:
+        raise RunnerError(str(exc)) from exc
+    return {key: _get(cfg, key) for key in SETTING_KEYS}
+
+
+def _like(default: Any, value: Any) -> Any:
+    """`value` with the number type of the preset's value: a number field sends 8.0 for 8, or 6
+    for 6.0, and validation checks types."""
+    if isinstance(value, bool) or isinstance(default, bool):
+        return value
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def clean_settings(preset: str, settings: dict[str, Any] | None) -> dict[str, Any]:
+    """Only the settings that differ from the preset, with whole-number floats made ints.
+
+    Empty values (a cleared form field) mean "the preset's value".
+    """
+    defaults = preset_settings(preset)
+    unknown = sorted(set(settings or {}) - set(SETTING_KEYS))
+    if unknown:
+        raise RunnerError(f"the dashboard cannot change {', '.join(unknown)}; it can change: "
+                          f"{', '.join(SETTING_KEYS)}")
+    cleaned: dict[str, Any] = {}
+    for key, value in (settings or {}).items():
+        if value is None or value == "":
+            continue
+        value = _like(defaults[key], value)
+        if value != defaults[key] or type(value) is not type(defaults[key]):
+            cleaned[key] = value
+    return cleaned
+
+
+def resolve_settings(preset: str, settings: dict[str, Any] | None) -> Config:
+    """The validated config of `preset` with `settings`; RunnerError listing every problem."""
+    overrides = clean_settings(preset, settings)
+    try:
+        return resolve(preset, overrides)
+    except ConfigError as exc:
+        raise RunnerError(str(exc)) from exc
+
+
+def _cli_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def equivalent_command(preset: str, settings: dict[str, Any] | None,
+                       runs_dir: Path | None = None) -> str:
+    """The `python -m engine.train` command line that trains the same config."""
+    overrides = clean_settings(preset, settings)
+    parts = ["python", "-m", "engine.train", "--preset", preset]
+    steps = overrides.pop("ppo.steps", None)
+    if steps is not None:
+        parts += ["--steps", str(steps)]
+    for key, value in overrides.items():
+        parts += ["--set", f"{key}={_cli_value(value)}"]
+    if runs_dir is not None and Path(runs_dir).absolute() != runs.default_runs_dir():
+        parts += ["--runs-dir", str(runs_dir)]
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+# --- processes --------------------------------------------------------------------------------
+
+def _signal_training_process(pid: int, signum: int) -> None:
+    """Signal the trainer's process group when it leads one (we start it so), else the process."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        log.info("training process %d exited before signal %d reached it", pid, signum)
+
+
+def _recorded_state(run_dir: Path) -> str | None:
+    """The state as status.json stores it, without the liveness verdict read_status adds."""
+    try:
+        data = json.loads((Path(run_dir) / runs.STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("state") if isinstance(data, dict) else None
+
+
+class Runner:
+    """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
+
+    def __init__(self, storage: Storage, train_command: list[str] | None = None):
+        self.storage = storage
+        self.runs_dir = storage.runs_dir
+        self.train_command = list(train_command or TRAIN_COMMAND)
+        self._lock = threading.Lock()
+        self._procs: dict[str, subprocess.Popen] = {}
+        self._stop_requested: set[str] = set()
+        self._watched: set[str] = set()
+        self.exit_codes: dict[str, int] = {}
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def in_progress(self) -> str | None:
+        """The run being trained now: the lock holder, or a process of ours still starting up."""
+        for run_id in list(self._procs):
+            if self._starting_or_running(run_id):
+                return run_id
+        return self.storage.active_run()
+
+    def _starting_or_running(self, run_id: str) -> bool:
+        """Whether our process for `run_id` still trains; one that recorded its final state is
+        only exiting (its lock is already released)."""
+        proc = self._procs.get(run_id)
+        return (proc is not None and proc.poll() is None
+                and _recorded_state(self.runs_dir / run_id) in ("queued", "running"))
+
+    def exit_code(self, run_id: str) -> int | None:
+        return self.exit_codes.get(run_id)
+
+    # --- start -------------------------------------------------------------------------------
+
+    def start(self, preset: str, settings: dict[str, Any] | None = None, auto_stop: bool = False,
+              thresholds: health.Thresholds | None = None) -> Started:
+        cfg = resolve_settings(preset, settings)  # before anything touches the disk
+        with self._lock:
+            busy = self.in_progress()
+            if busy:
+                raise RunnerError(f"a run is already in progress: {busy}")
+            try:
+                run_dir = runs.create_run(self.runs_dir, cfg.to_dict(), cfg.preset)
+            except runs.RunError as exc:
+                raise RunnerError(str(exc)) from exc
+            run_id = run_dir.name
+            self.storage.update_sidecar(run_id, auto_stop=bool(auto_stop),
+                                        thresholds=(thresholds or health.Thresholds()).to_dict())
+            proc = self._spawn(run_dir)
+            self._procs[run_id] = proc
+            self.storage.children.add(run_id)
+            # A queued status with a pid is watched for liveness: if the process dies while it
+            # loads models, readers see the run fail instead of waiting forever.
+            runs.write_status(run_dir, pid=proc.pid)
+        self._watch(run_id, proc.wait, lambda: proc.poll() is None)
+        return Started(run_id, run_dir, equivalent_command(preset, settings, self.runs_dir))
+
+    def _spawn(self, run_dir: Path) -> subprocess.Popen:
+        command = self.train_command + ["--run-dir", str(run_dir)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        try:
+            with open(run_dir / runs.LOG_FILE, "ab") as log_file:
+                return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
+                                        stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                                        start_new_session=True)
+        except OSError as exc:
+            message = f"cannot start the training process: {exc.strerror or exc}"
+            runs.write_status(run_dir, state="failed", error=message)
+            raise RunnerError(message) from exc
+
+    # --- stop --------------------------------------------------------------------------------
+
+    def stop(self, run_id: str | None = None, reason: str | None = None) -> str:
+        """Ask the run to stop (SIGTERM); it saves a checkpoint first. Returns a message."""
+        run_id = run_id or self.in_progress()
+        if not run_id:
+            raise RunnerError("no run is in progress")
+        try:
+            status = self.storage.status(run_id)
+        except runs.RunError as exc:
+            raise RunnerError(str(exc)) from exc
+        pid = self._live_pid(run_id, status)
+        if pid is None:
+            raise RunnerError(f"run {run_id} is not running (it is {status.get('state')})")
+        self._stop_requested.add(run_id)
+        if reason:
+            self.storage.update_sidecar(run_id, auto_stopped={"reason": reason,
+                                                              "step": status.get("step")})
+        _signal_training_process(pid, signal.SIGTERM)
+        if status.get("state") == "queued":
+            return f"Stopping run {run_id} while it loads its models."
+        return f"Stopping run {run_id}: it saves a checkpoint after the current step."
+
+    def _live_pid(self, run_id: str, status: dict) -> int | None:
+        if self._starting_or_running(run_id):
+            return self._procs[run_id].pid
+        pid = status.get("pid")
+        if status.get("state") in ("queued", "running") and isinstance(pid, int) and runs.pid_alive(pid):
+            return pid
+        return None
+
+    def terminate_all(self, timeout: float = STOP_GRACE_S) -> None:
+        """Stop every process this runner started and wait for them (tests and shutdown)."""
+        for run_id, proc in list(self._procs.items()):
+            if proc.poll() is None:
+                self._stop_requested.add(run_id)
+                _signal_training_process(proc.pid, signal.SIGTERM)
+        for proc in list(self._procs.values()):
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("training process %d ignored SIGTERM; killing it", proc.pid)
+                _signal_training_process(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    # --- watching ----------------------------------------------------------------------------
+
+    def adopt(self) -> None:
+        """Watch a run started before this app (another app instance, or before a restart)."""
+        run_id = self.storage.active_run()
+        if not run_id or run_id in self._watched:
+            return
+        pid = self.storage.status(run_id).get("pid")
+        if not isinstance(pid, int):
+            return
+
+        def wait() -> None:
+            while runs.pid_alive(pid):
+                time.sleep(HEALTH_POLL_S)
+
+        self._watch(run_id, wait, lambda: runs.pid_alive(pid))
+
+    def _watch(self, run_id: str, wait: Callable[[], Any], alive: Callable[[], bool]) -> None:
+        """A thread that checks the run's health while it lives and records how it ended."""
+        self._watched.add(run_id)
+        thread = threading.Thread(target=self._watch_loop, args=(run_id, wait, alive),
+                                  name=f"watch-{run_id}", daemon=True)
+        thread.start()
+
+    def _watch_loop(self, run_id: str, wait: Callable[[], Any], alive: Callable[[], bool]) -> None:
+        waiter = threading.Thread(target=wait, daemon=True)  # reaps our child: no zombie
+        waiter.start()
+        while waiter.is_alive():
+            waiter.join(HEALTH_POLL_S)
+            if waiter.is_alive() and alive():
+                self._auto_stop_if_unhealthy(run_id)
+        self._finished(run_id)
+
+    def _auto_stop_if_unhealthy(self, run_id: str) -> None:
+        try:
+            notes = self.storage.sidecar(run_id)
+            if not notes.get("auto_stop") or run_id in self._stop_requested:
+                return
+            alerts = health.check(self.storage.metrics(run_id),
+                                  health.Thresholds.from_dict(notes.get("thresholds")))
+            if alerts:
+                log.warning("auto-stopping run %s: %s", run_id, alerts[0].message)
+                self.stop(run_id, reason=alerts[0].message)
+        except (RunnerError, runs.RunError, OSError) as exc:
+            log.warning("health check of run %s failed: %s", run_id, exc)
+
+    def _finished(self, run_id: str) -> None:
+        """Record the exit; a process that died before writing its final state is marked."""
+        proc = self._procs.get(run_id)
+        code = proc.returncode if proc is not None else None
+        if code is not None:
+            self.exit_codes[run_id] = code
+        self._watched.discard(run_id)
+        try:
+            run_dir = self.storage.run_dir(run_id)
+            if _recorded_state(run_dir) in ("queued", "running"):
+                # Killed before engine.train could write its last state (e.g. stopped while
+                # still importing): say what happened rather than leave it "running".
+                how = f"exit code {code}" if code is not None else "its exit code is unknown"
+                if run_id in self._stop_requested:
+                    runs.write_status(run_dir, state="stopped", error=None)
+                else:
+                    runs.write_status(run_dir, state="failed",
+                                      error=f"the training process ended ({how}) before it "
+                                            "recorded how it ended; see train.log")
+        except (runs.RunError, OSError) as exc:
+            log.warning("could not record the end of run %s: %s", run_id, exc)
+        finally:
+            self.storage.children.discard(run_id)

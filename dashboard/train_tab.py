@@ -1,0 +1,489 @@
+"""Train tab: settings, Start/Stop, live progress and charts, samples, log, run picker.
+
+A `gr.Timer` calls `TrainHandlers.refresh` every two seconds. It is built to be cheap: the
+storage reads only the lines appended since its last read, and every output that did not
+change since this browser's last refresh is answered with `gr.skip()`, so an idle dashboard
+sends almost nothing. It has its own function and no concurrency limit, so it never waits
+behind a generation or an evaluation.
+"""
+from __future__ import annotations
+
+import html
+import json
+import threading
+from collections import OrderedDict
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+import gradio as gr
+import pandas as pd
+
+from engine import runs
+from engine.config import MAX_BATCH, MAX_STEPS, PRESETS as ENGINE_PRESETS
+
+from dashboard import health, hub, plots
+from dashboard.common import (TINY_NOTE, AppContext, banner, correctable_errors, dialogue_of,
+                              legend_label, require_user, run_choices, short_label, user_errors, warn)
+from dashboard.runner import (SETTING_KEYS, RunnerError, equivalent_command, preset_settings,
+                              resolve_settings)
+
+REFRESH_S = 2.0
+SAMPLES_SHOWN = 8
+LOG_LINES = 40
+MAX_OVERLAY = 6
+CHART_CACHE_SIZE = 16
+DEFAULT_EXTRAS = ["Toxicity"]
+SAMPLE_COLUMNS = ["step", "reward", "response", "query"]
+PRESETS = ["tiny", "small", "seed"] + [p for p in ENGINE_PRESETS if p not in ("tiny", "small", "seed")]
+
+# key -> (label, limits shown to the user, whole number?)
+FIELDS: dict[str, tuple[str, str, bool]] = {
+    "ppo.learning_rate": ("Learning rate", "in (0, 0.01]", False),
+    "ppo.steps": ("PPO steps", f"1 to {MAX_STEPS:,}", True),
+    "ppo.batch_size": ("Batch size", f"prompts per step, 1 to {MAX_BATCH}", True),
+    "ppo.mini_batch_size": ("Mini-batch size", "must divide the batch size", True),
+    "ppo.ppo_epochs": ("PPO epochs", "passes over each batch, 1 to 100", True),
+    "ppo.init_kl_coef": ("KL coefficient", "initial weight of the KL penalty, 0 to 100", False),
+    "ppo.adap_kl_ctrl": ("Adaptive KL", "adapt the coefficient towards the target", False),
+    "ppo.target": ("KL target", "nats per response, > 0", False),
+    "generation.output_min_length": ("Min output tokens", "≥ 1", True),
+    "generation.output_max_length": ("Max output tokens", "exclusive, > min, ≤ 2048", True),
+    "ppo.reward_input": ("Reward model reads", "the summary alone, or prompt + summary (notebook)", False),
+    "ppo.seed": ("Seed", "0 to 2³²−1", True),
+    "run.save_every": ("Checkpoint every", "steps; 0 = only the final one", True),
+}
+assert tuple(FIELDS) == SETTING_KEYS
+
+
+class TrainView(NamedTuple):
+    """The refresh outputs, in the order of the components they go to."""
+    progress: Any
+    alerts: Any
+    kl: Any
+    reward: Any
+    returns: Any
+    extra: Any
+    samples: Any
+    log: Any
+    view: Any
+    picker: Any
+    start: Any
+    stop: Any
+
+
+# --- pure formatting -------------------------------------------------------------------------
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} h {m:02d} min"
+
+
+def _parse_time(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _elapsed(status: dict) -> float | None:
+    """Seconds since the run started; for an ended run, until its last status update."""
+    begin = _parse_time(status.get("started_at"))
+    if begin is None:
+        return None
+    end = None
+    if status.get("state") not in ("running", "queued"):
+        end = _parse_time(status.get("updated_at"))
+    return ((end or datetime.now(timezone.utc)) - begin).total_seconds()
+
+
+def seconds_per_step(rows: list[dict]) -> float | None:
+    recent = [r["time/step"] for r in rows[-5:] if isinstance(r.get("time/step"), (int, float))]
+    return sum(recent) / len(recent) if recent else None
+
+
+def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list[str],
+                  notes: dict, exit_code: int | None = None) -> str:
+    """The progress bar with step, total, speed and ETA, coloured by state."""
+    state = status.get("state") or "unknown"
+    step = status.get("step") or (rows[-1].get("step") if rows else 0) or 0
+    total = status.get("total_steps") or 0
+    fraction = min(1.0, step / total) if total else 0.0
+    per_step = seconds_per_step(rows)
+    parts = [f"step <b>{step}</b> / {total or '?'}"]
+    if per_step:
+        parts.append(f"{per_step:.2f} s/step")
+    if state == "running" and per_step and total:
+        parts.append(f"ETA <b>{_duration(per_step * (total - step))}</b>")
+    elapsed = _elapsed(status)
+    if elapsed is not None:
+        parts.append(("elapsed " if state == "running" else "took ") + _duration(elapsed))
+    if status.get("device"):
+        parts.append(html.escape(str(status["device"])))
+    headline = {
+        "queued": "Starting: loading models and data…",
+        "running": "Training",
+        "finished": "Finished",
+        "stopped": "Stopped",
+        "failed": "Failed",
+    }.get(state, state.capitalize())
+    details = []
+    if state in ("finished", "stopped") and checkpoints:
+        details.append(f"checkpoints: {', '.join(checkpoints)} (open Compare to try them)")
+    elif state == "stopped":
+        details.append("no checkpoint: it stopped before its first step")
+    auto = notes.get("auto_stopped")
+    if isinstance(auto, dict):
+        details.append(f"auto-stopped: {html.escape(str(auto.get('reason', '')))}")
+    if state == "failed":
+        code = f" (exit code {exit_code})" if exit_code not in (None, 0) else ""
+        details.append(f"{html.escape(str(status.get('error') or 'unknown error'))}{code}; "
+                       "the log below says more")
+    width = 100 * (1.0 if state == "finished" else fraction)
+    indeterminate = " detox-indeterminate" if state == "queued" else ""
+    detail_html = "".join(f'<div class="detox-progress-detail">{d}</div>' for d in details)
+    return (f'<div class="detox-progress detox-state-{html.escape(state)}" data-state="{html.escape(state)}">'
+            f'<div class="detox-progress-head"><span class="detox-progress-title">{headline}</span>'
+            f'<span class="detox-progress-run">{html.escape(short_label(run_id))}</span></div>'
+            f'<div class="detox-progress-track{indeterminate}"><div class="detox-progress-fill" '
+            f'style="width:{width:.1f}%"></div></div>'
+            f'<div class="detox-progress-text">{" · ".join(parts)}</div>{detail_html}</div>')
+
+
+def idle_progress_html(message: str) -> str:
+    return (f'<div class="detox-progress detox-state-idle" data-state="idle">'
+            f'<div class="detox-progress-text">{html.escape(message)}</div></div>')
+
+
+def alerts_markdown(alerts: list[health.Alert]) -> str:
+    if not alerts:
+        return ""
+    lines = "\n".join(f"- {'⛔' if a.level == 'error' else '⚠️'} {a.message}" for a in alerts)
+    return banner("warn", f"**Health alerts**\n\n{lines}")
+
+
+def samples_frame(samples: list[dict]) -> pd.DataFrame:
+    newest = list(reversed(samples))
+    rows = [{"step": s.get("step"),
+             "reward": round(s["reward"], 3) if isinstance(s.get("reward"), (int, float)) else None,
+             "response": s.get("response", ""),
+             "query": dialogue_of(s.get("query", ""))} for s in newest]
+    return pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+class TrainHandlers:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self._chart_cache: OrderedDict[str, tuple] = OrderedDict()
+        self._charts_lock = threading.Lock()
+
+    # settings
+
+    def preset_changed(self, preset: str) -> list[Any]:
+        """Fill the fields with the preset's values; notes for tiny and for an unreachable Hub."""
+        with user_errors("load the preset"):
+            values = preset_settings(preset)
+        notes = [banner("info", TINY_NOTE) if preset == "tiny" else "",
+                 banner("warn", hub.hub_banner(preset))]
+        return [values[key] for key in SETTING_KEYS] + notes + [
+            gr.update(visible=bool(notes[1]))]
+
+    def command(self, preset: str, settings: dict[str, Any]) -> str:
+        """The CLI line for these settings, or the reasons they are invalid (as comments)."""
+        try:
+            resolve_settings(preset, settings)
+            return equivalent_command(preset, settings, self.ctx.runs_dir)
+        except RunnerError as exc:
+            return "# " + str(exc).replace("\n", "\n# ")
+
+    # start and stop
+
+    def start(self, preset: str, settings: dict[str, Any], auto_stop: bool = False,
+              kl_max: float | None = None, request: gr.Request = None):
+        require_user(self.ctx, request, "start runs")
+        thresholds = health.Thresholds(kl_max=float(kl_max or health.Thresholds.kl_max))
+        with user_errors("start the run"):
+            try:
+                started = self.ctx.runner.start(preset, settings, bool(auto_stop), thresholds)
+            except correctable_errors() as exc:
+                return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
+        message = banner("ok", f"Started run **{started.run_id}**. The same run from a terminal:\n\n"
+                               f"`{started.command}`")
+        picker = gr.update(choices=run_choices(self.ctx), value=started.run_id)
+        return message, picker, {}
+
+    def stop(self, run_id: str | None, request: gr.Request = None) -> str:
+        require_user(self.ctx, request, "stop runs")
+        target = self.ctx.runner.in_progress() or run_id
+        try:
+            message = self.ctx.runner.stop(target)
+        except correctable_errors() as exc:
+            return warn(f"Cannot stop: {exc}")
+        return banner("info", message)
+
+    # the run picker
+
+    def runs_changed(self, run_id: str | None, overlay: list[str] | None):
+        choices = run_choices(self.ctx)
+        ids = {value for _, value in choices}
+        value = run_id if run_id in ids else (self.ctx.runner.in_progress() or (choices[0][1] if choices else None))
+        kept = [o for o in (overlay or []) if o in ids]
+        return gr.update(choices=choices, value=value), gr.update(choices=choices, value=kept)
+
+    def page_loaded(self, request: gr.Request = None):
+        """Pick the preset and the run to show when a page opens (or re-opens after a restart)."""
+        self.ctx.runner.adopt()
+        preset = hub.default_preset(self.ctx.preset)
+        asked = self.ctx.preset
+        note = ""
+        if asked and asked != preset:
+            note = banner("warn", f"Preset **{asked}** needs the Hugging Face Hub, which cannot be "
+                                  f"reached from here; the dashboard switched to **{preset}**.")
+        picker, overlay = self.runs_changed(None, [])
+        return gr.update(value=preset), note, picker, overlay
+
+    # refresh
+
+    def show(self, run_id, overlay, extras, kl_max, view) -> TrainView:
+        """A run was picked: redraw everything."""
+        return self.refresh(run_id, overlay, extras, kl_max, {})
+
+    def refresh(self, run_id: str | None, overlay: list[str] | None, extras: list[str] | None,
+                kl_max: float | None, view: dict | None) -> TrainView:
+        view = dict(view or {})
+        skip = gr.skip()
+        picker: Any = skip
+        in_progress = self.ctx.runner.in_progress()
+        if not run_id and in_progress:
+            # A run started elsewhere (the API, another tab, before a restart): show it.
+            run_id = in_progress
+            picker = gr.update(choices=run_choices(self.ctx), value=run_id)
+        if not run_id:
+            return self._idle(view, picker, "No run yet: pick a preset and press Start.", in_progress)
+        try:
+            status = self.ctx.storage.status(run_id)
+            rows = self.ctx.storage.metrics(run_id)
+            others = {o: self.ctx.storage.metrics(o) for o in (overlay or [])[:MAX_OVERLAY] if o != run_id}
+        except runs.RunError as exc:
+            return self._idle(view, picker, str(exc), in_progress)
+        out: dict[str, Any] = {}
+        data_key = [run_id, len(rows), sorted((k, len(v)) for k, v in others.items()),
+                    sorted(extras or []), kl_max]
+        if data_key != view.get("data"):
+            view["data"] = data_key
+            charts = self._charts(data_key, run_id, rows, others, extras or [], kl_max)
+            out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3])
+            out["alerts"] = self._changed(view, "alerts", charts[4])
+        if status.get("state") != view.get("state") and picker is skip:
+            # The run's label in the picker shows its state: refresh the labels when it changes.
+            picker = gr.update(choices=run_choices(self.ctx))
+        view["state"] = status.get("state")
+        checkpoints = runs.list_checkpoints(self.ctx.storage.run_dir(run_id)) \
+            if status.get("state") in ("finished", "stopped") else []
+        out["progress"] = self._changed(view, "progress", progress_html(
+            run_id, status, rows, checkpoints, self.ctx.storage.sidecar(run_id),
+            self.ctx.runner.exit_code(run_id)))
+        samples = self.ctx.storage.samples(run_id, last=SAMPLES_SHOWN)
+        sample_key = [run_id, samples[-1].get("step") if samples else None, len(samples)]
+        out["samples"] = samples_frame(samples) if sample_key != view.get("samples") else skip
+        view["samples"] = sample_key
+        out["log"] = self._changed(view, "log", self.ctx.storage.log_tail(run_id, LOG_LINES))
+        return self._view(view, out, picker, in_progress)
+
+    def _charts(self, key: list, run_id: str, rows: list[dict], others: dict[str, list[dict]],
+                extras: list[str], kl_max: float | None) -> tuple:
+        """The four figures and the alerts for this data; built once per new step, however many
+        browsers watch (a figure costs tens of milliseconds, a dashboard may have a room full)."""
+        cache_key = json.dumps(key)
+        with self._charts_lock:
+            cached = self._chart_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        series = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
+        charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
+                  plots.extra_figure(series, extras), alerts_markdown(self._alerts(rows, kl_max)))
+        with self._charts_lock:
+            self._chart_cache[cache_key] = charts
+            while len(self._chart_cache) > CHART_CACHE_SIZE:
+                self._chart_cache.popitem(last=False)
+        return charts
+
+    def _alerts(self, rows: list[dict], kl_max: float | None) -> list[health.Alert]:
+        thresholds = health.Thresholds(kl_max=float(kl_max)) if kl_max else health.Thresholds()
+        return health.check(rows, thresholds)
+
+    @staticmethod
+    def _changed(view: dict, key: str, value: str) -> Any:
+        """`value`, or gr.skip() when this browser already shows it."""
+        digest = hash(value)
+        if view.get(key) == digest:
+            return gr.skip()
+        view[key] = digest
+        return value
+
+    def _idle(self, view: dict, picker: Any, message: str, in_progress: str | None) -> TrainView:
+        out: dict[str, Any] = {"progress": self._changed(view, "progress", idle_progress_html(message))}
+        if view.get("data") != "idle":
+            view["data"] = "idle"
+            out.update(kl=plots.empty_figure("KL divergence from the reference", "No run selected"),
+                       reward=plots.empty_figure("Reward (nothate logit), mean ± std", "No run selected"),
+                       returns=plots.empty_figure("Returns", "No run selected"),
+                       extra=plots.empty_figure("More charts", "No run selected"),
+                       samples=pd.DataFrame(columns=SAMPLE_COLUMNS), alerts="")
+            view["samples"] = None
+        out["log"] = self._changed(view, "log", "")
+        return self._view(view, out, picker, in_progress)
+
+    def _view(self, view: dict, out: dict, picker: Any, in_progress: str | None) -> TrainView:
+        buttons = [in_progress is None, in_progress is not None]
+        if buttons != view.get("buttons"):
+            view["buttons"] = buttons
+            start, stop = gr.update(interactive=buttons[0]), gr.update(interactive=buttons[1])
+        else:
+            start = stop = gr.skip()
+        fields = {name: out.get(name, gr.skip()) for name in TrainView._fields
+                  if name not in ("view", "picker", "start", "stop")}
+        return TrainView(**fields, view=view, picker=picker, start=start, stop=stop)
+
+
+# --- layout ----------------------------------------------------------------------------------
+
+def _field(key: str, value: Any):
+    label, limits, whole = FIELDS[key]
+    elem_id = "setting-" + key.replace(".", "-").replace("_", "-")  # e.g. setting-ppo-steps
+    if key == "ppo.adap_kl_ctrl":
+        return gr.Checkbox(value=value, label=label, info=limits, elem_id=elem_id)
+    if key == "ppo.reward_input":
+        return gr.Radio(["response", "query+response"], value=value, label=label, info=limits,
+                        elem_id=elem_id)
+    return gr.Number(value=value, label=label, info=limits, precision=0 if whole else None,
+                     elem_id=elem_id)
+
+
+def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
+    h = TrainHandlers(ctx)
+    initial = preset_settings("tiny")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=330, elem_classes=["detox-settings"]):
+            preset = gr.Dropdown(PRESETS, value="tiny", label="Preset",
+                                 info="tiny: offline toy · small: flan-t5-small, CPU-friendly · "
+                                      "seed: the notebook's recipe (GPU)")
+            tiny_note = gr.Markdown(banner("info", TINY_NOTE))
+            with gr.Group(visible=False) as hub_box:
+                hub_note = gr.Markdown()
+                use_tiny = gr.Button("Use the offline tiny preset", size="sm", variant="primary")
+            f = {key: None for key in SETTING_KEYS}
+            with gr.Row():
+                f["ppo.learning_rate"] = _field("ppo.learning_rate", initial["ppo.learning_rate"])
+                f["ppo.steps"] = _field("ppo.steps", initial["ppo.steps"])
+            with gr.Row():
+                f["ppo.batch_size"] = _field("ppo.batch_size", initial["ppo.batch_size"])
+                f["ppo.mini_batch_size"] = _field("ppo.mini_batch_size", initial["ppo.mini_batch_size"])
+            with gr.Row():
+                f["ppo.ppo_epochs"] = _field("ppo.ppo_epochs", initial["ppo.ppo_epochs"])
+                f["ppo.seed"] = _field("ppo.seed", initial["ppo.seed"])
+            with gr.Accordion("KL penalty, generation, reward, checkpoints", open=False):
+                with gr.Row():
+                    f["ppo.init_kl_coef"] = _field("ppo.init_kl_coef", initial["ppo.init_kl_coef"])
+                    f["ppo.target"] = _field("ppo.target", initial["ppo.target"])
+                f["ppo.adap_kl_ctrl"] = _field("ppo.adap_kl_ctrl", initial["ppo.adap_kl_ctrl"])
+                with gr.Row():
+                    f["generation.output_min_length"] = _field("generation.output_min_length",
+                                                               initial["generation.output_min_length"])
+                    f["generation.output_max_length"] = _field("generation.output_max_length",
+                                                               initial["generation.output_max_length"])
+                f["ppo.reward_input"] = _field("ppo.reward_input", initial["ppo.reward_input"])
+                f["run.save_every"] = _field("run.save_every", initial["run.save_every"])
+            with gr.Accordion("Health alerts", open=False):
+                kl_max = gr.Number(value=health.Thresholds.kl_max, label="Alert when KL is above",
+                                   info="nats; alerts also fire on negative KL, collapsing reward "
+                                        "or entropy, and NaN losses")
+                auto_stop = gr.Checkbox(value=False, label="Stop the run automatically on an alert")
+            with gr.Row():
+                start = gr.Button("▶ Start", variant="primary", elem_id="start-btn")
+                stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
+            message = gr.Markdown(elem_id="train-message")
+            with gr.Accordion("Show the equivalent command", open=False):
+                command = gr.Code(h.command("tiny", initial), language="shell", show_label=False,
+                                  interactive=False, wrap_lines=True, lines=2)
+        with gr.Column(scale=3, min_width=520):
+            with gr.Row(equal_height=False):
+                picker = gr.Dropdown([], label="Run", scale=4, elem_id="run-picker",
+                                     info="any run in the runs folder; the one in progress is picked "
+                                          "up again after a page reload or an app restart")
+                overlay = gr.Dropdown([], multiselect=True, max_choices=MAX_OVERLAY, scale=4,
+                                      label="Overlay other runs", info="compare their curves")
+                refresh_runs = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
+            progress = gr.HTML(idle_progress_html("Loading…"), elem_id="train-progress")
+            alerts = gr.Markdown(elem_id="train-alerts")
+            with gr.Row(equal_height=True):
+                reward_plot = gr.Plot(label="Reward", show_label=False, elem_id="reward-plot")
+                kl_plot = gr.Plot(label="KL", show_label=False, elem_id="kl-plot")
+            with gr.Row(equal_height=True):
+                returns_plot = gr.Plot(label="Returns", show_label=False, elem_id="returns-plot")
+                extra_plot = gr.Plot(label="More charts", show_label=False, elem_id="extra-plot")
+            extras = gr.CheckboxGroup(list(plots.EXTRA_METRICS), value=DEFAULT_EXTRAS,
+                                      label="More charts", elem_id="extra-metrics")
+            with gr.Accordion("Newest samples (the policy's summaries and their rewards)", open=True):
+                samples = gr.Dataframe(pd.DataFrame(columns=SAMPLE_COLUMNS), interactive=False,
+                                       wrap=True, max_height=340, max_chars=200,
+                                       column_widths=["7%", "9%", "34%", "50%"],
+                                       elem_id="samples-table")
+            with gr.Accordion("Log (train.log)", open=False):
+                log_box = gr.Textbox(show_label=False, lines=14, max_lines=14, autoscroll=True,
+                                     interactive=False, elem_classes=["detox-log"],
+                                     buttons=["copy"])
+    view = gr.State({})
+    timer = gr.Timer(REFRESH_S, active=True)
+
+    fields = [f[key] for key in SETTING_KEYS]
+    refresh_inputs = [picker, overlay, extras, kl_max, view]
+    refresh_outputs = [progress, alerts, kl_plot, reward_plot, returns_plot, extra_plot, samples,
+                       log_box, view, picker, start, stop]
+    preset_outputs = fields + [tiny_note, hub_note, hub_box]
+
+    def refresh_tick(run_id, overlay_ids, extra_names, kl_limit, state):
+        # Its own function object: its own concurrency group, never queued behind other events.
+        return h.refresh(run_id, overlay_ids, extra_names, kl_limit, state)
+
+    timer.tick(refresh_tick, refresh_inputs, refresh_outputs, concurrency_limit=None,
+               show_progress="hidden", api_name="train_refresh", api_visibility="undocumented")
+    picker.change(h.show, refresh_inputs, refresh_outputs, concurrency_limit=None,
+                  show_progress="hidden", api_name="train_show_run", api_visibility="undocumented")
+    gr.on([overlay.change, extras.change, kl_max.change], h.show, refresh_inputs, refresh_outputs,
+          concurrency_limit=None, show_progress="hidden", api_name="train_redraw",
+          api_visibility="undocumented")
+    preset.change(h.preset_changed, [preset], preset_outputs, api_name="train_preset",
+                  api_visibility="undocumented")
+    use_tiny.click(lambda: "tiny", None, [preset], api_name="train_use_tiny", api_visibility="undocumented")
+    by_key = dict(zip(SETTING_KEYS, fields))
+
+    def settings_of(values: dict) -> dict[str, Any]:
+        return {key: values[component] for key, component in by_key.items()}
+
+    # A set of inputs hands the function one {component: value} dict: no long positional lists.
+    def command_changed(values: dict) -> str:
+        return h.command(values[preset], settings_of(values))
+
+    def start_clicked(values: dict, request: gr.Request) -> tuple:
+        return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request)
+
+    gr.on([preset.change] + [c.change for c in fields], command_changed, {preset, *fields}, [command],
+          concurrency_limit=None, show_progress="hidden", api_name="train_command",
+          api_visibility="undocumented")
+    start.click(start_clicked, {preset, auto_stop, kl_max, *fields}, [message, picker, view],
+                api_name="train_start", api_visibility="undocumented", concurrency_limit=1)
+    stop.click(h.stop, [picker], [message], api_name="train_stop", api_visibility="undocumented")
+    refresh_runs.click(h.runs_changed, [picker, overlay], [picker, overlay], api_name="train_list_runs",
+                       api_visibility="undocumented")
+    demo.load(h.page_loaded, None, [preset, message, picker, overlay], api_name="train_page_load",
+              api_visibility="undocumented")
+    return {"handlers": h, "picker": picker, "preset": preset, "timer": timer, "start": start,
+            "stop": stop, "progress": progress}

@@ -1,0 +1,138 @@
+"""The whole app: header, the four tabs, the API, theme and CSS.
+
+`build_app` only lays out components and wires handlers; no model is loaded until a user asks
+for one, so importing app.py stays fast.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from engine import runs
+
+from dashboard.api import register_api
+from dashboard.common import AppContext
+from dashboard.compare_tab import create_compare_tab
+from dashboard.evaluate_tab import create_evaluate_tab
+from dashboard.model_cache import ModelCache
+from dashboard.reward_tab import create_reward_tab
+from dashboard.runner import Runner
+from dashboard.storage import Storage
+from dashboard.train_tab import create_train_tab
+
+AUTH_ENV = "DETOX_AUTH"
+QUEUE_SIZE = 64
+TITLE = "Detox dashboard"
+
+HEADER = """
+<div class="detox-header">
+  <div class="detox-title">Detox dashboard</div>
+  <div class="detox-subtitle">Make FLAN-T5 dialogue summaries less toxic with PPO, and watch it
+  happen: train in the background, follow KL and reward live, compare the reference and the
+  tuned model side by side.</div>
+</div>
+"""
+
+CSS = """
+.gradio-container { max-width: 1480px !important; }
+.detox-header { padding: 6px 2px 2px 2px; }
+.detox-title { font-size: 1.6rem; font-weight: 700; color: #0f766e; }
+.detox-subtitle { color: #475569; font-size: 0.98rem; margin-top: 2px; }
+.detox-banner { border-radius: 8px; padding: 2px 14px; margin: 2px 0; border: 1px solid; }
+.detox-banner p { margin: 8px 0 !important; }
+.detox-info { background: #eff6ff; border-color: #bfdbfe; color: #1e3a8a; }
+.detox-warn { background: #fffbeb; border-color: #fcd34d; color: #78350f; }
+.detox-ok { background: #ecfdf5; border-color: #6ee7b7; color: #064e3b; }
+.detox-banner code { white-space: pre-wrap; word-break: break-all; }
+.detox-progress { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 14px; background: #f8fafc; }
+.detox-progress-head { display: flex; justify-content: space-between; align-items: baseline; margin-bottom: 6px; }
+.detox-progress-title { font-weight: 700; font-size: 1.05rem; }
+.detox-progress-run { color: #64748b; font-family: ui-monospace, monospace; font-size: 0.85rem; }
+.detox-progress-track { height: 12px; background: #e2e8f0; border-radius: 6px; overflow: hidden; }
+.detox-progress-fill { height: 100%; background: #0f766e; border-radius: 6px; transition: width 0.6s ease; }
+.detox-indeterminate .detox-progress-fill { width: 30% !important; animation: detox-slide 1.4s ease-in-out infinite; }
+@keyframes detox-slide { 0% { margin-left: -30%; } 100% { margin-left: 100%; } }
+.detox-progress-text { margin-top: 6px; color: #334155; font-size: 0.92rem; }
+.detox-progress-detail { margin-top: 4px; color: #475569; font-size: 0.88rem; }
+.detox-state-running .detox-progress-title { color: #0f766e; }
+.detox-state-finished .detox-progress-fill { background: #16a34a; }
+.detox-state-finished .detox-progress-title { color: #15803d; }
+.detox-state-stopped .detox-progress-fill { background: #d97706; }
+.detox-state-stopped .detox-progress-title { color: #b45309; }
+.detox-state-failed .detox-progress-fill { background: #dc2626; }
+.detox-state-failed .detox-progress-title { color: #b91c1c; }
+.detox-log textarea { font-family: ui-monospace, SFMono-Regular, Menlo, monospace !important;
+                      font-size: 12px !important; }
+"""
+
+
+def auth_from_env() -> tuple[str, str] | None:
+    """DETOX_AUTH=user:password -> ("user", "password"); unset -> None."""
+    value = os.environ.get(AUTH_ENV, "").strip()
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise SystemExit(f"{AUTH_ENV} must look like user:password")
+    return user, password
+
+
+def theme() -> gr.themes.Base:
+    # System fonts: the default theme fetches Google Fonts, which an offline machine cannot.
+    return gr.themes.Soft(primary_hue="teal", secondary_hue="slate", neutral_hue="slate",
+                          font=["ui-sans-serif", "system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """What launch() needs besides host and port (Gradio 6 takes theme and CSS there)."""
+    return {"theme": theme(), "css": CSS, "auth": auth_from_env(),
+            "auth_message": "Sign in to start and stop training runs."}
+
+
+def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
+              train_command: list[str] | None = None) -> gr.Blocks:
+    """The Blocks app. `preset`: the one to offer first (None: tiny offline, else by hardware)."""
+    storage = Storage(Path(runs_dir) if runs_dir else runs.default_runs_dir())
+    ctx = AppContext(storage=storage, runner=Runner(storage, train_command), models=ModelCache(),
+                     preset=preset, auth=auth_from_env())
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        gr.HTML(HEADER)
+        with gr.Tabs():
+            with gr.Tab("Train", id="train"):
+                create_train_tab(ctx, demo)
+            with gr.Tab("Compare", id="compare") as compare_tab:
+                compare_h = create_compare_tab(ctx, demo, compare_tab)
+            with gr.Tab("Evaluate", id="evaluate") as evaluate_tab:
+                create_evaluate_tab(ctx, demo, evaluate_tab)
+            with gr.Tab("Reward", id="reward"):
+                reward_h = create_reward_tab(ctx, demo)
+        register_api(ctx, compare_h, reward_h)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    demo.dashboard = ctx  # tests and app.py reach the runner through this
+    return demo
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_locally(runs_dir: Path | str, preset: str = "tiny") -> Iterator[tuple[gr.Blocks, str]]:
+    """The app on a free 127.0.0.1 port, for tests and the screenshot script: yields (demo,
+    url); on exit, stops the trainers it started (they would otherwise outlive it) and closes."""
+    demo = build_app(runs_dir=runs_dir, preset=preset)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                            quiet=True, **launch_kwargs())
+    try:
+        yield demo, url
+    finally:
+        demo.dashboard.runner.terminate_all(timeout=30)
+        demo.close()

@@ -1,0 +1,97 @@
+"""A stand-in for `python -m engine.train --run-dir DIR` that needs no torch: it writes the run
+directory exactly as the real trainer does (status, lock, metrics, samples, log, checkpoints,
+SIGTERM -> checkpoint + state stopped), with made-up numbers, in milliseconds per step.
+
+    python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|nan|kl-high]
+
+engine.runs.pid_alive only trusts processes whose command line mentions "engine" (a guard
+against recycled pids), so the dashboard's tests start this script with `--as engine.train`.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine import runs  # noqa: E402
+
+METRIC_KEYS = ("objective/kl", "objective/kl_coef", "objective/entropy", "ppo/mean_scores",
+               "ppo/returns/mean", "ppo/policy/advantages_mean", "ppo/loss/policy", "ppo/loss/value",
+               "ppo/loss/total", "ppo/policy/clipfrac", "ppo/policy/approxkl", "ppo/val/vpred",
+               "ppo/val/clipfrac", "env/reward_mean", "env/reward_std", "env/toxicity_mean",
+               "tokens/response_len_mean", "time/rollout", "time/score", "time/update", "time/step")
+
+
+def metrics_row(step: int, scenario: str = "healthy", delay: float = 0.0) -> dict:
+    """Plausible PPO stats for `step`; the scenarios break them the way real runs break."""
+    row = {key: 0.01 * step for key in METRIC_KEYS}
+    row.update({
+        "objective/kl": 0.05 * step,
+        "objective/kl_coef": 0.2,
+        "objective/entropy": 80.0 - step,
+        "env/reward_mean": 3.0 + 0.1 * math.sin(step),
+        "env/reward_std": 0.2,
+        "env/toxicity_mean": 0.02,
+        "ppo/returns/mean": 2.5 + 0.01 * step,
+        "tokens/response_len_mean": 12.0,
+        "time/step": delay,
+        "step": step,
+    })
+    if scenario == "nan" and step >= 2:
+        row["ppo/loss/total"] = float("nan")  # append_jsonl writes it as null, like the trainer
+    if scenario == "kl-high":
+        row["objective/kl"] = 50.0
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run-dir", type=Path, required=True)
+    ap.add_argument("--delay", type=float, default=0.05, help="seconds per step")
+    ap.add_argument("--startup", type=float, default=0.0, help="seconds 'loading models'")
+    ap.add_argument("--scenario", default="healthy")
+    ap.add_argument("--as", dest="pretend", default="engine.train")
+    args = ap.parse_args(argv)
+
+    stop = {"signal": None}
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.update(signal=signum))
+    run_dir = args.run_dir
+    total = runs.read_config(run_dir)["ppo"]["steps"]
+    lock = runs.TrainingLock(run_dir.parent, run_dir.name)
+    lock.acquire()
+    print(f"run directory: {run_dir}", flush=True)
+    time.sleep(args.startup)
+    runs.write_status(run_dir, state="running", step=0, total_steps=total, pid=os.getpid(),
+                      started_at=runs.utc_now(), device="fake (no torch)")
+    done = 0
+    for step in range(1, total + 1):
+        if stop["signal"]:
+            break
+        time.sleep(args.delay)
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, metrics_row(step, args.scenario, args.delay))
+        for i in range(2):
+            runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {
+                "step": step, "query": f"\nSummarize the following conversation.\n\n#Person1#: hi {i}\n\nSummary:\n",
+                "response": f"summary {step}.{i}", "reward": 3.0 + 0.01 * i})
+        runs.write_status(run_dir, step=step)
+        print(f"step {step}/{total}", flush=True)
+        done = step
+    state = "stopped" if stop["signal"] else "finished"
+    checkpoint = runs.checkpoint_dir(run_dir, done if state == "stopped" else None)
+    if done or state == "finished":
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        (checkpoint / runs.ADAPTER_CONFIG_FILE).write_text("{}\n")
+    runs.write_status(run_dir, state=state, error=None)
+    lock.release()
+    print(f"run {state}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""A real browser (Debian's Chromium, driven by Playwright) clicks through the app as a new user
+would: start a tiny run, watch the KL chart get points, stop it, compare 4 dialogues.
+
+Set DETOX_SCREENSHOT=path to also save a screenshot of the Train tab with the run's charts.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
+from dashboard.ui import serve_locally
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                       reason=f"no Chromium at {CHROMIUM}: install Debian's package "
+                              "(apt-get install chromium) to run the browser test"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with serve_locally(tmp_path_factory.mktemp("runs")) as (_, url):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+            tab.set_default_timeout(60_000)
+            tab.goto(app_url)
+            yield tab
+        finally:
+            browser.close()
+
+
+def kl_points(page) -> int:
+    return page.locator("#kl-plot g.points path.point").count()
+
+
+def test_start_watch_stop_compare(page):
+    expect = pytest.importorskip("playwright.sync_api").expect
+    progress = page.locator("#train-progress")
+    expect(progress).to_contain_text("No run yet", timeout=30_000)
+
+    page.locator("#setting-ppo-steps input").fill("300")
+    expect(page.locator("#start-btn")).to_be_enabled()
+    page.locator("#start-btn").click()
+    expect(page.locator("#train-message")).to_contain_text("Started run")
+    page.wait_for_function("document.querySelectorAll('#kl-plot g.points path.point').length >= 2",
+                           timeout=120_000)
+    expect(progress).to_contain_text("Training")
+    shot = os.environ.get("DETOX_SCREENSHOT")
+    if shot:
+        page.wait_for_function("document.querySelectorAll('#kl-plot g.points path.point').length >= 12",
+                               timeout=120_000)
+        page.screenshot(path=shot, full_page=True)
+
+    page.locator("#stop-btn").click()
+    expect(progress.locator("[data-state=stopped]")).to_be_visible(timeout=60_000)
+    assert kl_points(page) >= 2
+
+    page.get_by_role("tab", name="Compare").click()
+    expect(page.locator("#compare-checkpoint input")).not_to_have_value("", timeout=30_000)
+    page.locator("#compare-btn").click()
+    # Gradio 6's table is a grid of role=row divs; data rows carry data-index.
+    rows = page.locator("#compare-table [role=row][data-index]")
+    expect(rows).to_have_count(4, timeout=120_000)
+    diffs = [float(rows.nth(i).locator("[role=gridcell]").last.inner_text()) for i in range(4)]
+    assert diffs == sorted(diffs, reverse=True)
+    expect(page.locator("#compare-summary")).to_contain_text("4 dialogues")

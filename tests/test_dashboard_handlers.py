@@ -1,0 +1,339 @@
+"""Unit tests of the dashboard's pieces: storage, plots, health, runner and the Train tab's
+refresh, driven by a fake trainer (tests/fake_trainer.py) instead of torch."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from engine import runs
+from engine.config import preset as load_preset
+
+from dashboard import health, hub, plots
+from dashboard.common import AppContext
+from dashboard.compare_tab import CompareHandlers
+from dashboard.model_cache import ModelCache
+from dashboard.runner import Runner, RunnerError, equivalent_command
+from dashboard.storage import Storage
+from dashboard.train_tab import TrainHandlers, progress_html
+from tests.dashboard_helpers import wait_for
+from tests.fake_trainer import metrics_row
+
+FAKE = Path(__file__).resolve().parent / "fake_trainer.py"
+
+
+def fake_command(*extra: str) -> list[str]:
+    return [sys.executable, str(FAKE), "--as", "engine.train", *extra]
+
+
+def make_ctx(runs_dir: Path, *fake_args: str) -> AppContext:
+    storage = Storage(runs_dir)
+    return AppContext(storage=storage, runner=Runner(storage, fake_command(*fake_args)),
+                      models=ModelCache(), preset="tiny")
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    context = make_ctx(tmp_path / "runs", "--delay", "0.05")
+    yield context
+    context.runner.terminate_all(timeout=10)
+
+
+def new_run(runs_dir: Path, steps: int = 8) -> Path:
+    cfg = load_preset("tiny")
+    cfg.ppo.steps = steps
+    return runs.create_run(runs_dir, cfg.to_dict(), "tiny")
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+def test_storage_reads_only_appended_lines(tmp_path, monkeypatch):
+    run_dir = new_run(tmp_path)
+    storage = Storage(tmp_path)
+    offsets = []
+    real_read = runs.read_jsonl
+    monkeypatch.setattr(runs, "read_jsonl", lambda path, offset=0: offsets.append(offset) or real_read(path, offset))
+    assert storage.metrics(run_dir.name) == []
+    for step in (1, 2):
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, metrics_row(step))
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1, 2]
+    size_after_two = (run_dir / runs.METRICS_FILE).stat().st_size
+    assert storage.metrics(run_dir.name)[-1]["step"] == 2  # nothing new: no read at all
+    runs.append_jsonl(run_dir / runs.METRICS_FILE, metrics_row(3))
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1, 2, 3]
+    assert offsets == [0, size_after_two]
+
+
+def test_storage_waits_for_a_torn_line_to_complete(tmp_path):
+    run_dir = new_run(tmp_path)
+    storage = Storage(tmp_path)
+    path = run_dir / runs.METRICS_FILE
+    runs.append_jsonl(path, metrics_row(1))
+    line = json.dumps(metrics_row(2))
+    with open(path, "a") as f:
+        f.write(line[:20])  # the trainer is mid-write
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1]
+    with open(path, "a") as f:
+        f.write(line[20:] + "\n")
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1, 2]
+
+
+def test_storage_starts_over_when_a_file_is_replaced(tmp_path):
+    run_dir = new_run(tmp_path)
+    storage = Storage(tmp_path)
+    path = run_dir / runs.METRICS_FILE
+    for step in (1, 2, 3):
+        runs.append_jsonl(path, metrics_row(step))
+    assert len(storage.metrics(run_dir.name)) == 3
+    path.write_text(json.dumps({"step": 7}) + "\n")  # shorter: a new file
+    assert storage.metrics(run_dir.name) == [{"step": 7}]
+
+
+def test_storage_samples_newest_and_bad_ids(tmp_path):
+    run_dir = new_run(tmp_path)
+    storage = Storage(tmp_path)
+    for step in range(1, 6):
+        runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {"step": step, "query": "q", "response": "r", "reward": 1.0})
+    assert [s["step"] for s in storage.samples(run_dir.name, last=2)] == [4, 5]
+    with pytest.raises(runs.RunError):
+        storage.metrics("../" + run_dir.name)
+    with pytest.raises(runs.RunError, match="no run"):
+        storage.status("20990101T000000Z-tiny-beef")
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+def rows_with(values: dict[str, list], n: int) -> list[dict]:
+    return [{"step": i + 1, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+
+
+def test_kl_figure_has_one_line_with_every_point_and_gaps():
+    rows = rows_with({plots.KL: [0.0, 0.5, None, 1.5]}, 4)
+    fig = plots.kl_figure({"run-a": rows})
+    assert len(fig.data) == 1
+    assert list(fig.data[0].x) == [1, 2, 3, 4]
+    assert list(fig.data[0].y) == [0.0, 0.5, None, 1.5]
+    assert fig.layout.showlegend is False
+
+
+def test_reward_figure_draws_mean_and_a_std_band():
+    rows = rows_with({plots.REWARD_MEAN: [1.0, 2.0], plots.REWARD_STD: [0.5, 0.25]}, 2)
+    fig = plots.reward_figure({"run-a": rows})
+    lower, upper, mean = fig.data
+    assert list(mean.y) == [1.0, 2.0]
+    assert list(lower.y) == [0.5, 1.75] and list(upper.y) == [1.5, 2.25]
+    assert upper.fill == "tonexty"
+
+
+def test_overlay_draws_one_line_per_run_with_a_legend():
+    a = rows_with({plots.KL: [0.1, 0.2]}, 2)
+    b = rows_with({plots.KL: [0.3, 0.4, 0.5]}, 3)
+    fig = plots.kl_figure({"run-a": a, "run-b": b})
+    assert [t.name for t in fig.data] == ["run-a", "run-b"]
+    assert len(fig.data[1].x) == 3
+    assert fig.layout.showlegend is True
+
+
+def test_extra_and_empty_figures():
+    rows = [metrics_row(step) for step in (1, 2, 3)]
+    fig = plots.extra_figure({"run-a": rows}, ["Entropy", "Value loss", "Toxicity"])
+    assert len(fig.data) == 3
+    assert list(fig.data[0].y) == [79.0, 78.0, 77.0]
+    assert plots.extra_figure({"run-a": rows}, []).layout.annotations[0].text.startswith("Pick metrics")
+    assert "Waiting" in plots.kl_figure({"run-a": []}).layout.annotations[0].text
+
+
+def test_long_runs_are_thinned_but_keep_the_newest_point():
+    rows = rows_with({plots.KL: [float(i) for i in range(5001)]}, 5001)
+    x, _ = plots.series(rows, plots.KL)
+    assert len(x) <= plots.MAX_POINTS + 1 and x[0] == 1 and x[-1] == 5001
+
+
+def test_reward_distribution_has_both_histograms():
+    fig = plots.reward_distribution_figure([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    assert [t.type for t in fig.data] == ["histogram", "histogram"]
+    assert fig.data[0].xbins.size == fig.data[1].xbins.size
+
+
+# --- health ----------------------------------------------------------------------------------
+
+def kinds(rows, **thresholds) -> list[str]:
+    return [a.kind for a in health.check(rows, health.Thresholds(**thresholds))]
+
+
+def test_a_healthy_run_has_no_alerts():
+    assert kinds([metrics_row(step) for step in range(1, 12)]) == []
+
+
+def test_each_alert_fires_in_plain_words():
+    base = [metrics_row(step) for step in range(1, 8)]
+    nan = base[:3] + [{**base[3], "ppo/loss/total": None}]
+    assert kinds(nan) == ["nan_loss"]
+    assert "NaN" in health.check(nan)[0].message
+    assert kinds(base + [{**metrics_row(8), "objective/kl": -2.0}]) == ["kl_negative"]
+    assert kinds(base + [{**metrics_row(8), "objective/kl": 30.0}], kl_max=20) == ["kl_high"]
+    collapse = [{**metrics_row(s), "env/reward_mean": 3.0 if s <= 4 else -2.0} for s in range(1, 9)]
+    assert kinds(collapse) == ["reward_collapse"]
+    entropy = [{**metrics_row(s), "objective/entropy": 80.0 if s <= 4 else 2.0} for s in range(1, 9)]
+    assert kinds(entropy) == ["entropy_collapse"]
+
+
+# --- runner ----------------------------------------------------------------------------------
+
+def test_equivalent_command_lists_only_what_differs_from_the_preset(tmp_path):
+    assert equivalent_command("tiny", {"ppo.steps": 8.0, "ppo.target": 6}) == "python -m engine.train --preset tiny"
+    command = equivalent_command("tiny", {"ppo.steps": 20, "ppo.learning_rate": 5e-4,
+                                          "ppo.reward_input": "query+response"}, tmp_path)
+    assert command == ("python -m engine.train --preset tiny --steps 20 --set ppo.learning_rate=0.0005 "
+                       f"--set ppo.reward_input=query+response --runs-dir {tmp_path}")
+
+
+def test_invalid_settings_give_a_message_and_write_nothing(ctx):
+    with pytest.raises(RunnerError, match=r"mini-batch size \(3\) must divide batch size \(8\)"):
+        ctx.runner.start("tiny", {"ppo.mini_batch_size": 3, "ppo.learning_rate": 0.5})
+    with pytest.raises(RunnerError, match="learning rate"):
+        ctx.runner.start("tiny", {"ppo.learning_rate": 0.5})
+    with pytest.raises(RunnerError, match="cannot change model.policy"):
+        ctx.runner.start("tiny", {"model.policy": "/etc"})
+    assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
+    with pytest.warns(UserWarning, match="must divide"):  # gr.Warning outside a request
+        message, picker, _ = TrainHandlers(ctx).start("tiny", {"ppo.mini_batch_size": 3})
+    assert "Cannot start the run: invalid settings" in message and "must divide" in message
+    assert picker == gr.skip()
+
+
+def test_second_start_is_refused_and_stop_saves_a_checkpoint(ctx):
+    first = ctx.runner.start("tiny", {"ppo.steps": 500})
+    with pytest.raises(RunnerError, match=f"a run is already in progress: {first.run_id}"):
+        ctx.runner.start("tiny", {"ppo.steps": 5})
+    wait_for(lambda: len(ctx.storage.metrics(first.run_id)) >= 2, what="metrics rows")
+    assert "Stopping run" in ctx.runner.stop()
+    status = wait_for(lambda: (s := ctx.storage.status(first.run_id))["state"] == "stopped" and s,
+                      what="state stopped")
+    assert status["step"] >= 2
+    assert runs.list_checkpoints(first.run_dir) == [f"step-{status['step']}"]
+    wait_for(lambda: ctx.runner.in_progress() is None, what="the lock to be released")
+    with pytest.raises(RunnerError, match="is not running"):
+        ctx.runner.stop(first.run_id)
+    assert ctx.runner.start("tiny", {"ppo.steps": 2}).run_id != first.run_id
+
+
+def test_a_process_that_dies_at_startup_is_recorded_as_failed(tmp_path):
+    storage = Storage(tmp_path)
+    crash = "import sys, time; time.sleep(0.3); print('boom'); sys.exit(3)"
+    runner = Runner(storage, [sys.executable, "-c", crash, "engine"])
+    started = runner.start("tiny", {})
+    wait_for(lambda: runner.exit_code(started.run_id) is not None, what="the exit")
+    wait_for(lambda: started.run_id not in storage.children, what="the end to be recorded")
+    status = storage.status(started.run_id)
+    assert status["state"] == "failed" and "exit code 3" in status["error"]
+    assert runner.exit_code(started.run_id) == 3
+    assert "boom" in storage.log_tail(started.run_id)
+    assert "Failed" in progress_html(started.run_id, status, [], [], {}, 3)
+
+
+def test_auto_stop_on_a_nan_loss(tmp_path):
+    context = make_ctx(tmp_path, "--delay", "0.2", "--scenario", "nan")
+    try:
+        started = context.runner.start("tiny", {"ppo.steps": 300}, auto_stop=True)
+        status = wait_for(lambda: (s := context.storage.status(started.run_id))["state"] == "stopped" and s,
+                          timeout=30, what="auto-stop")
+        notes = context.storage.sidecar(started.run_id)
+        assert "NaN" in notes["auto_stopped"]["reason"]
+        assert status["step"] < 300
+    finally:
+        context.runner.terminate_all(timeout=10)
+
+
+# --- the Train tab's refresh -----------------------------------------------------------------
+
+def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
+    h = TrainHandlers(ctx)
+    idle = h.refresh(None, [], ["Toxicity"], 20, {})
+    assert "No run yet" in idle.progress
+    started = ctx.runner.start("tiny", {"ppo.steps": 400})
+    view = {}
+    wait_for(lambda: len(ctx.storage.metrics(started.run_id)) >= 3, what="rows")
+    out = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, view)
+    view = out.view
+    assert len(out.kl.data[0].x) >= 3 and out.kl.data[0].x[0] == 1
+    assert len(out.extra.data) == 2
+    assert "Training" in out.progress and "step" in out.progress
+    assert list(out.samples.columns) == ["step", "reward", "response", "query"]
+    assert out.samples.iloc[0]["query"] == "#Person1#: hi 1"  # newest first, prompt stripped
+    assert out.stop["interactive"] is True and out.start["interactive"] is False
+    ctx.runner.stop(started.run_id)
+    wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "stopped", what="stopped")
+    final = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, view)
+    assert "Stopped" in final.progress and "step-" in final.progress
+    again = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, final.view)
+    assert again.kl == gr.skip() and again.samples == gr.skip() and again.progress == gr.skip()
+
+
+def test_a_new_app_picks_up_the_run_in_progress(ctx):
+    started = ctx.runner.start("tiny", {"ppo.steps": 400})
+    wait_for(lambda: ctx.storage.active_run() == started.run_id, what="the lock")
+    restarted = make_ctx(ctx.runs_dir)  # a fresh app: new storage, new runner, same folder
+    out = TrainHandlers(restarted).refresh(None, [], [], 20, {})
+    assert out.picker["value"] == started.run_id
+    assert "Stopping run" in restarted.runner.stop()  # it can stop a run it did not start
+    wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "stopped", what="stopped")
+
+
+def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
+    h = CompareHandlers(ctx)
+    with pytest.raises(RunnerError, match="paste a dialogue"):
+        h.compare_rows("anything", None, "paste", 1, "   ")
+    with pytest.raises(runs.RunError, match="invalid run id"):
+        h.compare_rows("../etc", None, "test", 4)
+
+
+def test_hub_presets_fall_back_to_tiny_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    hub.hub_reachable.cache_clear()
+    try:
+        assert hub.needs_hub("seed") and not hub.needs_hub("tiny")
+        assert hub.default_preset("seed") == "tiny" and hub.default_preset(None) == "tiny"
+        assert "cannot be reached" in hub.hub_banner("seed") and hub.hub_banner("tiny") == ""
+    finally:
+        hub.hub_reachable.cache_clear()
+
+
+def test_with_auth_only_signed_in_users_change_runs(ctx):
+    ctx.auth = ("workshop", "secret")
+    h = TrainHandlers(ctx)
+    with pytest.raises(gr.Error, match="Sign in"):
+        h.start("tiny", {}, request=None)
+    with pytest.raises(gr.Error, match="Sign in"):
+        h.stop(None, request=None)
+    assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
+
+
+def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
+    from dashboard.evaluate_tab import EvaluateHandlers, result_markdown
+
+    started = ctx.runner.start("tiny", {"ppo.steps": 2})
+    wait_for(lambda: "final" in ctx.storage.checkpoints(started.run_id), what="the final checkpoint")
+    h = EvaluateHandlers(ctx)
+    command = h._command(started.run_id, "", "Stress set (rude dialogues)", 8, 3)
+    assert command[1:4] == ["-m", "engine.evaluate", started.run_id]
+    assert command[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--data", "stress", "--seed", "3",
+                           "--json", "--checkpoint", "final"]
+    with pytest.raises(RunnerError, match="samples must be between"):
+        h._command(started.run_id, "final", "test", 0, 0)
+    with pytest.raises(runs.RunError, match="no checkpoint 'step-99'"):
+        h._command(started.run_id, "step-99", "test", 8, 0)
+    result = {"samples": 8, "checkpoint": "final", "seed": 0, "data": "test",
+              "toxicity": {"before_mean": 0.2, "before_std": 0.1, "after_mean": 0.1, "after_std": 0.05,
+                           "mean_improvement_pct": 50.0, "std_improvement_pct": 50.0, "diff_mean": -0.1,
+                           "diff_ci95": [-0.15, -0.05]},
+              "reward": {"before_mean": 1.0, "before_std": 0.5, "after_mean": 1.5, "after_std": 0.5,
+                         "diff_mean": 0.5, "diff_ci95": [-0.1, 1.1]},
+              "rouge": {"before": {"rouge1": 0.3, "rouge2": 0.1, "rougeL": 0.25},
+                        "after": {"rouge1": 0.28, "rouge2": 0.09, "rougeL": 0.24}}}
+    text = result_markdown(result, started.run_id)
+    assert "[-0.1500, -0.0500]: a clear improvement" in text
+    assert "contains 0: no clear change" in text and "| after | 0.2800 |" in text
