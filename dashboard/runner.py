@@ -8,7 +8,6 @@ and records the state `stopped`.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shlex
@@ -149,11 +148,8 @@ def _signal_training_process(pid: int, signum: int) -> None:
 
 def _recorded_state(run_dir: Path) -> str | None:
     """The state as status.json stores it, without the liveness verdict read_status adds."""
-    try:
-        data = json.loads((Path(run_dir) / runs.STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data.get("state") if isinstance(data, dict) else None
+    state = runs.read_status_file(run_dir)["state"]
+    return None if state == "unknown" else state
 
 
 class Runner:

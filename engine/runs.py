@@ -272,8 +272,9 @@ def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
 
 # --- status ----------------------------------------------------------------------------------
 
-def _read_status_file(run_dir: Path) -> dict:
-    """status.json as stored; state 'unknown' with an error when missing or unreadable."""
+def read_status_file(run_dir: Path) -> dict:
+    """status.json as stored, without the liveness verdict of read_status; state 'unknown'
+    with an error when missing or unreadable."""
     path = Path(run_dir) / STATUS_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -314,12 +315,12 @@ def _gone_error(pid: int) -> str:
 
 def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:
     """(status, whether it was turned to 'failed' because its process is gone)."""
-    raw = _read_status_file(run_dir)
+    raw = read_status_file(run_dir)
     if not _waits_on_process(raw) or pid_alive(raw["pid"]):
         return _normalised(raw), False
     # The process may have written its final state just before exiting; now that it is
     # dead it cannot write again, so a second read is the final word.
-    again = _read_status_file(run_dir)
+    again = read_status_file(run_dir)
     if _waits_on_process(again) and again.get("pid") == raw["pid"]:
         return _normalised({**again, "state": "failed", "error": _gone_error(raw["pid"])}), True
     return _normalised(again), False
@@ -360,7 +361,7 @@ def write_status(run_dir: Path, **fields: Any) -> dict:
     if state is not None and state not in STATES:
         raise ValueError(f"unknown run state {state!r}; expected one of {', '.join(STATES)}")
     path = Path(run_dir) / STATUS_FILE
-    current = _read_status_file(run_dir)
+    current = read_status_file(run_dir)
     if current.get("state") == "unknown":
         current = {k: v for k, v in current.items() if k not in ("state", "error")}
     status = {**current, **_jsonable(fields), "updated_at": utc_now()}
