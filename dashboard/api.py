@@ -19,7 +19,7 @@ from dashboard import health
 from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
 from dashboard.reward_tab import RewardHandlers
-from dashboard.runner import RunnerError
+from dashboard.runner import RunnerError, check_gpu_processes
 
 
 def _plain_errors(action: str):
@@ -30,12 +30,13 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
     """Add the API endpoints to the Blocks being built."""
 
     def start_run(preset: str = "tiny", steps: int | None = None, learning_rate: float | None = None,
-                  settings: dict[str, Any] | None = None, auto_stop: bool = False,
+                  settings: dict[str, Any] | None = None, auto_stop: bool = False, processes: int = 1,
                   request: gr.Request = None) -> dict[str, Any]:
         """Start a PPO run in the background; one run at a time.
 
         `settings` may change any of the Train tab's settings by their config keys, e.g.
-        {"ppo.batch_size": 8, "ppo.init_kl_coef": 0.1}. Returns {run_id, run_dir, command}.
+        {"ppo.batch_size": 8, "ppo.init_kl_coef": 0.1}. `processes` > 1 trains data-parallel on
+        that many GPUs. Returns {run_id, run_dir, command}.
         """
         require_user(ctx, request, "start runs")
         values = dict(settings or {})
@@ -44,7 +45,8 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         if learning_rate is not None:
             values["ppo.learning_rate"] = learning_rate
         with _plain_errors("start the run"):
-            started = ctx.runner.start(preset, values, auto_stop)
+            check_gpu_processes(processes)
+            started = ctx.runner.start(preset, values, auto_stop, processes=processes)
         return {"run_id": started.run_id, "run_dir": str(started.run_dir), "command": started.command}
 
     def stop_run(run_id: str = "", request: gr.Request = None) -> dict[str, str]:

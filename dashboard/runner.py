@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_COMMAND = [sys.executable, "-m", "engine.train"]
+# Data-parallel: one process per GPU through Accelerate (on a CPU-only machine: CPU ranks, gloo)
+LAUNCH_COMMAND = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_machines", "1",
+                  "--mixed_precision", "no", "--dynamo_backend", "no", "--num_processes"]
 
 SETTING_KEYS = (
     "ppo.learning_rate", "ppo.steps", "ppo.batch_size", "ppo.mini_batch_size", "ppo.ppo_epochs",
@@ -118,11 +121,19 @@ def _cli_value(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def gpu_count() -> int:
+    import torch
+
+    return torch.cuda.device_count()
+
+
 def equivalent_command(preset: str, settings: dict[str, Any] | None,
-                       runs_dir: Path | None = None) -> str:
+                       runs_dir: Path | None = None, processes: int = 1) -> str:
     """The `python -m engine.train` command line that trains the same config."""
     overrides = clean_settings(preset, settings)
-    parts = ["python", "-m", "engine.train", "--preset", preset]
+    launcher = (["accelerate", "launch", "--multi_gpu", "--num_processes", str(processes)] if processes > 1
+                else ["python"])
+    parts = launcher + ["-m", "engine.train", "--preset", preset]
     steps = overrides.pop("ppo.steps", None)
     if steps is not None:
         parts += ["--steps", str(steps)]
@@ -150,6 +161,26 @@ def _recorded_state(run_dir: Path) -> str | None:
     """The state as status.json stores it, without the liveness verdict read_status adds."""
     state = runs.read_status_file(run_dir)["state"]
     return None if state == "unknown" else state
+
+
+def check_processes(processes: Any, cfg) -> int:
+    """1, or up to one process per GPU; batch and mini-batch must split evenly across them."""
+    if isinstance(processes, float) and processes.is_integer():
+        processes = int(processes)
+    if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 64:
+        raise RunnerError(f"the number of processes must be a whole number from 1 to 64, got {processes!r}")
+    if processes > 1:
+        p = cfg.ppo
+        if p.batch_size % processes or p.mini_batch_size % processes:
+            raise RunnerError(f"batch size ({p.batch_size}) and mini-batch size ({p.mini_batch_size}) must be "
+                              f"divisible by the number of processes ({processes})")
+    return processes
+
+
+def check_gpu_processes(processes: Any) -> None:
+    """What a UI or API caller may ask for: several processes only with as many GPUs."""
+    if processes not in (None, 1) and processes > max(gpu_count(), 1):
+        raise RunnerError(f"{processes} processes asked for, but this machine has {gpu_count()} GPU(s)")
 
 
 class Runner:
@@ -187,8 +218,10 @@ class Runner:
     # --- start -------------------------------------------------------------------------------
 
     def start(self, preset: str, settings: dict[str, Any] | None = None, auto_stop: bool = False,
-              thresholds: health.Thresholds | None = None) -> Started:
+              thresholds: health.Thresholds | None = None, processes: int = 1) -> Started:
+        """Start `python -m engine.train`, or `processes` data-parallel ranks of it (one per GPU)."""
         cfg = resolve_settings(preset, settings)  # before anything touches the disk
+        processes = check_processes(processes, cfg)
         with self._lock:
             busy = self.in_progress()
             if busy:
@@ -200,17 +233,19 @@ class Runner:
             run_id = run_dir.name
             self.storage.update_sidecar(run_id, auto_stop=bool(auto_stop),
                                         thresholds=(thresholds or health.Thresholds()).to_dict())
-            proc = self._spawn(run_dir)
+            proc = self._spawn(run_dir, processes)
             self._procs[run_id] = proc
             self.storage.children.add(run_id)
             # A queued status with a pid is watched for liveness: if the process dies while it
             # loads models, readers see the run fail instead of waiting forever.
             runs.write_status(run_dir, pid=proc.pid)
         self._watch(run_id, proc.wait, lambda: proc.poll() is None)
-        return Started(run_id, run_dir, equivalent_command(preset, settings, self.runs_dir))
+        return Started(run_id, run_dir, equivalent_command(preset, settings, self.runs_dir, processes))
 
-    def _spawn(self, run_dir: Path) -> subprocess.Popen:
+    def _spawn(self, run_dir: Path, processes: int = 1) -> subprocess.Popen:
         command = self.train_command + ["--run-dir", str(run_dir)]
+        if processes > 1:
+            command = LAUNCH_COMMAND + [str(processes)] + command[1:]  # [python] -m engine.train ...
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / runs.LOG_FILE, "ab") as log_file:

@@ -24,8 +24,8 @@ from engine.config import MAX_BATCH, MAX_STEPS, PRESETS as ENGINE_PRESETS
 from dashboard import health, hub, plots
 from dashboard.common import (TINY_NOTE, AppContext, banner, correctable_errors, dialogue_of,
                               legend_label, require_user, run_choices, short_label, user_errors, warn)
-from dashboard.runner import (SETTING_KEYS, RunnerError, equivalent_command, preset_settings,
-                              resolve_settings)
+from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, equivalent_command, gpu_count,
+                              preset_settings, resolve_settings)
 
 REFRESH_S = 2.0
 SAMPLES_SHOWN = 8
@@ -206,12 +206,13 @@ class TrainHandlers:
     # start and stop
 
     def start(self, preset: str, settings: dict[str, Any], auto_stop: bool = False,
-              kl_max: float | None = None, request: gr.Request = None):
+              kl_max: float | None = None, request: gr.Request = None, processes: int = 1):
         require_user(self.ctx, request, "start runs")
         thresholds = health.Thresholds(kl_max=float(kl_max or health.Thresholds.kl_max))
         with user_errors("start the run"):
             try:
-                started = self.ctx.runner.start(preset, settings, bool(auto_stop), thresholds)
+                check_gpu_processes(processes)
+                started = self.ctx.runner.start(preset, settings, bool(auto_stop), thresholds, processes)
             except correctable_errors() as exc:
                 return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
         message = banner("ok", f"Started run **{started.run_id}**. The same run from a terminal:\n\n"
@@ -406,6 +407,9 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                                    info="nats; alerts also fire on negative KL, collapsing reward "
                                         "or entropy, and NaN losses")
                 auto_stop = gr.Checkbox(value=False, label="Stop the run automatically on an alert")
+            gpus = gpu_count()
+            processes = gr.Number(value=1, precision=0, minimum=1, maximum=max(gpus, 1), visible=gpus > 1,
+                                  label="GPUs", info=f"data-parallel processes, 1 to {gpus} (Accelerate)")
             with gr.Row():
                 start = gr.Button("▶ Start", variant="primary", elem_id="start-btn")
                 stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
@@ -473,12 +477,13 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
         return h.command(values[preset], settings_of(values))
 
     def start_clicked(values: dict, request: gr.Request) -> tuple:
-        return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request)
+        return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request,
+                       int(values[processes] or 1))
 
     gr.on([preset.change] + [c.change for c in fields], command_changed, {preset, *fields}, [command],
           concurrency_limit=None, show_progress="hidden", api_name="train_command",
           api_visibility="undocumented")
-    start.click(start_clicked, {preset, auto_stop, kl_max, *fields}, [message, picker, view],
+    start.click(start_clicked, {preset, auto_stop, kl_max, processes, *fields}, [message, picker, view],
                 api_name="train_start", api_visibility="undocumented", concurrency_limit=1)
     stop.click(h.stop, [picker], [message], api_name="train_stop", api_visibility="undocumented")
     refresh_runs.click(h.runs_changed, [picker, overlay], [picker, overlay], api_name="train_list_runs",

@@ -1,0 +1,42 @@
+"""The dashboard starts data-parallel runs: `accelerate launch` with N processes (CPU ranks here)."""
+
+import pytest
+
+from dashboard.runner import Runner, RunnerError, check_gpu_processes, equivalent_command, gpu_count
+from dashboard.storage import Storage
+from engine import runs
+from tests.dashboard_helpers import wait_for
+
+
+def test_equivalent_command_uses_accelerate_for_several_processes():
+    assert equivalent_command("tiny", {"ppo.steps": 3}, processes=2).startswith(
+        "accelerate launch --multi_gpu --num_processes 2 -m engine.train --preset tiny --steps 3")
+    assert equivalent_command("tiny", {"ppo.steps": 3}).startswith("python -m engine.train --preset tiny")
+
+
+def test_processes_are_checked_before_anything_is_written(tmp_path):
+    runner = Runner(Storage(tmp_path / "runs"))
+    with pytest.raises(RunnerError, match="must be divisible by the number of processes"):
+        runner.start("tiny", {"ppo.batch_size": 8, "ppo.mini_batch_size": 4}, processes=3)
+    with pytest.raises(RunnerError, match="whole number from 1 to 64"):
+        runner.start("tiny", {}, processes=0)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    if gpu_count() < 2:  # a UI or API caller gets no more processes than GPUs
+        with pytest.raises(RunnerError, match="GPU"):
+            check_gpu_processes(2)
+    check_gpu_processes(1)
+
+
+@pytest.mark.slow
+def test_runner_trains_one_run_on_two_processes(tmp_path):
+    runner = Runner(Storage(tmp_path / "runs"))
+    started = runner.start("tiny", {"ppo.steps": 2}, processes=2)
+    try:
+        status = wait_for(lambda: (s := runs.read_status(started.run_dir))["state"] in ("finished", "failed") and s,
+                          timeout=240, what="the two-process run to end", every=0.5)
+    finally:
+        runner.terminate_all(timeout=30)
+    assert status["state"] == "finished", (status, runs.log_tail(started.run_dir))
+    assert status["device"].endswith("x2")
+    assert len(runs.read_metrics(started.run_dir)) == 2
+    assert "trainable weights agree on all 2 ranks" in (started.run_dir / runs.LOG_FILE).read_text()
