@@ -1,0 +1,66 @@
+"""Smoke tests of the benchmarks on the tiny preset: their code paths run and their summary lines
+keep the documented format. Timings are not asserted (CI machines vary too much)."""
+
+import json
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run_module(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_rollout_benchmark_prints_a_table_and_the_speedup_line():
+    proc = run_module("bench.rollout", "--preset", "tiny", "--device", "cpu", "--batch", "3", "--quick")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert re.fullmatch(r"rollout speedup: \d+\.\d\dx \(batched vs per-sample, cpu\)", lines[-1]), lines[-1]
+    table = "\n".join(lines)
+    for row in ("per-sample", "batched", "speedup"):
+        assert re.search(rf"^{row}\s", table, re.M), table
+
+
+def test_step_benchmark_child_reports_zero_kl_for_both_references():
+    """The second-copy reference must be the same model as the LoRA-disabled policy: KL 0 at step 1."""
+    proc = run_module("bench.step", "--child", "--preset", "tiny", "--variant", "both", "--device", "cpu",
+                      "--steps", "2", "--set", "ppo.batch_size=4", "--set", "ppo.mini_batch_size=2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["variant"] for r in results] == ["single-copy", "second-copy"]
+    for r in results:
+        assert r["first_kl"] == 0.0
+        assert r["steps"] == 2 and r["timed_steps"] == 1 and r["batch"] == 4
+        assert set(r["mean"]) == {"rollout", "score", "forward", "update", "step"}
+        assert r["peak_bytes"] > 0 and r["weight_bytes"] > 0
+
+
+def test_step_benchmark_summary_line():
+    from bench.step import report
+
+    def fake(variant, step_s, peak_mib):
+        return {"preset": "shape-base", "variant": variant, "device": "cpu", "device_text": "cpu", "dtype": "float32",
+                "threads": 2, "batch": 4, "mini_batch": 2, "lengths": [8, 16], "steps": 2, "timed_steps": 1,
+                "mean": {k: step_s / 5 for k in ("rollout", "score", "forward", "update", "step")},
+                "total_s": 2 * step_s, "load_s": 1.0, "first_kl": 0.0, "peak_bytes": peak_mib * 2**20,
+                "memory_method": "test", "variants_in_process": 1, "weight_bytes": 944 * 2**20, "load_average": [0.1, 0.2], "other_cores": 0.0}
+
+    class Args:
+        quick = True
+
+    text = report([fake("single-copy", 5.0, 3000), fake("second-copy", 6.0, 4000)], Args, "now", 0.1)
+    assert text.splitlines()[-1] == ("step: shape-base 1.00 s/step; memory saved by the single-copy reference: "
+                                     "1,000 MiB (model weights 944 MiB, shape-base)")
+    assert "saves 1,000 MiB, at least the model weights (944 MiB)" in text
+
+
+def test_bad_arguments_give_a_clear_message():
+    proc = run_module("bench.rollout", "--batch", "0")
+    assert proc.returncode == 2 and "must be between 1 and 1024" in proc.stderr
+    proc = run_module("bench.step", "--child", "--preset", "all")
+    assert proc.returncode == 2 and "--child runs one preset" in proc.stderr
+    proc = run_module("bench.rollout", "--preset", "tiny", "--set", "generation.top_p=2")
+    assert proc.returncode != 0 and "top_p must be in (0, 1]" in proc.stderr
