@@ -16,11 +16,10 @@ import numpy as np
 import torch
 
 from engine import runs
-from engine.config import Config
+from engine.config import ASSETS, Config
 from engine.data import Example, build_prompt
 from engine.ppo import LengthSampler, generate_responses, pad_right
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STRESS_SET = ASSETS / "dialogues" / "stress.jsonl"
 TABLE_COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 
