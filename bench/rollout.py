@@ -154,6 +154,9 @@ def report(results: dict, cfg, args, device, dtype, prompts, lengths: list[int],
            if cfg.model.random_init else ""),
         "same seed and lengths for both paths; the sampled tokens differ (a batch consumes random numbers "
         "in another order), so the rewards differ too",
+        f"tokens: response tokens kept after each cut; the batched generate runs every sample until the longest "
+        f"drawn length ({args.batch} x {max(lengths)} = {args.batch * max(lengths)} tokens) or until all have "
+        "ended by EOS, then cuts",
         f"rollout speedup: {total['per-sample'] / total['batched']:.2f}x (batched vs per-sample, {device})",
     ]
     return "\n".join(header + [table] + notes)

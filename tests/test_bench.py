@@ -35,7 +35,7 @@ def test_step_benchmark_child_reports_zero_kl_for_both_references():
         assert r["first_kl"] == 0.0
         assert r["steps"] == 2 and r["timed_steps"] == 1 and r["batch"] == 4
         assert set(r["mean"]) == {"rollout", "score", "forward", "update", "step"}
-        assert r["peak_bytes"] > 0 and r["weight_bytes"] > 0
+        assert r["peak_bytes"] > 0 and r["weight_bytes"] > 0 and r["peak_after_step"][-1] == r["peak_bytes"]
 
 
 def test_step_benchmark_summary_line():
@@ -46,6 +46,7 @@ def test_step_benchmark_summary_line():
                 "threads": 2, "batch": 4, "mini_batch": 2, "lengths": [8, 16], "steps": 2, "timed_steps": 1,
                 "mean": {k: step_s / 5 for k in ("rollout", "score", "forward", "update", "step")},
                 "total_s": 2 * step_s, "load_s": 1.0, "first_kl": 0.0, "peak_bytes": peak_mib * 2**20,
+                "peak_after_step": [(peak_mib - 10) * 2**20, peak_mib * 2**20],
                 "memory_method": "test", "variants_in_process": 1, "weight_bytes": 944 * 2**20, "load_average": [0.1, 0.2], "other_cores": 0.0}
 
     class Args:
