@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench.common import (BENCH_PRESETS, OtherLoad, PhaseTimer, bounded_int, describe_device, device_name, format_table, load_average, load_models,
-                          pick_bench_device, quiet_libraries, resolve_config)
+from bench.common import (BENCH_PRESETS, OtherLoad, PhaseTimer, bounded_int, describe_device, device_name,
+                          format_table, load_average, load_models, pick_bench_device, quiet_libraries,
+                          resolve_config)
 
-QUICK_LENGTHS = (16, 32)
+QUICK_LENGTHS = (8, 16)
 QUICK_PROMPT_TOKENS = 64
 """--quick: short responses and prompts, so that a shape-base run fits in a minute on 2 CPU cores
 (on a CPU the encoder pass over the prompts costs the same batched or not, and dominates there)."""
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     policy, tokenizer, reward_model, data = load_models(cfg, device)
     prompts = [data.train[i % len(data.train)] for i in range(args.batch)]
-    lengths = LengthSampler(cfg.generation.output_min_length, cfg.generation.output_max_length, cfg.ppo.seed)(args.batch)
+    g = cfg.generation
+    lengths = LengthSampler(g.output_min_length, g.output_max_length, cfg.ppo.seed)(args.batch)
     warm_up(policy, tokenizer, reward_model, prompts, cfg, device)
     others = OtherLoad()
     results = {name: run_path(name, policy, tokenizer, reward_model, prompts, lengths, cfg, device) for name in PATHS}

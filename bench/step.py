@@ -12,9 +12,11 @@ Each (preset, variant) runs in its own child process, so one run's memory peak c
 another's (with --quick, one process per preset runs both variants one after the other, from the
 same starting weights, with the peak reset between them: loading shape-base twice would take
 half the minute). Peak memory is measured over the steps only (model loading excluded): on CUDA
-`torch.cuda.max_memory_allocated`, on CPU the peak resident set size (VmHWM, reset through
-/proc/self/clear_refs just before the first step; the whole process's peak where that is not
-possible). The first step is a warm-up: per-phase means leave it out, totals include it.
+`torch.cuda.max_memory_allocated`, on CPU the peak resident set size (heap trimmed, then VmHWM
+reset through /proc/self/clear_refs just before the first step; the whole process's peak where
+that is not possible). Peak RSS holds allocator noise of some tens of MiB at shape-base scale
+(see bench/RESULTS.md). The variants are compared over the steps both ran. The first step is a
+warm-up: per-phase means leave it out unless it is the only step, totals include it.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="cpu, cuda or cuda:N (default: cuda when present, else cpu)")
     ap.add_argument("--quick", action="store_true",
                     help="shape-base with batch 2, mini-batch 2, prompts cut to 64 tokens and responses of "
-                         "8-15 tokens, 2 steps, both variants in one process: under a minute on 2 CPU cores")
+                         "8-15 tokens, 2 steps (1 for the second copy), both variants in one process: under "
+                         "a minute on 2 CPU cores")
     ap.add_argument("--steps", type=bounded_int(1, 10000), default=None,
                     help="PPO steps per run, the first a warm-up unless it is the only one (default: tiny 20, "
                          "shape-base 2; --quick: shape-base 2 and 1 for the second copy, tiny's second copy 3)")

@@ -47,7 +47,8 @@ def test_step_benchmark_summary_line():
                 "mean": {k: step_s / 5 for k in ("rollout", "score", "forward", "update", "step")},
                 "total_s": 2 * step_s, "load_s": 1.0, "first_kl": 0.0, "peak_bytes": peak_mib * 2**20,
                 "peak_after_step": [(peak_mib - 10) * 2**20, peak_mib * 2**20],
-                "memory_method": "test", "variants_in_process": 1, "weight_bytes": 944 * 2**20, "load_average": [0.1, 0.2], "other_cores": 0.0}
+                "memory_method": "test", "variants_in_process": 1, "weight_bytes": 944 * 2**20,
+                "load_average": [0.1, 0.2], "other_cores": 0.0}
 
     class Args:
         quick = True
