@@ -9,12 +9,15 @@ import math
 
 import gradio as gr
 
+from engine.config import PRESETS as ENGINE_PRESETS
+from engine.data import MAX_TEXT_CHARS
+
 from dashboard import hub
 from dashboard.common import AppContext, banner, correctable_errors, user_errors, warn
+from dashboard.compare_tab import user_text
 from dashboard.runner import RunnerError
 from dashboard.train_tab import PRESETS
 
-MAX_TEXT_CHARS = 10_000
 EXAMPLES = [
     "The customer asked for a refund and the manager agreed to send it by Friday.",
     "Thank you so much, you have been really helpful today.",
@@ -34,13 +37,13 @@ class RewardHandlers:
         return hub.default_preset(self.ctx.preset)
 
     def score(self, text: str, preset: str | None = None) -> dict[str, float]:
-        """{"nothate_logit", "hate_logit", "toxicity"} of one text; RunnerError when empty."""
-        text = (text or "").strip()
-        if not text:
-            raise RunnerError("type a text to score")
-        if len(text) > MAX_TEXT_CHARS:
-            raise RunnerError(f"the text is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
-        scores = self.ctx.models.reward(preset or self.default_preset()).score([text])
+        """{"nothate_logit", "hate_logit", "toxicity"} of one text; RunnerError for a text or a
+        preset that cannot be scored (empty, too long, not UTF-8, unknown)."""
+        text = user_text(text, "text", "type a text to score")
+        preset = preset or self.default_preset()
+        if not isinstance(preset, str) or preset not in ENGINE_PRESETS:
+            raise RunnerError(f"unknown preset {preset!r}; choose one of: {', '.join(ENGINE_PRESETS)}")
+        scores = self.ctx.models.reward(preset).score([text])
         return {"nothate_logit": float(scores.nothate_logit[0]), "hate_logit": float(scores.hate_logit[0]),
                 "toxicity": float(scores.toxicity[0])}
 

@@ -17,10 +17,34 @@ PROMPT = "\nSummarize the following conversation.\n\n{dialogue}\n\nSummary:\n"
 SPLIT_ALIASES = {"dev": ("dev", "validation", "val"), "validation": ("validation", "dev", "val"),
                  "train": ("train",), "test": ("test",)}
 DATA_SUFFIXES = (".jsonl", ".json", ".csv")
+MAX_TEXT_CHARS = 20_000
+"""The longest dialogue or text a user may paste or send (the Compare tab, `score_text`): over
+four times DialogSum's longest (4,430 characters in dev and test); the models read 512 tokens."""
 
 
 class DataError(ValueError):
-    """A dataset that cannot be used, with a message that says why."""
+    """A dataset or text that cannot be used, with a message that says why."""
+
+
+def check_text(text: object, what: str = "dialogue", empty_hint: str = "",
+               limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` stripped, if it is a usable user text: not empty, at most `limit` characters, and
+    encodable as UTF-8 (a JSON string can carry lone surrogates, on which tokenizers fail)."""
+    if text is None:  # a cleared text box
+        text = ""
+    if not isinstance(text, str):
+        raise DataError(f"the {what} must be text, got {type(text).__name__}")
+    text = text.strip()
+    if not text:
+        raise DataError(f"the {what} is empty" + (f": {empty_hint}" if empty_hint else ""))
+    if len(text) > limit:
+        raise DataError(f"the {what} is too long ({len(text):,} characters; at most {limit:,})")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataError(f"the {what} is not valid UTF-8 text: character {exc.start + 1} is "
+                        f"{ascii(exc.object[exc.start])[1:-1]}, half of a surrogate pair") from None
+    return text
 
 
 @dataclass
@@ -66,7 +90,10 @@ def _read_local_file(path: Path) -> list[dict]:
         if path.suffix == ".json" and text.lstrip().startswith("["):
             return json.loads(text)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+    except UnicodeDecodeError as e:
+        raise DataError(f"cannot read {path}: it is not valid UTF-8 text (byte 0x{e.object[e.start]:02x} "
+                        f"at offset {e.start:,}); save it as UTF-8") from None
+    except (json.JSONDecodeError, ValueError) as e:
         raise DataError(f"cannot read {path}: {e}") from e
 
 
@@ -86,17 +113,25 @@ def _pick_split_file(folder: Path, split: str) -> Path:
                     "set data.split (e.g. dev or test) or point data.dataset at one file")
 
 
+def local_dataset(dataset: str) -> Path | None:
+    """The file or folder `dataset` names, or None for a Hub dataset id."""
+    path = Path(dataset).expanduser()
+    if path.exists() or path.suffix in DATA_SUFFIXES or dataset.startswith((".", "/", "~")):
+        return path
+    return None
+
+
 def load_rows(dataset: str, split: str = "train") -> list[Example]:
     """Rows of a Hub dataset id, a local file, or a folder holding one file per split."""
-    path = Path(dataset).expanduser()
-    if path.is_dir():
-        path = _pick_split_file(path, split)
-    if path.is_file():
-        rows = _read_local_file(path)
-    elif path.suffix in DATA_SUFFIXES or dataset.startswith((".", "/", "~")):
-        raise DataError(f"dataset file {dataset} does not exist")
-    else:
+    path = local_dataset(dataset)
+    if path is None:
         rows = _load_hub(dataset, split)
+    else:
+        if path.is_dir():
+            path = _pick_split_file(path, split)
+        if not path.is_file():
+            raise DataError(f"dataset file {dataset} does not exist")
+        rows = _read_local_file(path)
     return [normalize_row(r) for r in rows]
 
 
@@ -131,10 +166,26 @@ def split_unshuffled(rows: list, test_fraction: float) -> tuple[list, list]:
     return rows[: len(rows) - n_test], rows[len(rows) - n_test:]
 
 
-def load_prompts(cfg: DataConfig, tokenizer) -> PromptData:
-    rows = filter_by_length(load_rows(cfg.dataset, cfg.split), cfg.min_chars, cfg.max_chars)
+def usable_rows(cfg: DataConfig) -> list[Example]:
+    """The dialogues of the length the config trains on; DataError when fewer than two."""
+    every = load_rows(cfg.dataset, cfg.split)
+    rows = filter_by_length(every, cfg.min_chars, cfg.max_chars)
     if len(rows) < 2:
-        raise DataError(f"only {len(rows)} dialogue(s) of {cfg.dataset} have {cfg.min_chars} < length <= "
-                        f"{cfg.max_chars} characters; need at least 2 to train and test")
+        too_long = sum(len(r.dialogue) > cfg.max_chars for r in every)
+        raise DataError(f"only {len(rows)} of the {len(every)} dialogue(s) of {cfg.dataset} have "
+                        f"{cfg.min_chars} < length <= {cfg.max_chars} characters ({too_long} too long, "
+                        f"{len(every) - len(rows) - too_long} too short); need at least 2 to train and test")
+    return rows
+
+
+def check_dataset(cfg: DataConfig) -> None:
+    """Read a local dataset now, so a bad file is refused before a run starts; Hub datasets are
+    left to the loader."""
+    if local_dataset(cfg.dataset) is not None:
+        usable_rows(cfg)
+
+
+def load_prompts(cfg: DataConfig, tokenizer) -> PromptData:
+    rows = usable_rows(cfg)
     train, test = split_unshuffled(tokenize(rows, tokenizer, cfg.max_prompt_tokens), cfg.test_fraction)
     return PromptData(train=train, test=test)

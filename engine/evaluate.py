@@ -15,6 +15,8 @@ from pathlib import Path
 
 from engine import runs
 
+MAX_SAMPLES = 5000
+
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="python -m engine.evaluate", description=__doc__.split("\n\n")[0])
@@ -46,18 +48,45 @@ def pick_examples(models, data: str, n: int) -> list:
     return examples[:n]
 
 
+def preflight(args) -> Path:
+    """The run directory, once every argument has been checked: a bad run, checkpoint, number,
+    model folder or data file is refused in a fraction of a second, before any model loads."""
+    from engine.config import Config
+    from engine.data import check_dataset, filter_by_length, load_rows
+    from engine.preflight import check_model_paths
+
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        raise ValueError(f"--samples must be between 1 and {MAX_SAMPLES}, got {args.samples}")
+    if not 0 <= args.seed < 2**32:
+        raise ValueError(f"--seed must be between 0 and 2^32 - 1, got {args.seed}")
+    run_dir = runs.resolve_run(args.runs_dir or runs.default_runs_dir(), args.run)
+    runs.resolve_checkpoint(run_dir, args.checkpoint)
+    cfg = Config.from_dict(runs.read_config(run_dir))
+    check_model_paths(cfg)
+    if args.data == "test":
+        check_dataset(cfg.data)
+    elif args.data != "stress":
+        d = cfg.data
+        if not filter_by_length(load_rows(args.data, "test"), d.min_chars, d.max_chars):
+            raise ValueError(f"no dialogues to evaluate in '{args.data}': none has {d.min_chars} < "
+                             f"length <= {d.max_chars} characters")
+    return run_dir
+
+
 def main(argv=None) -> int:
     from engine.data import DataError
-    from engine.models import ModelError
 
     args = parse_args(argv)
-    if not 1 <= args.samples <= 5000:
-        print(f"error: --samples must be between 1 and 5000, got {args.samples}", file=sys.stderr)
+    try:
+        run_dir = preflight(args)
+    except (runs.RunError, ValueError) as e:  # ConfigError and DataError are ValueErrors
+        print(f"error: {e}", file=sys.stderr)
         return 2
+    from engine.models import ModelError
+
     try:
         from engine.evaluation import evaluate, format_report, load_models, save_evaluation
 
-        run_dir = runs.resolve_run(args.runs_dir or runs.default_runs_dir(), args.run)
         models = load_models(run_dir, args.checkpoint)
         result = evaluate(models, pick_examples(models, args.data, args.samples), seed=args.seed)
         result["data"] = args.data

@@ -37,10 +37,12 @@ class Models:
 def load_models(run_dir: Path, checkpoint: str | None = None) -> Models:
     """The run's policy with the checkpoint's adapter in it; `reference()` switches it off."""
     from engine.models import load_checkpoint, load_policy, pick_device, pick_dtype
+    from engine.preflight import check_model_paths
     from engine.reward import load_reward_model
 
     cfg = Config.from_dict(runs.read_config(run_dir))
     ckpt = runs.resolve_checkpoint(run_dir, checkpoint)
+    check_model_paths(cfg)  # model folders moved or deleted since the run: say which, at once
     device = pick_device(cfg.model.device)
     dtype = pick_dtype(cfg.model.dtype, device)
     policy, tokenizer = load_policy(cfg.model, device, dtype)

@@ -6,6 +6,8 @@
 The run directory is written as the run goes (see engine/runs.py): metrics flushed per step,
 checkpoints every `run.save_every` steps and at the end. SIGTERM or Ctrl-C: a checkpoint is
 saved and the state becomes `stopped`. An exception: state `failed` with the message, exit 1.
+A config that cannot run (a bad setting, a missing or wrong model folder, an unreadable local
+dataset) is refused with exit code 2 before anything is written (engine.preflight).
 """
 
 from __future__ import annotations
@@ -215,22 +217,37 @@ class Progress:
             log.info("%s", text)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from accelerate import Accelerator
+def refuse(args, error: Exception) -> int:
+    """A config that cannot run: exit 2 with the reason. Nothing is written, except into a run
+    directory the dashboard made for it, whose status then says why it failed."""
+    print(f"error: {error}", file=sys.stderr)
+    if args.run_dir is not None and (args.run_dir / runs.CONFIG_FILE).is_file():
+        runs.write_status(args.run_dir, state="failed", error=str(error))
+    return 2
 
-    from engine.models import ModelError, pick_device
+
+def main(argv: list[str] | None = None) -> int:
+    from engine.preflight import check_files
 
     args = parse_args(argv)
     stop = StopFlag()
     try:
         cfg = load_config(args)
+        check_files(cfg)  # model folders and local data, before any heavy import or any write
+    except (ConfigError, runs.RunError) as e:
+        return refuse(args, e)
+
+    from accelerate import Accelerator
+
+    from engine.models import ModelError, pick_device
+
+    try:
         # cpu=True lets `accelerate launch --multi_gpu` run CPU ranks over gloo on a GPU-less machine
         accelerator = Accelerator(cpu=pick_device(cfg.model.device).type == "cpu")
         is_main = accelerator.is_main_process
         run_dir = make_run_dir(args, cfg) if is_main else None  # rank 0 alone writes the run directory
     except (ConfigError, runs.RunError, ModelError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return refuse(args, e)
     setup_logging(run_dir)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
     if is_main:

@@ -1,0 +1,282 @@
+"""Cheap checks of the files a config names, made before a run directory is written.
+
+A wrong model folder used to be found by the loader, a minute into a run that then read
+`failed`. These checks read only small files (config.json, adapter_config.json, the JSON header
+of a safetensors file, a local dataset) and import no torch, so `python -m engine.train` refuses
+such a config in milliseconds, with the setting's name, and writes nothing. Hub ids are left to
+the loader, which says clearly when the Hub cannot be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import Path
+
+from engine.config import Config, ConfigError, DataConfig, ModelConfig
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json")
+WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_INDEX = "model.safetensors.index.json"
+ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+MAX_HEADER_BYTES = 100 * 1024 * 1024
+"""A safetensors header is JSON; anything bigger than this is not one."""
+LORA_KEY = re.compile(r"^(?:base_model\.model\.)?(?P<module>.+)\.lora_(?P<part>[AB])(?:\.[^.]+)?\.weight$")
+
+Shapes = dict[str, list[int]]
+
+
+def local_folder(source: str) -> Path | None:
+    """The folder `source` names, or None when it is a Hub id (`org/name`) that is not a local
+    folder: those are the loader's to find."""
+    path = Path(source).expanduser()
+    if path.exists() or not HUB_ID.match(source):
+        return path
+    return None
+
+
+def safetensors_shapes(path: Path) -> Shapes:
+    """{tensor name: shape} from the JSON header of a safetensors file (no weights are read)."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) != 8:
+            raise ValueError("the file is too short to be safetensors")
+        size = struct.unpack("<Q", head)[0]
+        if size > MAX_HEADER_BYTES:
+            raise ValueError("its header is not a safetensors header")
+        header = json.loads(f.read(size))
+    if not isinstance(header, dict):
+        raise ValueError("its header is not a JSON object")
+    return {name: list(info.get("shape", [])) for name, info in header.items()
+            if name != "__metadata__" and isinstance(info, dict)}
+
+
+class _Checker:
+    """Collects every problem, so one refusal lists them all (as `config.validate` does)."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def folder(self, key: str, source: str | None) -> Path | None:
+        """The local folder of setting `key`; None for a Hub id, or when it is missing."""
+        if not source:
+            return None
+        path = local_folder(source)
+        if path is None:
+            return None
+        if not path.exists():
+            self.problems.append(f"{key}: no such folder {path}")
+            return None
+        if not path.is_dir():
+            self.problems.append(f"{key}: {path} is a file, not a folder")
+            return None
+        return path
+
+    def json_file(self, key: str, path: Path, what: str) -> dict | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.problems.append(f"{key}: {path.parent} has no {path.name}, so it is not {what}")
+            return None
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            self.problems.append(f"{key}: cannot read {path}: {exc}")
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(f"{key}: {path} is not a JSON object")
+            return None
+        return data
+
+    def weights(self, key: str, folder: Path) -> Shapes | None:
+        """Tensor shapes of the model's safetensors weights (the only format the loader reads)."""
+        files = [folder / WEIGHTS_FILE]
+        if not files[0].is_file():
+            index = folder / WEIGHTS_INDEX
+            if not index.is_file():
+                self.problems.append(f"{key}: {folder} has no {WEIGHTS_FILE}: the model's weights "
+                                     "must be in safetensors format")
+                return None
+            index_data = self.json_file(key, index, "a sharded model")
+            if index_data is None:
+                return None
+            weight_map = index_data.get("weight_map")
+            if not isinstance(weight_map, dict):
+                self.problems.append(f"{key}: {index} has no weight_map")
+                return None
+            files = sorted({folder / str(name) for name in weight_map.values()})
+        shapes: Shapes = {}
+        for path in files:
+            try:
+                shapes.update(safetensors_shapes(path))
+            except (OSError, ValueError) as exc:
+                self.problems.append(f"{key}: cannot read the weights {path}: {exc}")
+                return None
+        return shapes
+
+    def tokenizer(self, key: str, folder: Path, fix: str) -> None:
+        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+            self.problems.append(f"{key}: {folder} has no tokenizer ({' or '.join(TOKENIZER_FILES[:2])}); "
+                                 f"{fix}")
+
+
+def _describe(config: dict) -> str:
+    """'a roberta model (RobertaForSequenceClassification)' from a config.json."""
+    kind = config.get("model_type") or "model of unknown type"
+    architectures = config.get("architectures")
+    names = ", ".join(map(str, architectures)) if isinstance(architectures, list) and architectures else ""
+    return f"a {kind} model" + (f" ({names})" if names else "")
+
+
+def _module_names(shapes: Shapes) -> set[str]:
+    return {name.rsplit(".", 1)[0] for name in shapes}
+
+
+def _matches(target: str, modules: set[str]) -> bool:
+    """PEFT's rule for a list of target names: a module matches when its name ends with it."""
+    return any(m == target or m.endswith("." + target) for m in modules)
+
+
+def _check_policy(c: _Checker, m: ModelConfig) -> Shapes | None:
+    """Checks the policy folder; returns its weight shapes when they are known."""
+    folder = c.folder("model.policy", m.policy)
+    if m.tokenizer:
+        tokenizer_folder = c.folder("model.tokenizer", m.tokenizer)
+        if tokenizer_folder is not None:
+            c.tokenizer("model.tokenizer", tokenizer_folder, "point it at a folder that has one")
+    if folder is None:
+        return None
+    config = c.json_file("model.policy", folder / "config.json", "a Hugging Face model folder")
+    if config is None:
+        return None
+    if not config.get("is_encoder_decoder"):
+        c.problems.append(f"model.policy: {folder} holds {_describe(config)}; the policy must be a "
+                          "sequence-to-sequence model such as T5 or FLAN-T5 (is_encoder_decoder)")
+        return None
+    if not m.tokenizer:
+        c.tokenizer("model.policy", folder, "set model.tokenizer to a folder that has one")
+    if m.random_init:
+        return None  # built from config.json: no weights to check
+    shapes = c.weights("model.policy", folder)
+    if shapes is not None:
+        modules = _module_names(shapes)
+        unknown = [t for t in m.lora_target_modules if not _matches(t, modules)]
+        if unknown:
+            c.problems.append(f"model.lora_target_modules: {', '.join(unknown)} names no module of the "
+                              f"policy {folder} (T5 attention uses q, k, v and o)")
+    return shapes
+
+
+def _check_reward(c: _Checker, m: ModelConfig) -> None:
+    folder = c.folder("model.reward_model", m.reward_model)
+    if m.reward_tokenizer:
+        tokenizer_folder = c.folder("model.reward_tokenizer", m.reward_tokenizer)
+        if tokenizer_folder is not None:
+            c.tokenizer("model.reward_tokenizer", tokenizer_folder, "point it at a folder that has one")
+    if folder is None:
+        return
+    config = c.json_file("model.reward_model", folder / "config.json", "a Hugging Face model folder")
+    if config is None:
+        return
+    architectures = config.get("architectures") if isinstance(config.get("architectures"), list) else []
+    classifier = any(str(a).endswith("ForSequenceClassification") for a in architectures)
+    if config.get("is_encoder_decoder") or (architectures and not classifier):
+        c.problems.append(f"model.reward_model: {folder} holds {_describe(config)}; the reward model "
+                          "must be a sequence classifier (…ForSequenceClassification) with nothate and "
+                          "hate labels")
+        return
+    id2label = config.get("id2label") if isinstance(config.get("id2label"), dict) else {}
+    labels = sorted({str(v).lower() for v in id2label.values()})
+    if not {"nothate", "hate"} <= set(labels):
+        c.problems.append(f"model.reward_model: {folder} has the labels {labels or 'none'}; the reward "
+                          "model needs 'nothate' and 'hate' labels (a hate-speech classifier)")
+    if not m.reward_tokenizer:
+        c.tokenizer("model.reward_model", folder, "set model.reward_tokenizer to a folder that has one")
+    if not m.random_init:
+        c.weights("model.reward_model", folder)
+
+
+def _check_adapter(c: _Checker, m: ModelConfig, policy: Shapes | None) -> None:
+    folder = c.folder("model.summary_adapter", m.summary_adapter)
+    if folder is None:
+        return
+    config = c.json_file("model.summary_adapter", folder / ADAPTER_CONFIG, "a PEFT adapter folder")
+    if config is None or policy is None:
+        return  # without the policy's shapes (a Hub id, or a broken folder) the loader decides
+    base = config.get("base_model_name_or_path") or "an unnamed base model"
+    made_for = f"the adapter {folder} was made for '{base}'"
+    targets = config.get("target_modules")
+    modules = _module_names(policy)
+    if isinstance(targets, list):
+        unknown = [str(t) for t in targets if not _matches(str(t), modules)]
+        if unknown:
+            c.problems.append(f"model.summary_adapter: {made_for}: its target modules "
+                              f"{', '.join(unknown)} are not in the policy {m.policy}")
+            return
+    weights = folder / ADAPTER_WEIGHTS
+    if not weights.is_file():
+        return  # an adapter_model.bin: PEFT checks it while loading
+    try:
+        adapter = safetensors_shapes(weights)
+    except (OSError, ValueError) as exc:
+        c.problems.append(f"model.summary_adapter: cannot read the weights {weights}: {exc}")
+        return
+    for name, shape in sorted(adapter.items()):
+        problem = _lora_misfit(name, shape, policy)
+        if problem:
+            c.problems.append(f"model.summary_adapter: {made_for} and does not fit the policy "
+                              f"{m.policy}: {problem}")
+            return
+
+
+def _lora_misfit(name: str, shape: list[int], policy: Shapes) -> str | None:
+    """Why LoRA weight `name` cannot sit on the policy, or None. lora_A is (r, in), lora_B (out, r)."""
+    match = LORA_KEY.match(name)
+    if not match or len(shape) != 2:
+        return None
+    module, part = match.group("module"), match.group("part")
+    target = policy.get(f"{module}.weight")
+    if target is None or len(target) != 2:
+        return f"the policy has no layer {module}"
+    out_features, in_features = target
+    if part == "A" and shape[1] != in_features:
+        return f"{module} takes {in_features} inputs in the policy, {shape[1]} in the adapter"
+    if part == "B" and shape[0] != out_features:
+        return f"{module} gives {out_features} outputs in the policy, {shape[0]} in the adapter"
+    return None
+
+
+def model_path_problems(m: ModelConfig) -> list[str]:
+    """Every problem with the local model folders `m` names (empty when all look loadable)."""
+    c = _Checker()
+    policy = _check_policy(c, m)
+    _check_adapter(c, m, policy)
+    _check_reward(c, m)
+    return c.problems
+
+
+def dataset_problems(d: DataConfig) -> list[str]:
+    """A local dataset is read now (it is small next to the models); a Hub dataset is not."""
+    from engine.data import DataError, check_dataset
+
+    try:
+        check_dataset(d)
+    except DataError as exc:
+        return [f"data.dataset: {exc}"]
+    return []
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise ConfigError("the models or data cannot be used:\n  - " + "\n  - ".join(problems))
+
+
+def check_model_paths(cfg: Config) -> None:
+    """ConfigError listing every problem with the config's local model folders."""
+    _refuse(model_path_problems(cfg.model))
+
+
+def check_files(cfg: Config) -> None:
+    """ConfigError listing every problem with the config's local model folders and dataset."""
+    _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data))
