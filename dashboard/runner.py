@@ -24,6 +24,7 @@ from engine import runs
 from engine.config import Config, ConfigError, preset as load_preset, resolve
 
 from dashboard import health
+from dashboard.access import Limits
 from dashboard.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,18 @@ def _signal_training_process(pid: int, signum: int) -> None:
         log.info("training process %d exited before signal %d reached it", pid, signum)
 
 
+def describe_exit(code: int) -> str:
+    """Popen's return code in words: 'exit code 3', or 'killed by signal 9 (SIGKILL)' for the
+    negative codes of a process ended by a signal."""
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        return f"killed by signal {-code}"
+    return f"killed by signal {-code} ({name})"
+
+
 def _recorded_state(run_dir: Path) -> str | None:
     """The state as status.json stores it, without the liveness verdict read_status adds."""
     state = runs.read_status_file(run_dir)["state"]
@@ -179,31 +192,42 @@ def check_processes(processes: Any, cfg) -> int:
 
 def check_gpu_processes(processes: Any) -> None:
     """What a UI or API caller may ask for: several processes only with as many GPUs."""
-    if processes not in (None, 1) and processes > max(gpu_count(), 1):
+    numeric = isinstance(processes, (int, float)) and not isinstance(processes, bool)  # else: check_processes says
+    if numeric and processes > max(gpu_count(), 1):
         raise RunnerError(f"{processes} processes asked for, but this machine has {gpu_count()} GPU(s)")
 
 
 class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
-    def __init__(self, storage: Storage, train_command: list[str] | None = None):
+    def __init__(self, storage: Storage, train_command: list[str] | None = None,
+                 limits: Limits | None = None):
         self.storage = storage
+        self.limits = limits or Limits()
         self.runs_dir = storage.runs_dir
         self.train_command = list(train_command or TRAIN_COMMAND)
         self._lock = threading.Lock()
         self._procs: dict[str, subprocess.Popen] = {}
         self._stop_requested: set[str] = set()
         self._watched: set[str] = set()
+        self._watch_lock = threading.Lock()  # not self._lock: start() holds that while it adopts
         self.exit_codes: dict[str, int] = {}
 
     # --- queries -----------------------------------------------------------------------------
 
     def in_progress(self) -> str | None:
-        """The run being trained now: the lock holder, or a process of ours still starting up."""
+        """The run being trained now: the lock holder, or a process of ours still starting up.
+
+        A lock holder this app did not start (an app before a restart started it, or the CLI)
+        is adopted on sight, so its end is noticed and auto-stop keeps watching it.
+        """
         for run_id in list(self._procs):
             if self._starting_or_running(run_id):
                 return run_id
-        return self.storage.active_run()
+        run_id = self.storage.active_run()
+        if run_id and run_id not in self._procs:
+            self.adopt(run_id)
+        return run_id
 
     def _starting_or_running(self, run_id: str) -> bool:
         """Whether our process for `run_id` still trains; one that recorded its final state is
@@ -221,6 +245,9 @@ class Runner:
               thresholds: health.Thresholds | None = None, processes: int = 1) -> Started:
         """Start `python -m engine.train`, or `processes` data-parallel ranks of it (one per GPU)."""
         cfg = resolve_settings(preset, settings)  # before anything touches the disk
+        over = self.limits.problems(cfg)
+        if over:
+            raise RunnerError("this run is larger than this app allows:\n" + "\n".join(f"- {p}" for p in over))
         processes = check_processes(processes, cfg)
         with self._lock:
             busy = self.in_progress()
@@ -304,14 +331,20 @@ class Runner:
 
     # --- watching ----------------------------------------------------------------------------
 
-    def adopt(self) -> None:
-        """Watch a run started before this app (another app instance, or before a restart)."""
-        run_id = self.storage.active_run()
-        if not run_id or run_id in self._watched:
+    def adopt(self, run_id: str | None = None) -> None:
+        """Watch a run this app did not start (another app instance, the CLI, or an app before a
+        restart): default the lock holder. Its exit code is unknowable (we are not its parent),
+        so its death is noticed by polling its pid."""
+        run_id = run_id or self.storage.active_run()
+        if not run_id or run_id in self._watched or run_id in self._procs:
             return
-        pid = self.storage.status(run_id).get("pid")
-        if not isinstance(pid, int):
+        try:
+            pid = runs.read_status_file(self.storage.run_dir(run_id)).get("pid")
+        except runs.RunError as exc:
+            log.warning("cannot adopt run %s: %s", run_id, exc)
             return
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            return  # not started yet: the next look adopts it
 
         def wait() -> None:
             while runs.pid_alive(pid):
@@ -321,7 +354,10 @@ class Runner:
 
     def _watch(self, run_id: str, wait: Callable[[], Any], alive: Callable[[], bool]) -> None:
         """A thread that checks the run's health while it lives and records how it ended."""
-        self._watched.add(run_id)
+        with self._watch_lock:  # two refreshes at once must not start two watchers
+            if run_id in self._watched:
+                return
+            self._watched.add(run_id)
         thread = threading.Thread(target=self._watch_loop, args=(run_id, wait, alive),
                                   name=f"watch-{run_id}", daemon=True)
         thread.start()
@@ -354,20 +390,39 @@ class Runner:
         code = proc.returncode if proc is not None else None
         if code is not None:
             self.exit_codes[run_id] = code
-        self._watched.discard(run_id)
         try:
             run_dir = self.storage.run_dir(run_id)
-            if _recorded_state(run_dir) in ("queued", "running"):
-                # Killed before engine.train could write its last state (e.g. stopped while
-                # still importing): say what happened rather than leave it "running".
-                how = f"exit code {code}" if code is not None else "its exit code is unknown"
+            recorded = runs.read_status_file(run_dir)
+            if recorded["state"] in ("queued", "running") or _only_known_as_gone(recorded, code):
+                # Killed before engine.train could write its last state (kill -9, the OOM
+                # killer, stopped while still importing): say what happened rather than
+                # leave it "running".
                 if run_id in self._stop_requested:
                     runs.write_status(run_dir, state="stopped", error=None)
                 else:
-                    runs.write_status(run_dir, state="failed",
-                                      error=f"the training process ended ({how}) before it "
-                                            "recorded how it ended; see train.log")
+                    runs.write_status(run_dir, state="failed", error=_unrecorded_end(recorded, code))
         except (runs.RunError, OSError) as exc:
             log.warning("could not record the end of run %s: %s", run_id, exc)
         finally:
+            with self._watch_lock:
+                self._watched.discard(run_id)
             self.storage.children.discard(run_id)
+
+
+def _only_known_as_gone(recorded: dict, code: int | None) -> bool:
+    """Whether another reader (the CLI, another app) recorded our child's death before we could,
+    without the exit code only we, its parent, know."""
+    pid = recorded.get("pid")
+    return (code is not None and recorded["state"] == "failed" and isinstance(pid, int)
+            and recorded.get("error") == runs.gone_error(pid))
+
+
+def _unrecorded_end(recorded: dict, code: int | None) -> str:
+    """The error of a run whose process ended without writing its final state."""
+    if code is None:
+        pid = recorded.get("pid")
+        return runs.gone_error(pid) if isinstance(pid, int) else (
+            f"the training process ended without recording how it ended; see {runs.LOG_FILE}")
+    verb = "was" if code < 0 else "ended with"  # "was killed by signal 9", "ended with exit code 3"
+    return (f"the training process {verb} {describe_exit(code)} before it recorded how the run "
+            f"ended; see {runs.LOG_FILE}")

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # A dashboard watches a handful of runs; the cache forgets the least recently viewed beyond this.
 MAX_CACHED_RUNS = 32
+# A file full of garbage must not grow the cache without bound: keep this many messages, count the rest.
+MAX_PROBLEMS = 20
 SIDECAR_FILE = "dashboard.json"
 """The dashboard's own notes on a run it started (auto-stop settings and verdict)."""
 
@@ -37,9 +39,13 @@ class JsonlTail:
     identity: tuple[int, int] | None = None
     """(device, inode) of the file read so far: another inode means the file was replaced."""
     problems: list[str] = field(default_factory=list)
+    """What was wrong with the lines read so far (corrupt lines skipped): the first MAX_PROBLEMS."""
+    problem_count: int = 0
 
     def reset(self) -> None:
+        """Forget the file: it went away or was replaced, and its problems with it."""
         self.rows, self.offset, self.identity = [], 0, None
+        self.problems, self.problem_count = [], 0
 
     def update(self) -> int:
         """Read what was appended since the last call; return how many rows arrived."""
@@ -57,13 +63,13 @@ class JsonlTail:
         rows, new_offset, problems = runs.read_jsonl(self.path, self.offset)
         if new_offset < self.offset:
             # read_jsonl restarted from 0 because the file shrank: it is a new file.
-            self.rows = []
+            self.rows, self.problems, self.problem_count = [], [], 0
         self.rows.extend(rows)
         self.offset, self.identity = new_offset, identity
-        for problem in problems:
-            if problem not in self.problems:
-                log.warning("%s", problem)
-                self.problems.append(problem)
+        for problem in problems[:MAX_PROBLEMS - len(self.problems)]:
+            log.warning("%s", problem)  # each line is read once: no repeats
+            self.problems.append(problem)
+        self.problem_count += len(problems)
         return len(rows)
 
 
@@ -72,7 +78,7 @@ class _RunCache:
         self.lock = threading.Lock()
         self.metrics = JsonlTail(run_dir / runs.METRICS_FILE)
         self.samples = JsonlTail(run_dir / runs.SAMPLES_FILE)
-        self.log_key: tuple[int, float] | None = None
+        self.log_key: tuple[int, float, int] | None = None
         self.log_text = ""
 
 
@@ -128,13 +134,32 @@ class Storage:
             rows = entry.samples.rows
             return list(rows[-last:] if last else rows)
 
+    def problems(self, run_id: str) -> list[str]:
+        """What is wrong with the run's files, each message naming its file (corrupt status.json
+        or config.json, corrupt metrics/samples lines); [] for a sound run. Readers work around
+        all of these; the user should still know."""
+        entry = self._entry(run_id)
+        run_dir = entry.metrics.path.parent
+        found = [p for p in [runs.status_problem(run_dir)] if p]
+        try:
+            runs.read_config(run_dir)
+        except runs.RunError as exc:
+            found.append(str(exc))
+        total = len(found)
+        with entry.lock:
+            for tail in (entry.metrics, entry.samples):
+                tail.update()
+                found += tail.problems
+                total += tail.problem_count
+        return runs.summarise_problems(found, total=total)
+
     def log_tail(self, run_id: str, lines: int = 40) -> str:
         """The end of train.log; re-read only when the file changed."""
         entry = self._entry(run_id)
         path = entry.metrics.path.parent / runs.LOG_FILE
         try:
             st = path.stat()
-            key = (st.st_size, st.st_mtime)
+            key = (st.st_size, st.st_mtime, lines)  # the API and the Log panel ask for different lengths
         except FileNotFoundError:
             return ""
         with entry.lock:

@@ -19,6 +19,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -59,6 +60,12 @@ _LOCK_GRACE_S = 10.0
 # log_tail reads at most this much from the end, so one endless progress-bar line cannot make
 # it load a huge file.
 _LOG_TAIL_MAX_BYTES = 1 << 20
+MIN_FREE_BYTES = 200 * 2**20
+"""A run needs room for its log, metrics and a few checkpoints (a LoRA adapter and value head
+are megabytes; a run with many checkpoints of a big model tens of them): below this much free
+space a new run is refused rather than left to fail halfway with a full disk."""
+PROBLEMS_SHOWN = 5
+"""summarise_problems keeps this many messages and counts the rest."""
 
 
 class RunError(Exception):
@@ -169,11 +176,16 @@ def new_run_id(preset: str, now: datetime | None = None) -> str:
     return validate_run_id(run_id)
 
 
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:,.0f} MB"
+
+
 def check_writable(runs_dir: Path) -> None:
     """Make sure runs can be written to `runs_dir` (created if needed), else raise RunError.
 
     A real write with fsync is the only reliable test: permissions, read-only mounts, quotas
-    and a full disk all show up here instead of in the middle of a training run.
+    and a full disk all show up here instead of in the middle of a training run. A disk with
+    less than MIN_FREE_BYTES free is refused too: the write would pass, the run would not.
     """
     runs_dir = Path(runs_dir)
     if runs_dir.exists() and not runs_dir.is_dir():
@@ -190,6 +202,20 @@ def check_writable(runs_dir: Path) -> None:
             Path(tmp_name).unlink(missing_ok=True)
     except OSError as exc:
         raise RunError(f"runs folder {runs_dir} is not writable: {_reason(exc)}") from exc
+    _check_free_space(runs_dir)
+
+
+def _check_free_space(runs_dir: Path) -> None:
+    try:
+        free = shutil.disk_usage(runs_dir).free
+    except OSError as exc:
+        log.warning("cannot tell the free space of %s: %s", runs_dir, _reason(exc))
+        return
+    if free < MIN_FREE_BYTES:
+        raise RunError(f"runs folder {runs_dir} is almost full: {_megabytes(free)} free, and a "
+                       f"run needs at least {_megabytes(MIN_FREE_BYTES)} for its checkpoints and "
+                       "logs; free some space or choose another folder (--runs-dir or "
+                       f"${RUNS_DIR_ENV})")
 
 
 def _is_run_dir(path: Path) -> bool:
@@ -308,9 +334,12 @@ def _waits_on_process(status: dict) -> bool:
     return status.get("state") == "running" or (status.get("state") == "queued" and pid > 0)
 
 
-def _gone_error(pid: int) -> str:
-    return (f"the training process (pid {pid}) is gone: it was killed or the machine "
-            "restarted")
+def gone_error(pid: int) -> str:
+    """What is known of a process that died without recording its end: not how it died (only
+    its parent learns the exit signal, and the parent may be an app that is gone)."""
+    return (f"the training process (pid {pid}) is gone without recording how it ended: it was "
+            "killed (by kill -9 or the out-of-memory killer, for example) or the machine "
+            f"restarted; see {LOG_FILE}")
 
 
 def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:
@@ -322,7 +351,7 @@ def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:
     # dead it cannot write again, so a second read is the final word.
     again = read_status_file(run_dir)
     if _waits_on_process(again) and again.get("pid") == raw["pid"]:
-        return _normalised({**again, "state": "failed", "error": _gone_error(raw["pid"])}), True
+        return _normalised({**again, "state": "failed", "error": gone_error(raw["pid"])}), True
     return _normalised(again), False
 
 
@@ -485,6 +514,35 @@ def _parse_jsonl_line(raw: bytes, rows: list[dict]) -> str | None:
         return f"expected an object, got {type(value).__name__}"
     rows.append(value)
     return None
+
+
+def status_problem(run_dir: Path) -> str | None:
+    """What is wrong with status.json as a file (missing, unreadable, corrupt), or None."""
+    stored = read_status_file(run_dir)
+    return stored.get("error") if stored["state"] == "unknown" else None
+
+
+def summarise_problems(problems: list[str], limit: int = PROBLEMS_SHOWN, total: int | None = None) -> list[str]:
+    """At most `limit` messages, the rest counted: a file full of garbage must not flood a page.
+    `total`: how many problems there are when `problems` holds only the first of them."""
+    total = len(problems) if total is None else total
+    if total <= limit:
+        return list(problems)
+    return [*problems[:limit - 1], f"... and {total - limit + 1} more problems like these"]
+
+
+def run_problems(run_dir: Path) -> list[str]:
+    """Everything wrong with a run's files that readers worked around: a corrupt status.json
+    or config.json, corrupt lines in metrics.jsonl or samples.jsonl. Empty for a sound run."""
+    run_dir = Path(run_dir)
+    problems = [p for p in [status_problem(run_dir)] if p]
+    try:
+        read_config(run_dir)
+    except RunError as exc:
+        problems.append(str(exc))
+    for name in (METRICS_FILE, SAMPLES_FILE):
+        problems += read_jsonl(run_dir / name)[2]
+    return problems
 
 
 def _read_whole_jsonl(path: Path) -> list[dict]:
@@ -824,6 +882,11 @@ def active_run(runs_dir: Path) -> str | None:
         info, age = _read_lock(Path(runs_dir) / LOCK_FILE)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        # A runs folder that is a file, or unreadable: nothing can train there (check_writable
+        # refuses to start), and a viewer must still open rather than crash on every refresh.
+        log.debug("cannot read the training lock in %s: %s", runs_dir, _reason(exc))
+        return None
     if info is None or not _lock_is_held(info, age):
         return None
     run_id = info.get("run_id")
@@ -874,7 +937,7 @@ def _run_report(run_dir: Path) -> dict:
         config_error = None
     except RunError as exc:
         config, config_error = {}, str(exc)
-    metrics = read_metrics(run_dir)
+    metrics = read_jsonl(run_dir / METRICS_FILE)[0]  # problems are reported below, not logged
     last = metrics[-1] if metrics else {}
     return {
         "run_id": run_dir.name,
@@ -889,6 +952,7 @@ def _run_report(run_dir: Path) -> dict:
         "last_metrics": {key: last[key] for key in ("step", *_MAIN_METRICS) if key in last},
         "checkpoints": list_checkpoints(run_dir),
         "log_tail": log_tail(run_dir, 10),
+        "problems": run_problems(run_dir),
     }
 
 
@@ -911,6 +975,9 @@ def _print_report(report: dict) -> None:
                      for k, v in report["last_metrics"].items())
     print(f"metrics    {report['metric_rows']} rows" + (f"; last: {last}" if last else ""))
     print(f"checkpoints {', '.join(report['checkpoints']) or 'none'}")
+    printed = (status["error"], config["error"])
+    for problem in summarise_problems([p for p in report["problems"] if p not in printed]):
+        print(f"warning    {problem}")
     if report["log_tail"]:
         print("log (last 10 lines):")
         for line in report["log_tail"].split("\n"):

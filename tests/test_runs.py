@@ -188,8 +188,8 @@ def test_read_status_dead_pid_is_failed_and_reconcile_persists(tmp_path):
     run_dir = make_run(tmp_path, state="running", pid=pid, step=2)
     status = runs.read_status(run_dir)
     assert status["state"] == "failed" and status["step"] == 2
-    assert status["error"] == (f"the training process (pid {pid}) is gone: it was killed or "
-                               "the machine restarted")
+    assert status["error"] == runs.gone_error(pid)
+    assert f"(pid {pid}) is gone without recording how it ended" in status["error"]
     assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "running"
     reconciled = runs.reconcile_status(run_dir)
     assert reconciled["state"] == "failed"

@@ -1,0 +1,483 @@
+"""Faults the app must survive (issue 5, item 1): a trainer killed with signal 9, an app restarted
+mid-run, a NaN loss, an unwritable or full runs folder, corrupt status.json and metrics.jsonl.
+
+Most tests drive tests/fake_trainer.py (no torch, milliseconds per step). The ones marked slow
+use the real tiny trainer where the fault is about the real thing: the app restarted around a
+training process, and `kill -9` of a trainer the served app started.
+"""
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from engine import runs
+
+from dashboard.runner import HEALTH_POLL_S, RunnerError, describe_exit
+from dashboard.storage import Storage
+from dashboard.train_tab import TrainHandlers
+from tests.conftest import ROOT
+from tests.dashboard_helpers import wait_for
+from tests.test_dashboard_handlers import FAKE, make_ctx, new_run
+
+# The user must see a killed run as failed "within a few seconds".
+DEATH_NOTICED_S = 5.0
+SIGKILL_TEXT = "killed by signal 9 (SIGKILL)"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def kill_group(pid: int | None) -> None:
+    """SIGKILL a trainer's process group (we start trainers as group leaders); for cleanup."""
+    if isinstance(pid, int) and runs.pid_alive(pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it ended between the check and the kill: nothing left to clean
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine.runs", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+def refresh(ctx, run_id: str | None):
+    return TrainHandlers(ctx).refresh(run_id, [], [], 20, {})
+
+
+def trainer_pid(run_dir: Path) -> int:
+    return wait_for(lambda: runs.read_status_file(run_dir).get("pid"), what="the trainer's pid")
+
+
+def last_log_line(run_dir: Path) -> str:
+    """What the trainer wrote last (a kill may land between a metric row and its log line)."""
+    return html.escape((run_dir / runs.LOG_FILE).read_text().splitlines()[-1])
+
+
+def metric_steps(run_dir: Path) -> list[int]:
+    return [row["step"] for row in runs.read_jsonl(run_dir / runs.METRICS_FILE)[0]]
+
+
+@pytest.fixture
+def trainers():
+    """pids of trainers a test started or adopted; their groups are killed whatever happens."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        kill_group(pid)
+
+
+# --- 1. kill -9 ------------------------------------------------------------------------------
+
+def test_describe_exit_names_signals():
+    assert describe_exit(-9) == SIGKILL_TEXT
+    assert describe_exit(-15) == "killed by signal 15 (SIGTERM)"
+    assert describe_exit(3) == "exit code 3"
+    assert describe_exit(-200) == "killed by signal 200"
+
+
+def test_kill_9_of_a_run_the_app_started_is_failed_with_the_signal_and_keeps_its_rows(tmp_path, trainers):
+    ctx = make_ctx(tmp_path / "runs", "--delay", "0.1")
+    try:
+        started = ctx.runner.start("tiny", {"ppo.steps": 500})
+        pid = trainer_pid(started.run_dir)
+        trainers.append(pid)
+        wait_for(lambda: len(metric_steps(started.run_dir)) >= 3, what="3 metric rows")
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        status = wait_for(lambda: (s := ctx.storage.status(started.run_id))["state"] == "failed" and s,
+                          timeout=DEATH_NOTICED_S, what="the run to read failed")
+        # the runner, the process's parent, records the signal in status.json
+        recorded = wait_for(lambda: SIGKILL_TEXT in str(runs.read_status_file(started.run_dir).get("error"))
+                            and runs.read_status_file(started.run_dir),
+                            timeout=DEATH_NOTICED_S - (time.monotonic() - killed_at), what="the signal")
+        assert recorded["state"] == "failed" and status["state"] == "failed"
+        assert ctx.runner.exit_code(started.run_id) == -9
+        assert ctx.runner.in_progress() is None  # a dead trainer's lock blocks nothing
+
+        steps = metric_steps(started.run_dir)
+        assert len(steps) >= 3 and steps == list(range(1, len(steps) + 1))  # every row kept, in order
+        last_logged = last_log_line(started.run_dir)
+        assert last_logged.startswith("step ")
+
+        progress = refresh(ctx, started.run_id).progress
+        assert 'data-state="failed"' in progress and "Failed" in progress
+        assert SIGKILL_TEXT in progress
+        assert progress.count("SIGKILL") == 1  # the exit code is not repeated as "(exit code -9)"
+        assert "the end of train.log" in progress and last_logged in progress
+
+        shown = run_cli("show", started.run_id, "--runs-dir", str(ctx.runs_dir))
+        assert shown.returncode == 0, shown.stderr
+        assert "state      failed" in shown.stdout and SIGKILL_TEXT in shown.stdout
+        assert f"metrics    {len(steps)} rows" in shown.stdout and f"  {last_logged}\n" in shown.stdout
+        listed = run_cli("list", "--runs-dir", str(ctx.runs_dir))
+        (row,) = [line for line in listed.stdout.splitlines() if line.startswith(started.run_id)]
+        assert "failed" in row and "SIGKILL" in row  # within the 60 characters the table shows
+    finally:
+        ctx.runner.terminate_all(timeout=10)
+
+
+def start_detached_fake(run_dir: Path, delay: float = 0.1) -> subprocess.Popen:
+    """The fake trainer as an app that is gone left it: its own session, output in train.log."""
+    with open(run_dir / runs.LOG_FILE, "ab") as log_file:
+        return subprocess.Popen([sys.executable, str(FAKE), "--as", "engine.train", "--run-dir", str(run_dir),
+                                 "--delay", str(delay)], stdin=subprocess.DEVNULL, stdout=log_file,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_kill_9_of_a_run_started_elsewhere_is_failed_and_says_what_is_known(tmp_path, trainers):
+    run_dir = new_run(tmp_path, steps=500)
+    proc = start_detached_fake(run_dir)
+    trainers.append(proc.pid)
+    wait_for(lambda: len(metric_steps(run_dir)) >= 2, what="metric rows")
+    ctx = make_ctx(tmp_path)  # a new app: not the trainer's parent
+    out = refresh(ctx, None)
+    assert out.picker["value"] == run_dir.name and "Training" in out.progress
+    assert out.stop["interactive"] is True
+
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()  # the test is the parent here; after an app restart, init reaps it
+    rows_at_kill = len(metric_steps(run_dir))
+    # Nobody reads the run: the adopted run's watcher alone must record the death.
+    recorded = wait_for(lambda: (s := runs.read_status_file(run_dir))["state"] == "failed" and s,
+                        timeout=HEALTH_POLL_S + DEATH_NOTICED_S, what="the watcher to record the death")
+    assert recorded["error"] == runs.gone_error(proc.pid)
+    assert f"(pid {proc.pid}) is gone without recording how it ended" in recorded["error"]
+    assert "kill -9" in recorded["error"] and "out-of-memory" in recorded["error"]
+    assert len(metric_steps(run_dir)) == rows_at_kill >= 2
+
+    progress = refresh(ctx, run_dir.name).progress
+    assert "Failed" in progress and "is gone without recording how it ended" in progress
+    assert last_log_line(run_dir).startswith("step ") and last_log_line(run_dir) in progress  # the log tail
+    shown = run_cli("show", run_dir.name, "--runs-dir", str(tmp_path))
+    assert "state      failed" in shown.stdout and "kill -9" in shown.stdout
+
+
+def test_a_reader_sees_the_death_at_once_even_before_the_watcher(tmp_path, trainers):
+    run_dir = new_run(tmp_path, steps=500)
+    proc = start_detached_fake(run_dir)
+    trainers.append(proc.pid)
+    wait_for(lambda: len(metric_steps(run_dir)) >= 1, what="a metric row")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    status = Storage(tmp_path).status(run_dir.name)  # no runner: nothing watches this one
+    assert status["state"] == "failed" and status["error"] == runs.gone_error(proc.pid)
+    assert runs.read_status_file(run_dir)["state"] == "failed"  # and the verdict is saved
+
+
+# --- 2. an app restarted mid-run (fast part; the real one is below) --------------------------
+
+def test_a_new_app_adopts_a_run_on_sight_and_stops_it_with_a_checkpoint(tmp_path, trainers):
+    run_dir = new_run(tmp_path, steps=500)
+    proc = start_detached_fake(run_dir, delay=0.05)
+    trainers.append(proc.pid)
+    wait_for(lambda: runs.active_run(tmp_path) == run_dir.name, what="the trainer's lock")
+    ctx = make_ctx(tmp_path)
+    assert ctx.runner.in_progress() == run_dir.name
+    with pytest.raises(RunnerError, match=f"a run is already in progress: {run_dir.name}"):
+        ctx.runner.start("tiny", {"ppo.steps": 2})
+    wait_for(lambda: len(metric_steps(run_dir)) >= 2, what="metric rows")
+    assert "Stopping run" in ctx.runner.stop()
+    assert proc.wait(timeout=30) == 0
+    status = ctx.storage.status(run_dir.name)
+    assert status["state"] == "stopped" and status["error"] is None
+    assert runs.list_checkpoints(run_dir) == [f"step-{status['step']}"]
+    wait_for(lambda: not ctx.runner._watched, timeout=HEALTH_POLL_S + 5, what="the watcher to finish")
+    assert runs.read_status_file(run_dir)["state"] == "stopped"  # it did not overwrite the stop
+
+
+# --- 3. NaN loss -----------------------------------------------------------------------------
+
+@pytest.fixture
+def in_process_trainer():
+    """engine.train.main installs signal handlers and takes over logging: give them back."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    yield
+    for handler in root.handlers:
+        if handler not in saved[0]:
+            handler.close()
+    root.handlers[:], root.level = saved
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
+
+
+def test_a_nan_reward_fails_the_run_with_a_message(tmp_path, monkeypatch, in_process_trainer):
+    """The real tiny trainer, in this process, with a reward model that answers NaN."""
+    import torch
+
+    from engine import reward, train
+
+    def nan_scorer(self, reward_input):
+        return lambda queries, responses, ids: (torch.full((len(responses),), float("nan")), None)
+
+    monkeypatch.setattr(reward.RewardModel, "score_fn", nan_scorer)
+    runs_dir = tmp_path / "runs"
+    assert train.main(["--preset", "tiny", "--steps", "3", "--runs-dir", str(runs_dir)]) == 1
+    (run_dir,) = [p for p in runs_dir.iterdir() if p.is_dir()]
+    status = runs.read_status(run_dir)
+    assert status["state"] == "failed"
+    assert status["error"].startswith("NonFiniteError: step 1: env/reward_mean")
+    assert "became non-finite" in status["error"] and "try a lower learning rate" in status["error"]
+    assert runs.active_run(runs_dir) is None and not (runs_dir / runs.LOCK_FILE).exists()
+    assert metric_steps(run_dir) == []  # nothing non-finite was written as a metric
+
+    progress = refresh(make_ctx(runs_dir), run_dir.name).progress
+    assert "Failed" in progress and "became non-finite" in progress
+    assert "the end of train.log" in progress and "NonFiniteError" in progress.split("<pre")[1]
+
+
+# --- 4. unwritable or full runs folder -------------------------------------------------------
+
+def test_a_runs_folder_under_a_file_is_refused_before_anything_starts(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    runs_dir = tmp_path / "a-file" / "runs"
+    ctx = make_ctx(runs_dir)
+    with pytest.raises(RunnerError, match=f"runs folder {runs_dir} is not writable: Not a directory"):
+        ctx.runner.start("tiny", {"ppo.steps": 2})
+    assert ctx.runner.in_progress() is None
+    h = TrainHandlers(ctx)
+    with pytest.warns(UserWarning, match="not writable"):  # gr.Warning outside a request
+        message, picker, _ = h.start("tiny", {"ppo.steps": 2})
+    assert "Cannot start the run: runs folder" in message and picker == gr.skip()
+    # The app still opens: a banner says why nothing can train, refresh shows an idle page.
+    with pytest.warns(UserWarning, match="cannot read runs folder"):
+        _, note, picker, _ = h.page_loaded()
+    assert "Training cannot start here" in note and "Not a directory" in note and "--runs-dir" in note
+    assert picker["choices"] == []
+    assert "No run yet" in h.refresh(None, [], [], 20, {}).progress
+    assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_a_full_disk_is_refused_with_the_numbers(tmp_path, monkeypatch):
+    real = runs.shutil.disk_usage
+    monkeypatch.setattr(runs.shutil, "disk_usage", lambda path: real(path)._replace(free=50 * 2**20))
+    ctx = make_ctx(tmp_path / "runs")
+    with pytest.raises(RunnerError, match=r"almost full: 50 MB free, and a run needs at least 200 MB"):
+        ctx.runner.start("tiny", {"ppo.steps": 2})
+    assert not any(ctx.runs_dir.iterdir())  # no run folder, no lock, no probe file left
+    _, note, _, _ = TrainHandlers(ctx).page_loaded()
+    assert "Training cannot start here" in note and "50 MB free" in note
+    monkeypatch.setattr(runs, "MIN_FREE_BYTES", 10 * 2**20)
+    runs.check_writable(ctx.runs_dir)  # enough for a smaller minimum: no error
+
+
+def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
+    from dashboard.ui import build_app
+
+    (tmp_path / "a-file").write_text("x")
+    for runs_dir in ("/proc/detox-runs", str(tmp_path / "a-file" / "runs")):
+        demo = build_app(runs_dir=runs_dir, preset="tiny")
+        h = TrainHandlers(demo.dashboard)
+        # listing a folder under a file warns too; a missing one is simply empty
+        with pytest.warns(UserWarning) if "a-file" in runs_dir else contextlib.nullcontext():
+            _, note, _, _ = h.page_loaded()
+        assert "Training cannot start here" in note and runs_dir in note
+        assert "No run yet" in h.refresh(None, [], [], 20, {}).progress
+
+
+def test_the_cli_refuses_an_unwritable_runs_folder_before_loading_anything(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "tiny", "--runs-dir",
+                           str(tmp_path / "a-file" / "runs")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "is not writable: Not a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- 5. corrupt status.json and metrics.jsonl -------------------------------------------------
+
+def corrupt_run(runs_dir: Path) -> tuple[Path, int]:
+    """A finished run with a corrupt metrics line between good ones; returns (dir, its byte)."""
+    run_dir = new_run(runs_dir, steps=3)
+    runs.write_status(run_dir, state="finished", step=3)
+    path = run_dir / runs.METRICS_FILE
+    runs.append_jsonl(path, {"step": 1, "objective/kl": 0.1})
+    bad_at = path.stat().st_size
+    with open(path, "ab") as f:
+        f.write(b'{"step": 2, "objective/kl": 0.\x00\n')
+    runs.append_jsonl(path, {"step": 3, "objective/kl": 0.3})
+    return run_dir, bad_at
+
+
+def test_a_corrupt_metrics_line_is_reported_not_fatal(tmp_path):
+    run_dir, bad_at = corrupt_run(tmp_path)
+    ctx = make_ctx(tmp_path)
+    problems = ctx.storage.problems(run_dir.name)
+    assert len(problems) == 1 and problems[0].startswith(f"metrics.jsonl line at byte {bad_at} is corrupt: ")
+    out = refresh(ctx, run_dir.name)
+    assert "Finished" in out.progress
+    assert "files are damaged" in out.progress and f"metrics.jsonl line at byte {bad_at}" in out.progress
+    assert list(out.kl.data[0].x) == [1, 3]  # the good rows still plotted
+
+    shown = run_cli("show", run_dir.name, "--runs-dir", str(tmp_path))
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr
+    assert f"warning    metrics.jsonl line at byte {bad_at} is corrupt" in shown.stdout
+    assert "metrics    2 rows" in shown.stdout
+    report = json.loads(run_cli("show", run_dir.name, "--runs-dir", str(tmp_path), "--json").stdout)
+    assert report["problems"] == problems
+
+
+def test_a_corrupt_status_json_is_reported_not_fatal(tmp_path):
+    run_dir, _ = corrupt_run(tmp_path)
+    (run_dir / runs.STATUS_FILE).write_text('{"state": "runn')  # torn by hand: writes are atomic
+    ctx = make_ctx(tmp_path)
+    assert ctx.storage.status(run_dir.name)["state"] == "unknown"
+    problems = ctx.storage.problems(run_dir.name)
+    assert problems[0].startswith("status.json is corrupt: ") and "metrics.jsonl line" in problems[1]
+    out = refresh(ctx, run_dir.name)
+    assert 'data-state="unknown"' in out.progress and "status.json is corrupt" in out.progress
+    assert len(out.kl.data[0].x) == 2
+
+    shown = run_cli("show", run_dir.name, "--runs-dir", str(tmp_path))
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr
+    assert "state      unknown" in shown.stdout and "error      status.json is corrupt" in shown.stdout
+    listed = run_cli("list", "--runs-dir", str(tmp_path))
+    assert listed.returncode == 0 and "unknown" in listed.stdout and "status.json is corrupt" in listed.stdout
+
+
+def test_many_corrupt_lines_are_summarised_and_a_replaced_file_forgets_them(tmp_path):
+    run_dir = new_run(tmp_path)
+    path = run_dir / runs.METRICS_FILE
+    path.write_bytes(b"garbage\n" * 300 + b'{"step": 1}\n')
+    storage = Storage(tmp_path)
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1]
+    problems = storage.problems(run_dir.name)
+    assert len(problems) == runs.PROBLEMS_SHOWN
+    assert problems[-1] == f"... and {300 - runs.PROBLEMS_SHOWN + 1} more problems like these"
+    tmp = path.with_suffix(".new")
+    tmp.write_text('{"step": 1}\n{"step": 2}\n')
+    os.replace(tmp, path)  # a new file (another inode): its predecessor's problems are gone
+    assert [r["step"] for r in storage.metrics(run_dir.name)] == [1, 2]
+    assert storage.problems(run_dir.name) == []
+
+
+# --- the served app: API and the real tiny trainer -------------------------------------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from gradio_client import Client
+
+    from dashboard.ui import serve_locally
+
+    with serve_locally(tmp_path_factory.mktemp("runs")) as (demo, url):
+        yield demo, Client(url, verbose=False)
+
+
+@pytest.mark.slow
+def test_api_refuses_to_start_on_a_full_disk(served, monkeypatch):
+    demo, client = served
+    before = client.predict(api_name="/list_runs")
+    real = runs.shutil.disk_usage
+    monkeypatch.setattr(runs.shutil, "disk_usage", lambda path: real(path)._replace(free=20 * 2**20))
+    with pytest.raises(Exception, match="Cannot start the run: runs folder .* is almost full: 20 MB free"):
+        client.predict(preset="tiny", steps=2, api_name="/start_run")
+    assert client.predict(api_name="/list_runs") == before  # nothing was created
+
+
+@pytest.mark.slow
+def test_api_run_status_reports_file_problems(served):
+    demo, client = served
+    run_dir, bad_at = corrupt_run(demo.dashboard.runs_dir)
+    result = client.predict(run_dir.name, api_name="/run_status")
+    assert result["metric_rows"] == 2 and result["status"]["state"] == "finished"
+    (problem,) = result["problems"]
+    assert problem.startswith(f"metrics.jsonl line at byte {bad_at} is corrupt: ")
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_real_trainer_shows_failed_with_sigkill_within_seconds(served, trainers):
+    demo, client = served
+    run_id = client.predict(preset="tiny", steps=2000, api_name="/start_run")["run_id"]
+    run_dir = demo.dashboard.runs_dir / run_id
+    trainers.append(trainer_pid(run_dir))
+    wait_for(lambda: client.predict(run_id, api_name="/run_status")["metric_rows"] >= 2,
+             timeout=120, what="2 metric rows", every=0.25)
+    pid = runs.read_status_file(run_dir)["pid"]
+    os.killpg(pid, signal.SIGKILL)
+    rows_at_kill = len(metric_steps(run_dir))
+    killed_at = time.monotonic()
+    result = wait_for(lambda: (r := client.predict(run_id, api_name="/run_status"))["status"]["state"] == "failed"
+                      and SIGKILL_TEXT in str(r["status"]["error"]) and r,
+                      timeout=DEATH_NOTICED_S, what="run_status to say failed, SIGKILL", every=0.1)
+    print(f"\nkill -9 shown as failed through the API after {time.monotonic() - killed_at:.2f} s")
+    assert result["metric_rows"] >= rows_at_kill >= 2
+    assert metric_steps(run_dir) == list(range(1, result["metric_rows"] + 1))
+
+    # The Train tab of this app (its picker takes only the ids it listed to the browser).
+    progress = refresh(demo.dashboard, run_id).progress
+    assert "Failed" in progress and SIGKILL_TEXT in progress
+    assert last_log_line(run_dir).startswith("20") and last_log_line(run_dir) in progress  # log tail at a glance
+    shown = run_cli("show", run_id, "--runs-dir", str(demo.dashboard.runs_dir))
+    assert "state      failed" in shown.stdout and SIGKILL_TEXT in shown.stdout
+
+
+@pytest.mark.slow
+def test_an_app_restarted_mid_run_reattaches_watches_and_stops_it(tmp_path, trainers):
+    """App A (its own process) starts a real tiny run and dies; app B finds the run training,
+    watches its rows grow, and stops it: checkpoint saved, state stopped."""
+    from gradio_client import Client
+
+    from dashboard.ui import free_port, serve_locally
+
+    runs_dir = tmp_path / "runs"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DETOX_")}  # no auth, no caps
+    env.update(DETOX_RUNS_DIR=str(runs_dir), DETOX_PRESET="tiny")  # as options, app.py would build twice
+    app_a = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        client_a = wait_for(lambda: _connect(f"http://127.0.0.1:{port}/"), timeout=120, what="app A", every=0.5)
+        run_id = client_a.predict(preset="tiny", steps=2000, api_name="/start_run")["run_id"]
+        run_dir = runs_dir / run_id
+        pid = trainer_pid(run_dir)
+        trainers.append(pid)
+        wait_for(lambda: len(metric_steps(run_dir)) >= 1, timeout=120, what="a metric row", every=0.2)
+        app_a.terminate()  # the app goes away without stopping the run
+        app_a.wait(timeout=30)
+        assert runs.pid_alive(pid), "the trainer died with the app"
+
+        with serve_locally(runs_dir) as (demo_b, url_b):
+            client_b = Client(url_b, verbose=False)
+            first = client_b.predict(api_name="/run_status")  # no id: the run in progress
+            assert first["run_id"] == run_id and first["status"]["state"] == "running"
+            later = wait_for(lambda: (r := client_b.predict(run_id, api_name="/run_status"))["metric_rows"]
+                             > first["metric_rows"] and r, timeout=60, what="more rows", every=0.25)
+            assert later["status"]["state"] == "running"
+            progress, *_ = client_b.predict(None, [], ["Toxicity"], 20, {}, api_name="/train_refresh")
+            assert "Training" in progress
+            with pytest.raises(Exception, match=f"a run is already in progress: {run_id}"):
+                client_b.predict(preset="tiny", steps=2, api_name="/start_run")
+
+            assert "Stopping run" in client_b.predict(api_name="/stop_run")["message"]
+            final = wait_for(lambda: (r := client_b.predict(run_id, api_name="/run_status"))["status"]["state"]
+                             == "stopped" and r, timeout=60, what="state stopped", every=0.25)
+            assert final["checkpoints"][-1] == f"step-{final['status']['step']}"  # saved on stop
+            assert final["metric_rows"] == final["status"]["step"] >= later["metric_rows"]
+            wait_for(lambda: not runs.pid_alive(pid), timeout=30, what="the trainer to exit")
+            assert client_b.predict(api_name="/list_runs")[0]["state"] == "stopped"
+    finally:
+        if app_a.poll() is None:
+            os.killpg(app_a.pid, signal.SIGKILL)
+            app_a.wait()
+
+
+def _connect(url: str):
+    from gradio_client import Client
+
+    try:
+        return Client(url, verbose=False)
+    except Exception:  # not listening yet (httpx raises several kinds): poll again
+        return None
