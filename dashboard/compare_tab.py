@@ -6,16 +6,19 @@ Models are loaded once per (run, checkpoint) and kept (dashboard.model_cache).
 from __future__ import annotations
 
 import statistics
+import shutil
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import gradio as gr
 import pandas as pd
 
 from engine import runs
+from engine.data import MAX_TEXT_CHARS, DataError, Example, check_text
 
 from dashboard import plots
 from dashboard.common import (TINY_NOTE, AppContext, banner, checkpointed_runs, correctable_errors,
@@ -26,7 +29,9 @@ COLUMNS = ["query", "response_before", "response_after", "reward_before", "rewar
 NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
 SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress", "Paste a dialogue": "paste"}
 MAX_DIALOGUES = 256
-MAX_PASTE_CHARS = 20_000
+SEEDS = 2**32
+"""Sampling seeds are 0 .. 2^32 - 1, as a run's ppo.seed."""
+PASTE_HINT = "paste a dialogue first (lines like '#Person1#: Hello.')"
 CHUNK = 16
 """Dialogues per generation call: progress is reported between chunks."""
 CSV_MAX_AGE_S = 3600
@@ -44,13 +49,46 @@ def checkpoint_name(checkpoint: str | None) -> str | None:
     return None if not checkpoint or checkpoint == LATEST else checkpoint
 
 
+def whole_number(value: Any, what: str, low: int, high: int) -> int:
+    """`value` as an int in [low, high], or a RunnerError that says so: an API caller can send
+    anything ("ten", 2.5, NaN, a list), and int() would answer with Python's words."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    whole = (isinstance(number, (int, float)) and not isinstance(number, bool)
+             and float(number).is_integer() and low <= number <= high)
+    if not whole:
+        shown = f"'{value}'" if isinstance(value, str) else value
+        raise RunnerError(f"{what} must be between {low:,} and {high:,} (a whole number), got {shown}")
+    return int(number)
+
+
+def choice(value: Any, labels: dict[str, str], what: str) -> str:
+    """The value behind a radio label ("Test split" -> "test"), or the value if it is one."""
+    value = labels.get(value, value) if isinstance(value, str) else value
+    if value not in labels.values():
+        raise RunnerError(f"unknown {what} {value!r}: use {', '.join(labels.values())}")
+    return value
+
+
+def user_text(text: Any, what: str, empty_hint: str) -> str:
+    """engine.data.check_text's verdict as a RunnerError (a warning to fix, not a failure)."""
+    try:
+        return check_text(text, what, empty_hint)
+    except DataError as exc:
+        raise RunnerError(str(exc)) from None
+
+
 class CompareHandlers:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
         # Generation switches the shared policy's adapter on and off and seeds torch's global
         # generator: two comparisons at once would mix their outputs.
         self._generation_lock = threading.Lock()
-        self._csv_dir = Path(tempfile.mkdtemp(prefix="detox-compare-"))
+        self._csv_dir: Path | None = None  # made on the first CSV, removed with the app
 
     # --- choices -----------------------------------------------------------------------------
 
@@ -71,13 +109,13 @@ class CompareHandlers:
     def compare_rows(self, run_id: str, checkpoint: str | None, source: str, n: int,
                      dialogue: str = "", seed: int = 0, progress: ProgressFn = _no_progress) -> list[dict]:
         """Rows sorted by reward_diff, biggest improvement first; raises readable errors."""
-        source = SOURCES.get(source, source)
-        if source not in ("test", "stress", "paste"):
-            raise RunnerError(f"unknown dialogue source '{source}': use test, stress or paste")
-        n = int(n or 0)
-        if source != "paste" and not 1 <= n <= MAX_DIALOGUES:
-            raise RunnerError(f"the number of dialogues must be between 1 and {MAX_DIALOGUES}, got {n}")
-        examples = self._pasted(dialogue) if source == "paste" else None
+        source = choice(source, SOURCES, "dialogue source")
+        if source != "paste":
+            n = whole_number(n, "the number of dialogues", 1, MAX_DIALOGUES)
+        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
+        examples = None
+        if source == "paste":
+            examples = [Example(user_text(dialogue, "dialogue", PASTE_HINT), references=[])]
         run_dir = self.ctx.storage.run_dir(run_id)
         ckpt = runs.resolve_checkpoint(run_dir, checkpoint_name(checkpoint)).name
         if not self.ctx.models.has_models(run_dir, ckpt):
@@ -85,19 +123,7 @@ class CompareHandlers:
         models = self.ctx.models.models(run_dir, ckpt)
         if examples is None:
             examples = self.ctx.models.examples(models, source, n)
-        return self._generate(models, examples, int(seed or 0), progress)
-
-    @staticmethod
-    def _pasted(dialogue: str | None) -> list:
-        from engine.data import Example
-
-        text = (dialogue or "").strip()
-        if not text:
-            raise RunnerError("paste a dialogue first (lines like '#Person1#: Hello.')")
-        if len(text) > MAX_PASTE_CHARS:
-            raise RunnerError(f"the dialogue is {len(text):,} characters long; the limit is "
-                              f"{MAX_PASTE_CHARS:,}")
-        return [Example(dialogue=text, references=[])]
+        return self._generate(models, examples, seed, progress)
 
     def _generate(self, models, examples: list, seed: int, progress: ProgressFn) -> list[dict]:
         from engine.evaluation import compare
@@ -134,6 +160,9 @@ class CompareHandlers:
                 gr.update(value=self._csv(rows, run_id), visible=True))
 
     def _csv(self, rows: list[dict], run_id: str) -> str:
+        if self._csv_dir is None:
+            self._csv_dir = Path(tempfile.mkdtemp(prefix="detox-compare-"))
+            weakref.finalize(self, shutil.rmtree, self._csv_dir, ignore_errors=True)
         now = time.time()
         for old in self._csv_dir.glob("*.csv"):
             if now - old.stat().st_mtime > CSV_MAX_AGE_S:
@@ -194,7 +223,7 @@ def create_compare_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> Compare
         n = gr.Slider(1, 64, value=4, step=1, label="How many", scale=2, elem_id="compare-n")
         seed = gr.Number(0, label="Sampling seed", precision=0, scale=1,
                          info="same seed, same samples for both models")
-    pasted = gr.Textbox(label="Dialogue", lines=6, visible=False, max_length=MAX_PASTE_CHARS,
+    pasted = gr.Textbox(label="Dialogue", lines=6, visible=False, max_length=MAX_TEXT_CHARS,
                         placeholder="#Person1#: Hi, how was your weekend?\n#Person2#: ...")
     go = gr.Button("Generate with the reference and the tuned model", variant="primary",
                    elem_id="compare-btn")

@@ -16,14 +16,15 @@ from typing import Any, Iterator
 import gradio as gr
 
 from engine import runs
+from engine.evaluate import MAX_SAMPLES
 
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
                               require_user, user_errors, warn)
+from dashboard.compare_tab import SEEDS, choice, whole_number
 from dashboard.runner import ROOT, RunnerError
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress"}
-MAX_SAMPLES = 5000
 POLL_S = 1.0
 TAIL_CHARS = 2000
 
@@ -141,13 +142,9 @@ class EvaluateHandlers:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
         run_dir = self.ctx.storage.run_dir(run_id)  # validates the id: never a path
         name = runs.resolve_checkpoint(run_dir, checkpoint or None).name
-        samples = int(samples or 0)
-        if not 1 <= samples <= MAX_SAMPLES:
-            raise RunnerError(f"samples must be between 1 and {MAX_SAMPLES}, got {samples}")
-        data = DATA.get(data, data)
-        if data not in DATA.values():
-            raise RunnerError(f"unknown data '{data}': use test or stress")
-        return evaluate_command(self.ctx.runs_dir, run_id, name, data, samples, int(seed or 0))
+        samples = whole_number(samples, "samples", 1, MAX_SAMPLES)
+        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
+        return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed)
 
 
 def _error_lines(stderr: str) -> str:
@@ -190,4 +187,11 @@ def create_evaluate_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> Evalua
     tab.select(h.runs_refresh, [run], [run], api_name="evaluate_tab_opened", api_visibility="undocumented",
                show_progress="hidden")
     demo.load(h.runs_refresh, [run], [run], api_name="evaluate_page_load", api_visibility="undocumented")
+
+    def may_evaluate(request: gr.Request):
+        # Viewers see results; the handler refuses them anyway, the grey button says so first.
+        return gr.update(interactive=ctx.access.user(request) is not None)
+
+    demo.load(may_evaluate, None, [go], api_name="evaluate_access", api_visibility="undocumented",
+              concurrency_limit=None, show_progress="hidden")
     return h

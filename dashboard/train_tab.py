@@ -24,12 +24,14 @@ from engine.config import MAX_BATCH, MAX_STEPS, PRESETS as ENGINE_PRESETS
 from dashboard import health, hub, plots
 from dashboard.common import (TINY_NOTE, AppContext, banner, correctable_errors, dialogue_of,
                               legend_label, require_user, run_choices, short_label, user_errors, warn)
-from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, equivalent_command, gpu_count,
-                              preset_settings, resolve_settings)
+from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, describe_exit, equivalent_command,
+                              gpu_count, preset_settings, resolve_settings)
 
 REFRESH_S = 2.0
 SAMPLES_SHOWN = 8
 LOG_LINES = 40
+FAILURE_LOG_LINES = 8
+"""The end of train.log shown with a failed run's error, so it is understood at a glance."""
 MAX_OVERLAY = 6
 CHART_CACHE_SIZE = 16
 DEFAULT_EXTRAS = ["Toxicity"]
@@ -107,9 +109,33 @@ def seconds_per_step(rows: list[dict]) -> float | None:
     return sum(recent) / len(recent) if recent else None
 
 
+def _failure_html(status: dict, exit_code: int | None, log_text: str) -> str:
+    """Why a run failed: its error, how its process ended, and the end of its log."""
+    error = str(status.get("error") or "unknown error")
+    if exit_code not in (None, 0) and describe_exit(exit_code) not in error:
+        error += f" ({describe_exit(exit_code)})"
+    if not log_text:
+        return f"{html.escape(error)}; train.log is empty"
+    tail = "\n".join(log_text.split("\n")[-FAILURE_LOG_LINES:])
+    return (f"{html.escape(error)}<div>the end of train.log (all of it in the Log panel below):</div>"
+            f'<pre class="detox-failure-log" style="white-space:pre-wrap;max-height:12em;overflow:auto;'
+            f'margin:4px 0 0 0;font-size:12px">{html.escape(tail)}</pre>')
+
+
+def problems_html(problems: list[str]) -> str:
+    """A warning listing what is wrong with the run's files (corrupt lines are skipped, not fatal)."""
+    if not problems:
+        return ""
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    return (f'<div class="detox-progress-detail detox-file-problems" style="color:#92400e">⚠️ Some of this '
+            f"run's files are damaged; the dashboard shows what it could read:<ul>{items}</ul></div>")
+
+
 def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list[str],
-                  notes: dict, exit_code: int | None = None) -> str:
-    """The progress bar with step, total, speed and ETA, coloured by state."""
+                  notes: dict, exit_code: int | None = None, log_text: str = "",
+                  problems: list[str] | None = None) -> str:
+    """The progress bar with step, total, speed and ETA, coloured by state; for a failed run its
+    error with the end of `log_text`; `problems` with the run's files as a warning."""
     state = status.get("state") or "unknown"
     step = status.get("step") or (rows[-1].get("step") if rows else 0) or 0
     total = status.get("total_steps") or 0
@@ -141,9 +167,7 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
     if isinstance(auto, dict):
         details.append(f"auto-stopped: {html.escape(str(auto.get('reason', '')))}")
     if state == "failed":
-        code = f" (exit code {exit_code})" if exit_code not in (None, 0) else ""
-        details.append(f"{html.escape(str(status.get('error') or 'unknown error'))}{code}; "
-                       "the log below says more")
+        details.append(_failure_html(status, exit_code, log_text))
     width = 100 * (1.0 if state == "finished" else fraction)
     indeterminate = " detox-indeterminate" if state == "queued" else ""
     detail_html = "".join(f'<div class="detox-progress-detail">{d}</div>' for d in details)
@@ -152,7 +176,8 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
             f'<span class="detox-progress-run">{html.escape(short_label(run_id))}</span></div>'
             f'<div class="detox-progress-track{indeterminate}"><div class="detox-progress-fill" '
             f'style="width:{width:.1f}%"></div></div>'
-            f'<div class="detox-progress-text">{" · ".join(parts)}</div>{detail_html}</div>')
+            f'<div class="detox-progress-text">{" · ".join(parts)}</div>{detail_html}'
+            f'{problems_html(problems or [])}</div>')
 
 
 def idle_progress_html(message: str) -> str:
@@ -243,22 +268,35 @@ class TrainHandlers:
         self.ctx.runner.adopt()
         preset = hub.default_preset(self.ctx.preset)
         asked = self.ctx.preset
-        note = ""
+        notes = [self._runs_dir_note()]
         if asked and asked != preset:
-            note = banner("warn", f"Preset **{asked}** needs the Hugging Face Hub, which cannot be "
-                                  f"reached from here; the dashboard switched to **{preset}**.")
+            notes.append(banner("warn", f"Preset **{asked}** needs the Hugging Face Hub, which cannot be "
+                                        f"reached from here; the dashboard switched to **{preset}**."))
         picker, overlay = self.runs_changed(None, [])
-        return gr.update(value=preset), note, picker, overlay
+        return gr.update(value=preset), "\n\n".join(n for n in notes if n), picker, overlay
+
+    def _runs_dir_note(self) -> str:
+        """A warning when no run could start here: the runs folder is unwritable or full. The
+        app still opens, to show the runs already there."""
+        try:
+            runs.check_writable(self.ctx.runs_dir)
+        except runs.RunError as exc:
+            return banner("warn", f"**Training cannot start here**: {html.escape(str(exc))}. Start the app "
+                                  "with `--runs-dir` (or `DETOX_RUNS_DIR`) set to a writable folder "
+                                  "with free space.")
+        return ""
 
     # refresh
 
-    def show(self, run_id, overlay, extras, kl_max, view) -> TrainView:
+    def show(self, run_id, overlay, extras, kl_max, view, request: gr.Request = None) -> TrainView:
         """A run was picked: redraw everything."""
-        return self.refresh(run_id, overlay, extras, kl_max, {})
+        return self.refresh(run_id, overlay, extras, kl_max, {}, request)
 
     def refresh(self, run_id: str | None, overlay: list[str] | None, extras: list[str] | None,
-                kl_max: float | None, view: dict | None) -> TrainView:
+                kl_max: float | None, view: dict | None, request: gr.Request = None) -> TrainView:
         view = dict(view or {})
+        # Viewers (not signed in, or not allowed) watch: Start and Stop stay greyed out for them.
+        view["may_act"] = self.ctx.access.user(request) is not None
         skip = gr.skip()
         picker: Any = skip
         in_progress = self.ctx.runner.in_progress()
@@ -288,14 +326,15 @@ class TrainHandlers:
         view["state"] = status.get("state")
         checkpoints = runs.list_checkpoints(self.ctx.storage.run_dir(run_id)) \
             if status.get("state") in ("finished", "stopped") else []
+        log_text = self.ctx.storage.log_tail(run_id, LOG_LINES)
         out["progress"] = self._changed(view, "progress", progress_html(
             run_id, status, rows, checkpoints, self.ctx.storage.sidecar(run_id),
-            self.ctx.runner.exit_code(run_id)))
+            self.ctx.runner.exit_code(run_id), log_text, self.ctx.storage.problems(run_id)))
         samples = self.ctx.storage.samples(run_id, last=SAMPLES_SHOWN)
         sample_key = [run_id, samples[-1].get("step") if samples else None, len(samples)]
         out["samples"] = samples_frame(samples) if sample_key != view.get("samples") else skip
         view["samples"] = sample_key
-        out["log"] = self._changed(view, "log", self.ctx.storage.log_tail(run_id, LOG_LINES))
+        out["log"] = self._changed(view, "log", log_text)
         return self._view(view, out, picker, in_progress)
 
     def _charts(self, key: list, run_id: str, rows: list[dict], others: dict[str, list[dict]],
@@ -303,14 +342,15 @@ class TrainHandlers:
         """The four figures and the alerts for this data; built once per new step, however many
         browsers watch (a figure costs tens of milliseconds, a dashboard may have a room full)."""
         cache_key = json.dumps(key)
+        # Held while building: when a new step lands, the ticks of a whole room miss the cache
+        # at once, and without it each would build the same figures (30 browsers: 30 builds).
         with self._charts_lock:
             cached = self._chart_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        series = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
-        charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
-                  plots.extra_figure(series, extras), alerts_markdown(self._alerts(rows, kl_max)))
-        with self._charts_lock:
+            if cached is not None:
+                return cached
+            series = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
+            charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
+                      plots.extra_figure(series, extras), alerts_markdown(self._alerts(rows, kl_max)))
             self._chart_cache[cache_key] = charts
             while len(self._chart_cache) > CHART_CACHE_SIZE:
                 self._chart_cache.popitem(last=False)
@@ -343,7 +383,8 @@ class TrainHandlers:
         return self._view(view, out, picker, in_progress)
 
     def _view(self, view: dict, out: dict, picker: Any, in_progress: str | None) -> TrainView:
-        buttons = [in_progress is None, in_progress is not None]
+        may_act = view.get("may_act", True)
+        buttons = [may_act and in_progress is None, may_act and in_progress is not None]
         if buttons != view.get("buttons"):
             view["buttons"] = buttons
             start, stop = gr.update(interactive=buttons[0]), gr.update(interactive=buttons[1])
@@ -453,9 +494,9 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                        log_box, view, picker, start, stop]
     preset_outputs = fields + [tiny_note, hub_note, hub_box]
 
-    def refresh_tick(run_id, overlay_ids, extra_names, kl_limit, state):
+    def refresh_tick(run_id, overlay_ids, extra_names, kl_limit, state, request: gr.Request):
         # Its own function object: its own concurrency group, never queued behind other events.
-        return h.refresh(run_id, overlay_ids, extra_names, kl_limit, state)
+        return h.refresh(run_id, overlay_ids, extra_names, kl_limit, state, request)
 
     timer.tick(refresh_tick, refresh_inputs, refresh_outputs, concurrency_limit=None,
                show_progress="hidden", api_name="train_refresh", api_visibility="undocumented")
