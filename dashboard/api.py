@@ -39,6 +39,9 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         that many GPUs. Returns {run_id, run_dir, command}.
         """
         require_user(ctx, request, "start runs")
+        if settings is not None and not isinstance(settings, dict):
+            raise gr.Error(f"Cannot start the run: settings must be an object like {{\"ppo.batch_size\": 8}}, "
+                           f"got {type(settings).__name__}", title="Cannot start the run", print_exception=False)
         values = dict(settings or {})
         if steps is not None:
             values["ppo.steps"] = steps
@@ -65,7 +68,8 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         return [{("run_dir" if k == "path" else k): v for k, v in s.items()} for s in summaries]
 
     def run_status(run_id: str = "") -> dict[str, Any]:
-        """status.json of a run (default: the one in progress) with its metrics so far."""
+        """status.json of a run (default: the one in progress) with its metrics so far, health
+        alerts, problems found in its files (a corrupt line, say) and the last 20 lines of its log."""
         with _plain_errors("read the run"):
             run_id = run_id or ctx.runner.in_progress() or ""
             if not run_id:
@@ -74,7 +78,9 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
             return {"run_id": run_id, "status": ctx.storage.status(run_id), "metric_rows": len(rows),
                     "last_metrics": rows[-1] if rows else {},
                     "checkpoints": ctx.storage.checkpoints(run_id),
-                    "alerts": [a.message for a in health.check(rows)]}
+                    "alerts": [a.message for a in health.check(rows)],
+                    "problems": ctx.storage.problems(run_id),
+                    "log_tail": ctx.storage.log_tail(run_id, 20)}
 
     def compare(run_id: str, checkpoint: str = "", source: str = "test", n: int = 4,
                 dialogue: str = "", seed: int = 0) -> list[dict[str, Any]]:

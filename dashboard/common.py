@@ -14,6 +14,7 @@ import gradio as gr
 from engine import runs
 from engine.config import ConfigError
 
+from dashboard.access import Access
 from dashboard.model_cache import ModelCache
 from dashboard.runner import Runner, RunnerError
 from dashboard.storage import Storage
@@ -33,7 +34,7 @@ class AppContext:
     models: ModelCache
     preset: str | None
     """The preset asked for on the command line (None: choose by Hub access)."""
-    auth: tuple[str, str] | None = None
+    access: Access = Access()
 
     @property
     def runs_dir(self) -> Path:
@@ -87,10 +88,9 @@ def warn(message: str) -> str:
 
 
 def require_user(ctx: AppContext, request: gr.Request | None, action: str) -> None:
-    """With DETOX_AUTH set, only signed-in users may change runs (checked in the handler, as a
-    hidden endpoint can still be called)."""
-    if ctx.auth and not getattr(request, "username", None):
-        raise gr.Error(f"Sign in to {action}.", title="Not signed in", print_exception=False)
+    """Refuse `action` to anyone the app's access rules do not allow (checked in every handler
+    that changes runs, as a hidden endpoint can still be called)."""
+    ctx.access.require(request, action)
 
 
 def short_label(run_id: str) -> str:

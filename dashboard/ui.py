@@ -5,7 +5,7 @@ for one, so importing app.py stays fast.
 """
 from __future__ import annotations
 
-import os
+import html
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +15,9 @@ import gradio as gr
 
 from engine import runs
 
+from dashboard.access import Access, Limits
 from dashboard.api import register_api
-from dashboard.common import AppContext
+from dashboard.common import AppContext, banner
 from dashboard.compare_tab import create_compare_tab
 from dashboard.evaluate_tab import create_evaluate_tab
 from dashboard.model_cache import ModelCache
@@ -25,8 +26,13 @@ from dashboard.runner import Runner
 from dashboard.storage import Storage
 from dashboard.train_tab import create_train_tab
 
-AUTH_ENV = "DETOX_AUTH"
-QUEUE_SIZE = 64
+# Events waiting for a worker, all users together (running ones do not count). A browser opening
+# the page sends about 7 at once (each tab's load handlers, the Train timer's first tick): in
+# tests/test_load.py, 30 sessions opening it together while 5 others compare queued up to ~140
+# events, and a queue of 64 refused page loads and API calls alike. 256 holds such a room with
+# room to spare (at most ~220 can be outstanding there); a longer backlog would mean minutes
+# of waiting behind the one-at-a-time compare, better refused with Gradio's "busy, try again".
+QUEUE_SIZE = 256
 TITLE = "Detox dashboard"
 
 HEADER = """
@@ -71,15 +77,16 @@ CSS = """
 """
 
 
-def auth_from_env() -> tuple[str, str] | None:
-    """DETOX_AUTH=user:password -> ("user", "password"); unset -> None."""
-    value = os.environ.get(AUTH_ENV, "").strip()
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise SystemExit(f"{AUTH_ENV} must look like user:password")
-    return user, password
+def access_note(access: Access, request: gr.Request | None) -> str:
+    """The line under the header that tells this visitor what they may do."""
+    if access.open:
+        return ""
+    user = access.user(request)
+    if user:
+        return banner("ok", f"Signed in as **{html.escape(user)}**: you may start, stop and evaluate runs.")
+    reason = access.why_not(request, "start, stop or evaluate runs")
+    return banner("info", f"**Viewer mode**: you can watch runs, compare summaries and score texts. "
+                          f"{html.escape(reason or '')}")
 
 
 def theme() -> gr.themes.Base:
@@ -89,20 +96,28 @@ def theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
 
 
-def launch_kwargs() -> dict[str, Any]:
+def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
     """What launch() needs besides host and port (Gradio 6 takes theme and CSS there)."""
-    return {"theme": theme(), "css": CSS, "auth": auth_from_env(),
-            "auth_message": "Sign in to start and stop training runs."}
+    return {"theme": theme(), "css": CSS, "auth": app.dashboard.access.gradio_auth(),
+            "auth_message": "Sign in to use the detox dashboard."}
 
 
 def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
-              train_command: list[str] | None = None) -> gr.Blocks:
-    """The Blocks app. `preset`: the one to offer first (None: tiny offline, else by hardware)."""
+              train_command: list[str] | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
+    """The Blocks app. `preset`: the one to offer first (None: tiny offline, else by hardware);
+    `queue_size`: how many events may wait before new ones are refused as busy."""
     storage = Storage(Path(runs_dir) if runs_dir else runs.default_runs_dir())
-    ctx = AppContext(storage=storage, runner=Runner(storage, train_command), models=ModelCache(),
-                     preset=preset, auth=auth_from_env())
+    access = Access.from_env()
+    ctx = AppContext(storage=storage, runner=Runner(storage, train_command, Limits.from_env()),
+                     models=ModelCache(), preset=preset, access=access)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        gr.HTML(HEADER)
+        with gr.Row(equal_height=True):
+            gr.HTML(HEADER)
+            if access.hf_login:
+                # Only where Spaces configured OAuth: elsewhere Gradio would need a logged-in
+                # huggingface_hub on the server to mock it.
+                gr.LoginButton(scale=0, min_width=260)
+        who = gr.Markdown(elem_id="access-note")
         with gr.Tabs():
             with gr.Tab("Train", id="train"):
                 create_train_tab(ctx, demo)
@@ -113,7 +128,13 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
             with gr.Tab("Reward", id="reward"):
                 reward_h = create_reward_tab(ctx, demo)
         register_api(ctx, compare_h, reward_h)
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+
+        def note_for(request: gr.Request) -> str:
+            return access_note(access, request)
+
+        demo.load(note_for, None, [who], api_name="access_note", api_visibility="undocumented",
+                  concurrency_limit=None, show_progress="hidden")
+    demo.queue(max_size=queue_size, default_concurrency_limit=1)
     demo.dashboard = ctx  # tests and app.py reach the runner through this
     return demo
 
@@ -125,12 +146,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_locally(runs_dir: Path | str, preset: str = "tiny") -> Iterator[tuple[gr.Blocks, str]]:
+def serve_locally(runs_dir: Path | str, preset: str = "tiny",
+                  queue_size: int = QUEUE_SIZE) -> Iterator[tuple[gr.Blocks, str]]:
     """The app on a free 127.0.0.1 port, for tests and the screenshot script: yields (demo,
     url); on exit, stops the trainers it started (they would otherwise outlive it) and closes."""
-    demo = build_app(runs_dir=runs_dir, preset=preset)
+    demo = build_app(runs_dir=runs_dir, preset=preset, queue_size=queue_size)
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                            quiet=True, **launch_kwargs())
+                            quiet=True, **launch_kwargs(demo))
     try:
         yield demo, url
     finally:
