@@ -115,6 +115,19 @@ class _Checker:
                 return None
         return shapes
 
+    def model_config(self, key: str, source: str, tokenizer_key: str,
+                     tokenizer: str | None) -> tuple[Path | None, dict | None]:
+        """(folder, config.json) of a local model setting, after checking its separate tokenizer
+        folder if it names one; (None, None) for a Hub id or a problem already recorded."""
+        if tokenizer:
+            tokenizer_folder = self.folder(tokenizer_key, tokenizer)
+            if tokenizer_folder is not None:
+                self.tokenizer(tokenizer_key, tokenizer_folder, "point it at a folder that has one")
+        folder = self.folder(key, source)
+        if folder is None:
+            return None, None
+        return folder, self.json_file(key, folder / "config.json", "a Hugging Face model folder")
+
     def tokenizer(self, key: str, folder: Path, fix: str) -> None:
         if not any((folder / name).is_file() for name in TOKENIZER_FILES):
             self.problems.append(f"{key}: {folder} has no tokenizer ({' or '.join(TOKENIZER_FILES[:2])}); "
@@ -140,15 +153,8 @@ def _matches(target: str, modules: set[str]) -> bool:
 
 def _check_policy(c: _Checker, m: ModelConfig) -> Shapes | None:
     """Checks the policy folder; returns its weight shapes when they are known."""
-    folder = c.folder("model.policy", m.policy)
-    if m.tokenizer:
-        tokenizer_folder = c.folder("model.tokenizer", m.tokenizer)
-        if tokenizer_folder is not None:
-            c.tokenizer("model.tokenizer", tokenizer_folder, "point it at a folder that has one")
-    if folder is None:
-        return None
-    config = c.json_file("model.policy", folder / "config.json", "a Hugging Face model folder")
-    if config is None:
+    folder, config = c.model_config("model.policy", m.policy, "model.tokenizer", m.tokenizer)
+    if folder is None or config is None:
         return None
     if not config.get("is_encoder_decoder"):
         c.problems.append(f"model.policy: {folder} holds {_describe(config)}; the policy must be a "
@@ -169,15 +175,9 @@ def _check_policy(c: _Checker, m: ModelConfig) -> Shapes | None:
 
 
 def _check_reward(c: _Checker, m: ModelConfig) -> None:
-    folder = c.folder("model.reward_model", m.reward_model)
-    if m.reward_tokenizer:
-        tokenizer_folder = c.folder("model.reward_tokenizer", m.reward_tokenizer)
-        if tokenizer_folder is not None:
-            c.tokenizer("model.reward_tokenizer", tokenizer_folder, "point it at a folder that has one")
-    if folder is None:
-        return
-    config = c.json_file("model.reward_model", folder / "config.json", "a Hugging Face model folder")
-    if config is None:
+    folder, config = c.model_config("model.reward_model", m.reward_model, "model.reward_tokenizer",
+                                    m.reward_tokenizer)
+    if folder is None or config is None:
         return
     architectures = config.get("architectures") if isinstance(config.get("architectures"), list) else []
     classifier = any(str(a).endswith("ForSequenceClassification") for a in architectures)
