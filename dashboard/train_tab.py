@@ -19,9 +19,10 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs
-from engine.config import MAX_BATCH, MAX_STEPS, PRESETS as ENGINE_PRESETS
+from engine.config import PRESETS as ENGINE_PRESETS
 
 from dashboard import health, hub, plots
+from dashboard.access import Limits
 from dashboard.common import (TINY_NOTE, AppContext, banner, correctable_errors, dialogue_of,
                               legend_label, require_user, run_choices, short_label, user_errors, warn)
 from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, describe_exit, equivalent_command,
@@ -41,8 +42,8 @@ PRESETS = ["tiny", "small", "seed"] + [p for p in ENGINE_PRESETS if p not in ("t
 # key -> (label, limits shown to the user, whole number?)
 FIELDS: dict[str, tuple[str, str, bool]] = {
     "ppo.learning_rate": ("Learning rate", "in (0, 0.01]", False),
-    "ppo.steps": ("PPO steps", f"1 to {MAX_STEPS:,}", True),
-    "ppo.batch_size": ("Batch size", f"prompts per step, 1 to {MAX_BATCH}", True),
+    "ppo.steps": ("PPO steps", "1 to {max_steps:,}", True),
+    "ppo.batch_size": ("Batch size", "prompts per step, 1 to {max_batch}", True),
     "ppo.mini_batch_size": ("Mini-batch size", "must divide the batch size", True),
     "ppo.ppo_epochs": ("PPO epochs", "passes over each batch, 1 to 100", True),
     "ppo.init_kl_coef": ("KL coefficient", "initial weight of the KL penalty, 0 to 100", False),
@@ -397,8 +398,9 @@ class TrainHandlers:
 
 # --- layout ----------------------------------------------------------------------------------
 
-def _field(key: str, value: Any):
+def _field(key: str, value: Any, caps: Limits):
     label, limits, whole = FIELDS[key]
+    limits = limits.format(max_steps=caps.max_steps, max_batch=caps.max_batch)  # this app's caps
     elem_id = "setting-" + key.replace(".", "-").replace("_", "-")  # e.g. setting-ppo-steps
     if key == "ppo.adap_kl_ctrl":
         return gr.Checkbox(value=value, label=label, info=limits, elem_id=elem_id)
@@ -412,6 +414,7 @@ def _field(key: str, value: Any):
 def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     h = TrainHandlers(ctx)
     initial = preset_settings("tiny")
+    caps = ctx.runner.limits
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=330, elem_classes=["detox-settings"]):
             preset = gr.Dropdown(PRESETS, value="tiny", label="Preset",
@@ -423,26 +426,26 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                 use_tiny = gr.Button("Use the offline tiny preset", size="sm", variant="primary")
             f = {key: None for key in SETTING_KEYS}
             with gr.Row():
-                f["ppo.learning_rate"] = _field("ppo.learning_rate", initial["ppo.learning_rate"])
-                f["ppo.steps"] = _field("ppo.steps", initial["ppo.steps"])
+                f["ppo.learning_rate"] = _field("ppo.learning_rate", initial["ppo.learning_rate"], caps)
+                f["ppo.steps"] = _field("ppo.steps", initial["ppo.steps"], caps)
             with gr.Row():
-                f["ppo.batch_size"] = _field("ppo.batch_size", initial["ppo.batch_size"])
-                f["ppo.mini_batch_size"] = _field("ppo.mini_batch_size", initial["ppo.mini_batch_size"])
+                f["ppo.batch_size"] = _field("ppo.batch_size", initial["ppo.batch_size"], caps)
+                f["ppo.mini_batch_size"] = _field("ppo.mini_batch_size", initial["ppo.mini_batch_size"], caps)
             with gr.Row():
-                f["ppo.ppo_epochs"] = _field("ppo.ppo_epochs", initial["ppo.ppo_epochs"])
-                f["ppo.seed"] = _field("ppo.seed", initial["ppo.seed"])
+                f["ppo.ppo_epochs"] = _field("ppo.ppo_epochs", initial["ppo.ppo_epochs"], caps)
+                f["ppo.seed"] = _field("ppo.seed", initial["ppo.seed"], caps)
             with gr.Accordion("KL penalty, generation, reward, checkpoints", open=False):
                 with gr.Row():
-                    f["ppo.init_kl_coef"] = _field("ppo.init_kl_coef", initial["ppo.init_kl_coef"])
-                    f["ppo.target"] = _field("ppo.target", initial["ppo.target"])
-                f["ppo.adap_kl_ctrl"] = _field("ppo.adap_kl_ctrl", initial["ppo.adap_kl_ctrl"])
+                    f["ppo.init_kl_coef"] = _field("ppo.init_kl_coef", initial["ppo.init_kl_coef"], caps)
+                    f["ppo.target"] = _field("ppo.target", initial["ppo.target"], caps)
+                f["ppo.adap_kl_ctrl"] = _field("ppo.adap_kl_ctrl", initial["ppo.adap_kl_ctrl"], caps)
                 with gr.Row():
                     f["generation.output_min_length"] = _field("generation.output_min_length",
-                                                               initial["generation.output_min_length"])
+                                                               initial["generation.output_min_length"], caps)
                     f["generation.output_max_length"] = _field("generation.output_max_length",
-                                                               initial["generation.output_max_length"])
-                f["ppo.reward_input"] = _field("ppo.reward_input", initial["ppo.reward_input"])
-                f["run.save_every"] = _field("run.save_every", initial["run.save_every"])
+                                                               initial["generation.output_max_length"], caps)
+                f["ppo.reward_input"] = _field("ppo.reward_input", initial["ppo.reward_input"], caps)
+                f["run.save_every"] = _field("run.save_every", initial["run.save_every"], caps)
             with gr.Accordion("Health alerts", open=False):
                 kl_max = gr.Number(value=health.Thresholds.kl_max, label="Alert when KL is above",
                                    info="nats; alerts also fire on negative KL, collapsing reward "

@@ -130,6 +130,17 @@ def test_runner_enforces_the_caps_and_writes_nothing(tmp_path):
     assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
 
 
+def test_the_form_shows_this_apps_caps(tmp_path, monkeypatch):
+    from dashboard.ui import build_app
+
+    monkeypatch.setenv("DETOX_MAX_STEPS", "50")
+    monkeypatch.setenv("DETOX_MAX_BATCH", "16")
+    demo = build_app(runs_dir=tmp_path / "runs", preset="tiny")
+    info = {b.elem_id: b.info for b in demo.blocks.values() if getattr(b, "elem_id", None)}
+    assert info["setting-ppo-steps"] == "1 to 50" and info["setting-ppo-batch-size"].endswith("1 to 16")
+    assert demo.dashboard.runner.limits == Limits(50, 16)
+
+
 # --- the real app, as a workshop or a Space would start it -------------------------------------
 
 def _session_cookie(session: dict) -> str:
