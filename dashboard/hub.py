@@ -6,50 +6,18 @@ the answer only picks a default and a banner, so a slow network must not slow th
 from __future__ import annotations
 
 import functools
-import logging
-import os
-import socket
-import threading
 from pathlib import Path
 
+from engine import preflight
 from engine.config import ConfigError, preset as load_preset
 
-log = logging.getLogger(__name__)
-
-HUB_HOST = ("huggingface.co", 443)
-CHECK_TIMEOUT_S = 2.0
 OFFLINE_PRESET = "tiny"
-_TRUE = ("1", "true", "yes", "on")
-
-
-def _offline_by_env() -> bool:
-    return any(os.environ.get(name, "").strip().lower() in _TRUE
-               for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "DETOX_OFFLINE"))
-
-
-def _connect() -> bool:
-    try:
-        with socket.create_connection(HUB_HOST, timeout=CHECK_TIMEOUT_S):
-            return True
-    except OSError as exc:
-        log.info("the Hugging Face Hub is not reachable: %s", exc)
-        return False
 
 
 @functools.lru_cache(maxsize=1)
 def hub_reachable() -> bool:
-    """False when offline mode is set or huggingface.co:443 does not answer within 2 s.
-
-    The connect runs in a thread because name resolution ignores socket timeouts and can hang
-    far longer than the page may wait.
-    """
-    if _offline_by_env():
-        return False
-    result: list[bool] = []
-    thread = threading.Thread(target=lambda: result.append(_connect()), daemon=True)
-    thread.start()
-    thread.join(CHECK_TIMEOUT_S + 0.5)
-    return bool(result and result[0])
+    """engine.preflight's answer, asked once per process: it only picks a default and a banner."""
+    return preflight.hub_reachable()
 
 
 def needs_hub(preset: str) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import runs
+from engine.preflight import check_files
 from engine.config import Config, ConfigError, preset as load_preset, resolve
 
 from dashboard import health
@@ -249,6 +250,10 @@ class Runner:
         if over:
             raise RunnerError("this run is larger than this app allows:\n" + "\n".join(f"- {p}" for p in over))
         processes = check_processes(processes, cfg)
+        try:
+            check_files(cfg)  # missing model folders or an unreachable Hub: said now, nothing written
+        except ConfigError as exc:
+            raise RunnerError(str(exc)) from exc
         with self._lock:
             busy = self.in_progress()
             if busy:

@@ -10,8 +10,11 @@ the loader, which says clearly when the Hub cannot be reached.
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import struct
+import threading
 from pathlib import Path
 
 from engine.config import Config, ConfigError, DataConfig, ModelConfig
@@ -267,6 +270,69 @@ def dataset_problems(d: DataConfig) -> list[str]:
     return []
 
 
+HUB_HOST = ("huggingface.co", 443)
+HUB_TIMEOUT_S = 2.0
+_TRUE = ("1", "true", "yes", "on")
+
+
+def offline_by_env() -> bool:
+    return any(os.environ.get(name, "").strip().lower() in _TRUE
+               for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "DETOX_OFFLINE"))
+
+
+def hub_reachable(timeout: float = HUB_TIMEOUT_S) -> bool:
+    """False when offline mode is set or huggingface.co:443 does not answer within `timeout`.
+
+    The connect runs in a thread because name resolution ignores socket timeouts and can hang
+    far longer than a refusal should take.
+    """
+    if offline_by_env():
+        return False
+    answered: list[bool] = []
+
+    def connect() -> None:
+        try:
+            with socket.create_connection(HUB_HOST, timeout=timeout):
+                answered.append(True)
+        except OSError:
+            answered.append(False)
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(answered and answered[0])
+
+
+def hub_sources(cfg: Config) -> list[tuple[str, str, str]]:
+    """(setting, Hub id, repo type) of every source that is not a local path."""
+    m = cfg.model
+    named = [("model.policy", m.policy, "model"), ("model.summary_adapter", m.summary_adapter, "model"),
+             ("model.tokenizer", m.tokenizer, "model"), ("model.reward_model", m.reward_model, "model"),
+             ("model.reward_tokenizer", m.reward_tokenizer, "model"), ("data.dataset", cfg.data.dataset, "dataset")]
+    return [(key, source, kind) for key, source, kind in named
+            if source and local_folder(source) is None]
+
+
+def _in_hub_cache(repo_id: str, repo_type: str) -> bool:
+    """Whether a download of `repo_id` is in the Hugging Face cache (its snapshots folder)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    folder = Path(HF_HUB_CACHE) / f"{repo_type}s--{repo_id.replace('/', '--')}" / "snapshots"
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def hub_problems(cfg: Config) -> list[str]:
+    """Hub ids that are neither cached nor downloadable from here: said now, in seconds, instead of
+    by the loader a minute into the run (or after its network retries)."""
+    missing = [(key, source) for key, source, kind in hub_sources(cfg) if not _in_hub_cache(source, kind)]
+    if not missing or hub_reachable():
+        return []
+    why = "offline mode is set" if offline_by_env() else f"{HUB_HOST[0]} does not answer"
+    listed = "; ".join(f"{key} = {source}" for key, source in missing)
+    return [f"the Hugging Face Hub cannot be reached ({why}) and these are not in this machine's cache: "
+            f"{listed}. Use the offline 'tiny' preset, or run once where the Hub is reachable"]
+
+
 def _refuse(problems: list[str]) -> None:
     if problems:
         raise ConfigError("the models or data cannot be used:\n  - " + "\n  - ".join(problems))
@@ -278,5 +344,6 @@ def check_model_paths(cfg: Config) -> None:
 
 
 def check_files(cfg: Config) -> None:
-    """ConfigError listing every problem with the config's local model folders and dataset."""
-    _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data))
+    """ConfigError listing every problem with the config's model folders and dataset, local or
+    on an unreachable Hub."""
+    _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data) + hub_problems(cfg))

@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from accelerate import Accelerator
 
+    from engine.data import DataError
     from engine.models import ModelError, pick_device
 
     try:
@@ -264,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         state = train(cfg, run_dir, accelerator, stop)
     except BaseException as e:  # the run must end in a recorded state, whatever happened
         message = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
-        log.error("run failed: %s\n%s", message, traceback.format_exc())
+        # A model or data problem is the user's to fix and its message says how; a traceback is
+        # for the unexpected.
+        expected = isinstance(e, (ModelError, DataError, ConfigError, KeyboardInterrupt))
+        log.error("run failed: %s%s", message, "" if expected else "\n" + traceback.format_exc())
         if is_main:
             state = "stopped" if isinstance(e, KeyboardInterrupt) else "failed"
             runs.write_status(run_dir, state=state, error=message)

@@ -296,6 +296,36 @@ def test_the_cli_refuses_an_unwritable_runs_folder_before_loading_anything(tmp_p
     assert "is not writable: Not a directory" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_an_unreachable_hub_is_refused_in_seconds_with_the_tiny_fallback(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    from engine.config import preset as load_preset
+    from engine.preflight import hub_problems
+
+    # The CLI, with an empty cache and offline mode: exit 2 at once, nothing written.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "seed", "--runs-dir",
+                           str(tmp_path / "runs")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and time.monotonic() - started < 30, done.stderr
+    assert "Hub cannot be reached (offline mode is set)" in done.stderr and "'tiny' preset" in done.stderr
+    assert "model.policy = google/flan-t5-base" in done.stderr and "data.dataset = knkarthick/dialogsum" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "runs").exists()
+
+    # The dashboard's Start says the same, and nothing is written.
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    ctx = make_ctx(tmp_path / "dash-runs")
+    with pytest.raises(RunnerError, match="Hub cannot be reached"):
+        ctx.runner.start("seed", {})
+    assert not (tmp_path / "dash-runs").exists() or not any((tmp_path / "dash-runs").iterdir())
+
+    # What is in the cache is not listed: only what would need a download.
+    for repo in ("models--google--flan-t5-base", "datasets--knkarthick--dialogsum"):
+        (tmp_path / "hf" / "hub" / repo / "snapshots" / "0123abc").mkdir(parents=True)
+    [problem] = hub_problems(load_preset("seed"))
+    assert "flan-t5-base" not in problem and "dialogsum" not in problem and "roberta-hate" in problem
+
+
 # --- 5. corrupt status.json and metrics.jsonl -------------------------------------------------
 
 def corrupt_run(runs_dir: Path) -> tuple[Path, int]:
