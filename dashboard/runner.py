@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import runs
-from engine.preflight import check_files
 from engine.config import Config, ConfigError, preset as load_preset, resolve
+from engine.preflight import check_files
 
 from dashboard import health
 from dashboard.access import Limits
