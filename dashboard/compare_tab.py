@@ -210,7 +210,7 @@ def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed
             f"(higher = less hateful); toxicity is P(hate).\n\n" + header + "\n".join(lines))
 
 
-def create_compare_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> CompareHandlers:
+def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
     h = CompareHandlers(ctx)
     with gr.Row(equal_height=True):
         run = gr.Dropdown([], label="Run", scale=3, elem_id="compare-run",
@@ -250,5 +250,4 @@ def create_compare_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> Compare
     refresh.click(h.runs_refresh, [run], [run], api_name="compare_list_runs", api_visibility="undocumented")
     tab.select(h.runs_refresh, [run], [run], api_name="compare_tab_opened", api_visibility="undocumented",
                show_progress="hidden")
-    demo.load(h.runs_refresh, [run], [run], api_name="compare_page_load", api_visibility="undocumented")
     return h

@@ -90,6 +90,11 @@ class EvaluateHandlers:
     def runs_refresh(self, run_id: str | None):
         return checkpointed_runs(self.ctx, run_id)
 
+    def tab_opened(self, run_id: str | None, request: gr.Request = None):
+        """The runs with a checkpoint, and Evaluate greyed out for viewers (the handler refuses
+        them anyway; the grey button says so first)."""
+        return self.runs_refresh(run_id), gr.update(interactive=self.ctx.access.user(request) is not None)
+
     def run_changed(self, run_id: str | None):
         """Checkpoints of the run, and its saved evaluation if it has one."""
         if not run_id:
@@ -153,7 +158,7 @@ def _error_lines(stderr: str) -> str:
     return "\n".join(errors) if errors else stderr[-TAIL_CHARS:]
 
 
-def create_evaluate_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> EvaluateHandlers:
+def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
     h = EvaluateHandlers(ctx)
     gr.Markdown("Toxicity before and after on held-out dialogues: the notebook's numbers, but "
                 "**paired** (same dialogues, same seed), with a 95 % confidence interval, on as many "
@@ -184,14 +189,6 @@ def create_evaluate_tab(ctx: AppContext, demo: gr.Blocks, tab: gr.Tab) -> Evalua
     run.change(h.run_changed, [run], [checkpoint, results, chart], api_name="evaluate_run_changed",
                api_visibility="undocumented")
     refresh.click(h.runs_refresh, [run], [run], api_name="evaluate_list_runs", api_visibility="undocumented")
-    tab.select(h.runs_refresh, [run], [run], api_name="evaluate_tab_opened", api_visibility="undocumented",
+    tab.select(h.tab_opened, [run], [run, go], api_name="evaluate_tab_opened", api_visibility="undocumented",
                show_progress="hidden")
-    demo.load(h.runs_refresh, [run], [run], api_name="evaluate_page_load", api_visibility="undocumented")
-
-    def may_evaluate(request: gr.Request):
-        # Viewers see results; the handler refuses them anyway, the grey button says so first.
-        return gr.update(interactive=ctx.access.user(request) is not None)
-
-    demo.load(may_evaluate, None, [go], api_name="evaluate_access", api_visibility="undocumented",
-              concurrency_limit=None, show_progress="hidden")
     return h

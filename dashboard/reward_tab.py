@@ -71,13 +71,13 @@ class RewardHandlers:
         return "\n\n".join(banner("info" if i == 0 else "warn", n) for i, n in enumerate(notes) if n)
 
 
-def create_reward_tab(ctx: AppContext, demo: gr.Blocks) -> RewardHandlers:
+def create_reward_tab(ctx: AppContext, tab: gr.Tab) -> RewardHandlers:
     h = RewardHandlers(ctx)
     gr.Markdown("Type any text and see how the reward model scores it: the **nothate** logit is "
                 "the reward PPO maximises, and **toxicity** is the probability of **hate**.")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            preset = gr.Dropdown(PRESETS, value="tiny", label="Reward model of preset")
+            preset = gr.Dropdown(PRESETS, value=None, label="Reward model of preset")  # set when opened
             note = gr.Markdown(banner("info", TINY_REWARD_NOTE))
             text = gr.Textbox(label="Text", lines=5, max_length=MAX_TEXT_CHARS, elem_id="reward-text",
                               placeholder="A summary, an insult, anything…")
@@ -89,6 +89,8 @@ def create_reward_tab(ctx: AppContext, demo: gr.Blocks) -> RewardHandlers:
     gr.on([go.click, text.submit], h.score_view, [text, preset], [probs, table], api_name="reward_score",
           api_visibility="undocumented", concurrency_id="reward", concurrency_limit=4)
     preset.change(h.preset_changed, [preset], [note], api_name="reward_preset", api_visibility="undocumented")
-    demo.load(lambda: h.default_preset(), None, [preset], api_name="reward_page_load",
-              api_visibility="undocumented")
+    # Chosen when the tab is first opened rather than on every page load: a room opening the
+    # page at once queues fewer events (see tests/test_load.py).
+    tab.select(lambda current: current or h.default_preset(), [preset], [preset], api_name="reward_tab_opened",
+               api_visibility="undocumented", concurrency_limit=None, show_progress="hidden")
     return h

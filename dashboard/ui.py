@@ -27,11 +27,12 @@ from dashboard.storage import Storage
 from dashboard.train_tab import create_train_tab
 
 # Events waiting for a worker, all users together (running ones do not count). A browser opening
-# the page sends about 7 at once (each tab's load handlers, the Train timer's first tick): in
-# tests/test_load.py, 30 sessions opening it together while 5 others compare queued up to ~140
-# events, and a queue of 64 refused page loads and API calls alike. 256 holds such a room with
-# room to spare (at most ~220 can be outstanding there); a longer backlog would mean minutes
-# of waiting behind the one-at-a-time compare, better refused with Gradio's "busy, try again".
+# the page sends 3 at once (the Train tab's load, the access note, the timer's first tick; the
+# other tabs fill in when opened). In tests/test_load.py, 30 sessions opening it together while 5
+# others compare and a run trains peaked near 50 waiting; with 7 events per page it was ~140, and
+# a queue of 64 refused page loads and API calls alike. 256 leaves room for a bigger room; a
+# longer backlog would mean minutes of waiting behind the one-at-a-time compare, better refused
+# with Gradio's "busy, try again".
 QUEUE_SIZE = 256
 TITLE = "Detox dashboard"
 
@@ -122,11 +123,11 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
             with gr.Tab("Train", id="train"):
                 create_train_tab(ctx, demo)
             with gr.Tab("Compare", id="compare") as compare_tab:
-                compare_h = create_compare_tab(ctx, demo, compare_tab)
+                compare_h = create_compare_tab(ctx, compare_tab)
             with gr.Tab("Evaluate", id="evaluate") as evaluate_tab:
-                create_evaluate_tab(ctx, demo, evaluate_tab)
-            with gr.Tab("Reward", id="reward"):
-                reward_h = create_reward_tab(ctx, demo)
+                create_evaluate_tab(ctx, evaluate_tab)
+            with gr.Tab("Reward", id="reward") as reward_tab:
+                reward_h = create_reward_tab(ctx, reward_tab)
         register_api(ctx, compare_h, reward_h)
 
         def note_for(request: gr.Request) -> str:
