@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import gradio as gr
@@ -86,6 +87,30 @@ class Limits:
         return found
 
 
+class LoginThrottle:
+    """At most MAX_FAILURES wrong passwords per user name in WINDOW_S seconds: Gradio's login page
+    has no limit of its own, and a workshop password on a public link invites guessing. (Gradio
+    passes no client address to the check, so the limit is per name: a guesser can lock a name
+    out for a minute, no longer.)"""
+    MAX_FAILURES = 5
+    WINDOW_S = 60.0
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def locked(self, user: str) -> bool:
+        with self._lock:
+            recent = [t for t in self._failures.get(user, []) if self._clock() - t < self.WINDOW_S]
+            self._failures[user] = recent
+            return len(recent) >= self.MAX_FAILURES
+
+    def failed(self, user: str) -> None:
+        with self._lock:
+            self._failures.setdefault(user, []).append(self._clock())
+
+
 @dataclass(frozen=True)
 class Access:
     passwords: tuple[tuple[str, str], ...] = ()
@@ -94,6 +119,7 @@ class Access:
     """Hugging Face accounts that may act after signing in (None: no Hugging Face login)."""
     read_only: bool = False
     """Nobody may start, stop or evaluate (a Space without any sign-in configured)."""
+    throttle: LoginThrottle = field(default_factory=LoginThrottle, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Access":
@@ -117,11 +143,16 @@ class Access:
         return self.hf_admins is not None
 
     def check_password(self, user: str, password: str) -> bool:
-        """Gradio's login check; compare_digest so timing tells nothing about the password."""
+        """Gradio's login check; compare_digest so timing tells nothing about the password, and
+        a name with too many recent failures is refused even with the right one."""
         ok = False
         for known_user, known_password in self.passwords:
             ok |= (hmac.compare_digest(user.encode(), known_user.encode())
                    & hmac.compare_digest(password.encode(), known_password.encode()))
+        if self.throttle.locked(user):
+            return False
+        if not ok:
+            self.throttle.failed(user)
         return ok
 
     def gradio_auth(self):

@@ -22,7 +22,7 @@ import yaml
 from gradio_client import Client
 
 from dashboard import space
-from dashboard.access import Access, AccessConfigError, Limits, hf_username, parse_auth
+from dashboard.access import Access, AccessConfigError, Limits, LoginThrottle, hf_username, parse_auth
 from dashboard.runner import RunnerError
 from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
 from dashboard.train_tab import TrainHandlers
@@ -45,6 +45,17 @@ def test_auth_pairs_are_parsed_and_checked_in_constant_time():
     for bad in ("ann", ":pw", "ann:", "ann:pw,bob"):
         with pytest.raises(AccessConfigError, match="user:password"):
             parse_auth(bad)
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_minute():
+    now = [0.0]
+    access = Access(passwords=(("ann", "pw1"), ("bob", "pw2")), throttle=LoginThrottle(clock=lambda: now[0]))
+    for _ in range(LoginThrottle.MAX_FAILURES):
+        assert not access.check_password("ann", "guess")
+    assert not access.check_password("ann", "pw1")  # locked, even with the right password
+    assert access.check_password("bob", "pw2")  # other names are not affected
+    now[0] += LoginThrottle.WINDOW_S + 1
+    assert access.check_password("ann", "pw1")
 
 
 def test_modes_from_the_environment():
