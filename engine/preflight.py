@@ -305,12 +305,16 @@ def hub_reachable(timeout: float = HUB_TIMEOUT_S) -> bool:
 
 def hub_sources(cfg: Config) -> list[tuple[str, str, str]]:
     """(setting, Hub id, repo type) of every source that is not a local path."""
+    from engine.data import local_dataset
+
     m = cfg.model
-    named = [("model.policy", m.policy, "model"), ("model.summary_adapter", m.summary_adapter, "model"),
-             ("model.tokenizer", m.tokenizer, "model"), ("model.reward_model", m.reward_model, "model"),
-             ("model.reward_tokenizer", m.reward_tokenizer, "model"), ("data.dataset", cfg.data.dataset, "dataset")]
-    return [(key, source, kind) for key, source, kind in named
-            if source and local_folder(source) is None]
+    models = [("model.policy", m.policy), ("model.summary_adapter", m.summary_adapter),
+              ("model.tokenizer", m.tokenizer), ("model.reward_model", m.reward_model),
+              ("model.reward_tokenizer", m.reward_tokenizer)]
+    found = [(key, source, "model") for key, source in models if source and local_folder(source) is None]
+    if cfg.data.dataset and local_dataset(cfg.data.dataset) is None:  # data.py's rule, e.g. "x.jsonl" is a file
+        found.append(("data.dataset", cfg.data.dataset, "dataset"))
+    return found
 
 
 def _in_hub_cache(repo_id: str, repo_type: str) -> bool:
