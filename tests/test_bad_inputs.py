@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -271,6 +272,10 @@ LENGTHS = r"output length range is empty: min 30 must be below max 10"
 PRESET = r"unknown preset 'huge'; choose one of: seed, small, tiny"
 GPUS = r"\d+ processes asked for, but this machine has \d+ GPU"
 PROCESSES = r"number of processes must be a whole number from 1 to 64, got "
+# The CLI takes paths on purpose (a run folder anywhere); a relative path climbing out of the
+# checkout to /etc must still be refused. It runs in ROOT, so the climb depends on ROOT's depth.
+ETC_FROM_ROOT = os.path.relpath("/etc", ROOT)
+ETC_NOT_A_RUN = re.escape(f"'{ETC_FROM_ROOT}' (/etc) is not a run folder")
 TRAVERSAL = r"invalid run id '\.\./\.\./etc': it must not contain '\.\.'"
 NO_CKPT = r"has no checkpoint 'step-99'; it has: final"
 NO_CKPTS = r"has no checkpoints yet"
@@ -419,7 +424,7 @@ ROWS = [
         "--set", "data.dataset=/nonexistent/data.jsonl"),
     cli("train-seed-negative", r"seed must be in \[0, 2\^32\), got -1", "engine.train", "--set", "ppo.seed=-1"),
     # python -m engine.evaluate RUN ... --runs-dir RUNS
-    cli("evaluate-run-traversal", r"'\.\./\.\./etc' \(/etc\) is not a run folder", "engine.evaluate", "../../etc"),
+    cli("evaluate-run-traversal", ETC_NOT_A_RUN, "engine.evaluate", ETC_FROM_ROOT),
     cli("evaluate-absent-run", r"no run 'nope' in ", "engine.evaluate", "nope"),
     cli("evaluate-absent-checkpoint", NO_CKPT, "engine.evaluate", "{run}", "--checkpoint", "step-99"),
     cli("evaluate-run-without-checkpoint", NO_CKPTS, "engine.evaluate", "{bare}"),
@@ -434,7 +439,7 @@ ROWS = [
     cli("evaluate-data-1mb-dialogues", r"no dialogues to evaluate in .*huge\.jsonl': none has 200 < length "
         r"<= 1000 characters", "engine.evaluate", "{run}", "--data", "{files}/huge.jsonl"),
     # python -m engine.runs show RUN --runs-dir RUNS
-    cli("runs-show-traversal", r"'\.\./\.\./etc' \(/etc\) is not a run folder", "engine.runs", "show", "../../etc"),
+    cli("runs-show-traversal", ETC_NOT_A_RUN, "engine.runs", "show", ETC_FROM_ROOT),
     cli("runs-show-absent-run", r"no run 'nope' in ", "engine.runs", "show", "nope"),
 ]
 
