@@ -51,10 +51,20 @@ def safetensors_shapes(path: Path) -> Shapes:
         if size > MAX_HEADER_BYTES:
             raise ValueError("its header is not a safetensors header")
         header = json.loads(f.read(size))
+        held = os.fstat(f.fileno()).st_size - 8 - size
     if not isinstance(header, dict):
         raise ValueError("its header is not a JSON object")
-    return {name: list(info.get("shape", [])) for name, info in header.items()
-            if name != "__metadata__" and isinstance(info, dict)}
+    tensors = {name: info for name, info in header.items() if name != "__metadata__" and isinstance(info, dict)}
+    # A file cut short (an interrupted download or copy) otherwise fails deep inside the loader
+    # with "incomplete metadata, file not fully covered".
+    try:
+        described = max((int(info.get("data_offsets", [0, 0])[1]) for info in tensors.values()), default=0)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError("its header is not a safetensors header") from None
+    if held < described:
+        raise ValueError(f"the file is cut short: its header describes {described:,} bytes of weights but it "
+                         f"holds {max(held, 0):,} (an interrupted download or copy?)")
+    return {name: list(info.get("shape", [])) for name, info in tensors.items()}
 
 
 class _Checker:

@@ -95,6 +95,10 @@ def make_bad_files(files: Path) -> None:
     (files / "huge.jsonl").write_text("".join(json.dumps({"dialogue": MB}) + "\n" for _ in range(2)))
     (files / "no-config").mkdir()
     (files / "no-config" / "model.safetensors").write_bytes(b"")
+    # A reward model whose weights were cut short (an interrupted copy).
+    shutil.copytree(TINY / "reward", files / "reward-cut-short")
+    weights = files / "reward-cut-short" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1000])
     # An adapter made for a BART-like base: other module names.
     other_base = files / "adapter-other-base"
     shutil.copytree(TINY / "summary-adapter", other_base)
@@ -406,6 +410,9 @@ ROWS = [
         "--set", "model.policy={tiny}/reward"),
     cli("train-reward-is-a-seq2seq", r"model\.reward_model: .*holds a t5 model .*the reward model must be a "
         r"sequence classifier", "engine.train", "--set", "model.reward_model={tiny}/policy"),
+    cli("train-reward-weights-cut-short", r"model\.reward_model: cannot read the weights .*reward-cut-short/model\."
+        r"safetensors: the file is cut short: its header describes [\d,]+ bytes of weights but it holds [\d,]+ "
+        r"\(an interrupted download or copy\?\)", "engine.train", "--set", "model.reward_model={files}/reward-cut-short"),
     cli("train-adapter-other-modules", r"model\.summary_adapter: the adapter .*adapter-other-base was made for "
         r"'facebook/bart-base': its target modules q_proj, v_proj are not in the policy", "engine.train",
         "--set", "model.summary_adapter={files}/adapter-other-base"),

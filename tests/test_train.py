@@ -150,15 +150,15 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(tmp_path):
 
 
 def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
-    # Damaged weights: the preflight reads only the header, so the loader is the one to fail.
+    # A dtype nobody knows: the preflight reads names, shapes and sizes, so the loader is the one to fail.
     reward = tmp_path / "reward"
     shutil.copytree(ROOT / "assets" / "tiny" / "reward", reward)
     weights = reward / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:-1000])
+    weights.write_bytes(weights.read_bytes().replace(b'"dtype":"F32"', b'"dtype":"Q32"', 1))
     runs_dir = tmp_path / "runs"
     done = cli("engine.train", "--preset", "tiny", "--runs-dir", str(runs_dir), "--set", f"model.reward_model={reward}")
     assert done.returncode == 1
     status = read_status(only_run(runs_dir))
-    assert status["state"] == "failed" and "file not fully covered" in status["error"]
-    assert "file not fully covered" in done.stderr
+    assert status["state"] == "failed" and "unknown variant `Q32`" in status["error"]
+    assert "unknown variant `Q32`" in done.stderr
     assert "Traceback" in (only_run(runs_dir) / "train.log").read_text()  # the details stay in the log
