@@ -419,7 +419,7 @@ def _only_known_as_gone(recorded: dict, code: int | None) -> bool:
     without the exit code only we, its parent, know."""
     pid = recorded.get("pid")
     return (code is not None and recorded["state"] == "failed" and isinstance(pid, int)
-            and recorded.get("error") == runs.gone_error(pid))
+            and str(recorded.get("error")).startswith(runs.gone_error(pid)))
 
 
 def _unrecorded_end(recorded: dict, code: int | None) -> str:

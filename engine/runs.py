@@ -342,6 +342,18 @@ def gone_error(pid: int) -> str:
             f"restarted; see {LOG_FILE}")
 
 
+def disk_note(run_dir: Path) -> str:
+    """Why a run may have died unheard: on a full disk its last words cannot be written either."""
+    try:
+        free = shutil.disk_usage(run_dir).free
+    except OSError:
+        return ""
+    if free >= MIN_FREE_BYTES:
+        return ""
+    return (f". The disk holding it has only {_megabytes(free)} free: it most likely filled up, "
+            "which stops a run before it can record why")
+
+
 def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:
     """(status, whether it was turned to 'failed' because its process is gone)."""
     raw = read_status_file(run_dir)
@@ -351,7 +363,8 @@ def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:
     # dead it cannot write again, so a second read is the final word.
     again = read_status_file(run_dir)
     if _waits_on_process(again) and again.get("pid") == raw["pid"]:
-        return _normalised({**again, "state": "failed", "error": gone_error(raw["pid"])}), True
+        error = gone_error(raw["pid"]) + disk_note(run_dir)
+        return _normalised({**again, "state": "failed", "error": error}), True
     return _normalised(again), False
 
 

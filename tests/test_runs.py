@@ -198,6 +198,20 @@ def test_read_status_dead_pid_is_failed_and_reconcile_persists(tmp_path):
     assert on_disk["step"] == 2
 
 
+def test_a_run_that_died_on_a_full_disk_names_the_disk(tmp_path, monkeypatch):
+    # A full disk kills a run and also its attempt to record why: the readers must say it.
+    pid = dead_pid()
+    run_dir = make_run(tmp_path, state="running", pid=pid, step=2)
+    real = runs.shutil.disk_usage
+    monkeypatch.setattr(runs.shutil, "disk_usage", lambda path: real(path)._replace(free=3 * 2**20))
+    error = runs.read_status(run_dir)["error"]
+    assert error.startswith(runs.gone_error(pid))
+    assert error.endswith("The disk holding it has only 3 MB free: it most likely filled up, which stops a run "
+                          "before it can record why")
+    monkeypatch.setattr(runs.shutil, "disk_usage", real)
+    assert runs.read_status(run_dir)["error"] == runs.gone_error(pid)  # room enough: no such guess
+
+
 def test_queued_with_dead_pid_is_failed_but_queued_without_pid_is_queued(tmp_path):
     assert runs.read_status(make_run(tmp_path, "a"))["state"] == "queued"
     assert runs.read_status(make_run(tmp_path, "b", pid=dead_pid()))["state"] == "failed"
