@@ -18,6 +18,7 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs
+from engine.config import shown
 from engine.data import MAX_TEXT_CHARS, DataError, Example, check_text
 
 from dashboard import plots
@@ -61,8 +62,8 @@ def whole_number(value: Any, what: str, low: int, high: int) -> int:
     whole = (isinstance(number, (int, float)) and not isinstance(number, bool)
              and float(number).is_integer() and low <= number <= high)
     if not whole:
-        shown = f"'{value}'" if isinstance(value, str) else value
-        raise RunnerError(f"{what} must be between {low:,} and {high:,} (a whole number), got {shown}")
+        text = f"'{shown(value)}'" if isinstance(value, str) else shown(value)
+        raise RunnerError(f"{what} must be between {low:,} and {high:,} (a whole number), got {text}")
     return int(number)
 
 
@@ -70,7 +71,7 @@ def choice(value: Any, labels: dict[str, str], what: str) -> str:
     """The value behind a radio label ("Test split" -> "test"), or the value if it is one."""
     value = labels.get(value, value) if isinstance(value, str) else value
     if value not in labels.values():
-        raise RunnerError(f"unknown {what} {value!r}: use {', '.join(labels.values())}")
+        raise RunnerError(f"unknown {what} {shown(repr(value))}: use {', '.join(labels.values())}")
     return value
 
 

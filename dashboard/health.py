@@ -9,6 +9,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable
 
+from engine.config import shown
+
 KL = "objective/kl"
 REWARD = "env/reward_mean"
 ENTROPY = "objective/entropy"
@@ -36,6 +38,15 @@ class Thresholds:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def with_kl_max(cls, kl_max: Any) -> Thresholds:
+        """The alert levels with the KL limit typed in the Train tab (empty: the default)."""
+        if kl_max is None or kl_max == "":
+            return cls()
+        if isinstance(kl_max, bool) or not isinstance(kl_max, (int, float)) or not 0 < kl_max < math.inf:
+            raise ValueError(f"the KL alert level must be a positive number, got {shown(kl_max)}")
+        return cls(kl_max=float(kl_max))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import runs
-from engine.config import Config, ConfigError, preset as load_preset, resolve
+from engine.config import Config, ConfigError, preset as load_preset, resolve, shown
 from engine.preflight import check_files
 
 from dashboard import health
@@ -96,7 +96,8 @@ def clean_settings(preset: str, settings: dict[str, Any] | None) -> dict[str, An
     defaults = preset_settings(preset)
     unknown = sorted(set(settings or {}) - set(SETTING_KEYS))
     if unknown:
-        raise RunnerError(f"the dashboard cannot change {', '.join(unknown)}; it can change: "
+        names = [k if k.isprintable() and k.strip() else repr(k) for k in map(shown, unknown[:5])]
+        raise RunnerError(f"the dashboard cannot change {', '.join(names)}; it can change: "
                           f"{', '.join(SETTING_KEYS)}")
     cleaned: dict[str, Any] = {}
     for key, value in (settings or {}).items():
@@ -182,7 +183,7 @@ def check_processes(processes: Any, cfg) -> int:
     if isinstance(processes, float) and processes.is_integer():
         processes = int(processes)
     if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 64:
-        raise RunnerError(f"the number of processes must be a whole number from 1 to 64, got {processes!r}")
+        raise RunnerError(f"the number of processes must be a whole number from 1 to 64, got {shown(repr(processes))}")
     if processes > 1:
         p = cfg.ppo
         if p.batch_size % processes or p.mini_batch_size % processes:
@@ -193,7 +194,8 @@ def check_processes(processes: Any, cfg) -> int:
 
 def check_gpu_processes(processes: Any) -> None:
     """What a UI or API caller may ask for: several processes only with as many GPUs."""
-    numeric = isinstance(processes, (int, float)) and not isinstance(processes, bool)  # else: check_processes says
+    # Not a whole number from 1 to 64: check_processes says so.
+    numeric = isinstance(processes, (int, float)) and not isinstance(processes, bool) and processes <= 64
     if numeric and processes > max(gpu_count(), 1):
         raise RunnerError(f"{processes} processes asked for, but this machine has {gpu_count()} GPU(s)")
 
@@ -245,6 +247,8 @@ class Runner:
     def start(self, preset: str, settings: dict[str, Any] | None = None, auto_stop: bool = False,
               thresholds: health.Thresholds | None = None, processes: int = 1) -> Started:
         """Start `python -m engine.train`, or `processes` data-parallel ranks of it (one per GPU)."""
+        if not isinstance(auto_stop, bool):
+            raise RunnerError(f"auto-stop must be true or false, got {shown(auto_stop)}")
         cfg = resolve_settings(preset, settings)  # before anything touches the disk
         over = self.limits.problems(cfg)
         if over:

@@ -234,11 +234,14 @@ class TrainHandlers:
     def start(self, preset: str, settings: dict[str, Any], auto_stop: bool = False,
               kl_max: float | None = None, request: gr.Request = None, processes: int = 1):
         require_user(self.ctx, request, "start runs")
-        thresholds = health.Thresholds(kl_max=float(kl_max or health.Thresholds.kl_max))
+        try:
+            thresholds = health.Thresholds.with_kl_max(kl_max)
+        except ValueError as exc:
+            return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
         with user_errors("start the run"):
             try:
                 check_gpu_processes(processes)
-                started = self.ctx.runner.start(preset, settings, bool(auto_stop), thresholds, processes)
+                started = self.ctx.runner.start(preset, settings, auto_stop, thresholds, processes)
             except correctable_errors() as exc:
                 return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
         message = banner("ok", f"Started run **{started.run_id}**. The same run from a terminal:\n\n"
@@ -260,8 +263,9 @@ class TrainHandlers:
     def runs_changed(self, run_id: str | None, overlay: list[str] | None):
         choices = run_choices(self.ctx)
         ids = {value for _, value in choices}
-        value = run_id if run_id in ids else (self.ctx.runner.in_progress() or (choices[0][1] if choices else None))
-        kept = [o for o in (overlay or []) if o in ids]
+        picked = run_id if isinstance(run_id, str) and run_id in ids else None
+        value = picked or self.ctx.runner.in_progress() or (choices[0][1] if choices else None)
+        kept = [o for o in overlay if isinstance(o, str) and o in ids] if isinstance(overlay, list) else []
         return gr.update(choices=choices, value=value), gr.update(choices=choices, value=kept)
 
     def page_loaded(self, request: gr.Request = None):
@@ -358,7 +362,10 @@ class TrainHandlers:
         return charts
 
     def _alerts(self, rows: list[dict], kl_max: float | None) -> list[health.Alert]:
-        thresholds = health.Thresholds(kl_max=float(kl_max)) if kl_max else health.Thresholds()
+        try:
+            thresholds = health.Thresholds.with_kl_max(kl_max)
+        except ValueError:  # half-typed in the form: Start says what is wrong, the charts keep the default
+            thresholds = health.Thresholds()
         return health.check(rows, thresholds)
 
     @staticmethod

@@ -213,9 +213,15 @@ def _shape_base() -> Config:
 PRESETS = {"seed": _seed, "small": _small, "tiny": _tiny, "shape-base": _shape_base}
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """`value` as text cut to `limit` characters, so a hostile or absurd value cannot flood a message."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def preset(name: str) -> Config:
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preset '{name}'; choose one of: {', '.join(PRESETS)}")
+    if not isinstance(name, str) or name not in PRESETS:
+        raise ConfigError(f"unknown preset '{shown(name)}'; choose one of: {', '.join(PRESETS)}")
     return PRESETS[name]()
 
 
@@ -228,17 +234,17 @@ def _parse_value(raw: str, current: Any, key: str) -> Any:
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{key}: expected true or false, got '{raw}'")
+        raise ConfigError(f"{key}: expected true or false, got '{shown(raw)}'")
     if isinstance(current, int):
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"{key}: expected a whole number, got '{raw}'") from None
+            raise ConfigError(f"{key}: expected a whole number, got '{shown(raw)}'") from None
     if isinstance(current, float):
         try:
             return float(raw)
         except ValueError:
-            raise ConfigError(f"{key}: expected a number, got '{raw}'") from None
+            raise ConfigError(f"{key}: expected a number, got '{shown(raw)}'") from None
     if isinstance(current, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
     if current is None or isinstance(current, str):
@@ -257,11 +263,33 @@ def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Confi
         if not any(f.name == name for f in dataclasses.fields(section)):
             names = ", ".join(f"{section_name}.{f.name}" for f in dataclasses.fields(section))
             raise ConfigError(f"unknown setting '{key}'; '{section_name}' has: {names}")
-        current = getattr(section, name)
-        if isinstance(value, str):
-            value = _parse_value(value, current, key)
-        setattr(section, name, value)
+        setattr(section, name, _typed_value(value, getattr(section, name), key))
     return cfg
+
+
+def _typed_value(value: Any, current: Any, key: str) -> Any:
+    """`value` of the setting's type: text is parsed as `--set` parses it; anything else (a UI
+    or API value) must already have that type, so `true` is no step count and 5 no switch."""
+    if isinstance(value, str):
+        return _parse_value(value, current, key)
+    if isinstance(current, bool):
+        ok = isinstance(value, bool)
+        expected = "true or false"
+    elif isinstance(current, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        expected = "a whole number"
+    elif isinstance(current, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        expected = "a number"
+    elif isinstance(current, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        expected = "a list of names"
+    else:  # text settings, or None for "not set"
+        ok = value is None
+        expected = "text"
+    if not ok:
+        raise ConfigError(f"{key}: expected {expected}, got {shown(json.dumps(value, default=str))}")
+    return value
 
 
 def _split(override: str) -> tuple[str, str]:
@@ -289,23 +317,26 @@ def validate(cfg: Config) -> Config:
     def number(x: Any) -> bool:
         return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
 
+    def whole(x: Any) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool)
+
     check(number(p.learning_rate) and 0 < p.learning_rate <= 1e-2,
           f"learning rate must be in (0, 0.01], got {p.learning_rate}")
-    check(isinstance(p.steps, int) and 1 <= p.steps <= MAX_STEPS,
+    check(whole(p.steps) and 1 <= p.steps <= MAX_STEPS,
           f"steps must be between 1 and {MAX_STEPS}, got {p.steps}")
-    check(isinstance(p.batch_size, int) and 1 <= p.batch_size <= MAX_BATCH,
+    check(whole(p.batch_size) and 1 <= p.batch_size <= MAX_BATCH,
           f"batch size must be between 1 and {MAX_BATCH}, got {p.batch_size}")
-    mb_ok = isinstance(p.mini_batch_size, int) and p.mini_batch_size >= 1
+    mb_ok = whole(p.mini_batch_size) and p.mini_batch_size >= 1
     check(mb_ok, f"mini-batch size must be at least 1, got {p.mini_batch_size}")
-    if mb_ok and isinstance(p.batch_size, int) and p.batch_size >= 1:
+    if mb_ok and whole(p.batch_size) and p.batch_size >= 1:
         check(p.batch_size % p.mini_batch_size == 0,
               f"mini-batch size ({p.mini_batch_size}) must divide batch size ({p.batch_size})")
-    check(isinstance(p.ppo_epochs, int) and 1 <= p.ppo_epochs <= 100,
+    check(whole(p.ppo_epochs) and 1 <= p.ppo_epochs <= 100,
           f"PPO epochs must be between 1 and 100, got {p.ppo_epochs}")
     check(number(p.init_kl_coef) and 0 <= p.init_kl_coef <= 100,
           f"KL coefficient must be between 0 and 100, got {p.init_kl_coef}")
     check(number(p.target) and p.target > 0, f"KL target must be positive, got {p.target}")
-    check(isinstance(p.horizon, int) and p.horizon >= 1, f"KL horizon must be at least 1, got {p.horizon}")
+    check(whole(p.horizon) and p.horizon >= 1, f"KL horizon must be at least 1, got {p.horizon}")
     check(number(p.gamma) and 0 <= p.gamma <= 1, f"gamma must be in [0, 1], got {p.gamma}")
     check(number(p.lam) and 0 <= p.lam <= 1, f"GAE lambda must be in [0, 1], got {p.lam}")
     check(number(p.cliprange) and 0 < p.cliprange < 1, f"cliprange must be in (0, 1), got {p.cliprange}")
@@ -316,9 +347,9 @@ def validate(cfg: Config) -> Config:
           f"max grad norm must be >= 0, got {p.max_grad_norm}")
     check(p.reward_input in ("response", "query+response"),
           f"reward input must be 'response' or 'query+response', got '{p.reward_input}'")
-    check(isinstance(p.seed, int) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {p.seed}")
+    check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {p.seed}")
 
-    lengths_ok = all(isinstance(x, int) for x in (g.output_min_length, g.output_max_length))
+    lengths_ok = all(whole(x) for x in (g.output_min_length, g.output_max_length))
     check(lengths_ok and g.output_min_length >= 1,
           f"output min length must be a positive whole number, got {g.output_min_length}")
     check(lengths_ok and g.output_max_length > g.output_min_length,
@@ -326,22 +357,22 @@ def validate(cfg: Config) -> Config:
           f"{g.output_max_length} (max is exclusive)")
     check(lengths_ok and g.output_max_length <= 2048,
           f"output max length must be at most 2048 tokens, got {g.output_max_length}")
-    check(isinstance(g.min_length, int) and g.min_length >= 0, f"min_length must be >= 0, got {g.min_length}")
-    check(isinstance(g.top_k, int) and g.top_k >= 0, f"top_k must be >= 0, got {g.top_k}")
+    check(whole(g.min_length) and g.min_length >= 0, f"min_length must be >= 0, got {g.min_length}")
+    check(whole(g.top_k) and g.top_k >= 0, f"top_k must be >= 0, got {g.top_k}")
     check(number(g.top_p) and 0 < g.top_p <= 1, f"top_p must be in (0, 1], got {g.top_p}")
 
-    check(isinstance(d.min_chars, int) and d.min_chars >= 0, f"min_chars must be >= 0, got {d.min_chars}")
-    check(isinstance(d.max_chars, int) and isinstance(d.min_chars, int) and d.max_chars > d.min_chars,
+    check(whole(d.min_chars) and d.min_chars >= 0, f"min_chars must be >= 0, got {d.min_chars}")
+    check(whole(d.max_chars) and whole(d.min_chars) and d.max_chars > d.min_chars,
           f"dialogue length range is empty: min_chars {d.min_chars} must be below max_chars {d.max_chars}")
     check(number(d.test_fraction) and 0 < d.test_fraction < 1,
           f"test fraction must be in (0, 1), got {d.test_fraction}")
-    check(isinstance(d.max_prompt_tokens, int) and 8 <= d.max_prompt_tokens <= 4096,
+    check(whole(d.max_prompt_tokens) and 8 <= d.max_prompt_tokens <= 4096,
           f"max prompt tokens must be between 8 and 4096, got {d.max_prompt_tokens}")
     check(bool(d.dataset), "dataset must be a Hub id or a path")
 
     check(bool(m.policy), "policy model must be a Hub id or a path")
     check(bool(m.reward_model), "reward model must be a Hub id or a path")
-    check(isinstance(m.lora_r, int) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {m.lora_r}")
+    check(whole(m.lora_r) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {m.lora_r}")
     check(number(m.lora_alpha) and m.lora_alpha > 0, f"LoRA alpha must be positive, got {m.lora_alpha}")
     check(bool(m.lora_target_modules), "LoRA target modules must not be empty")
     check(m.dtype in ("auto", "float32", "bfloat16", "float16"),
@@ -349,8 +380,8 @@ def validate(cfg: Config) -> Config:
     check(m.device == "auto" or m.device == "cpu" or m.device.startswith("cuda"),
           f"device must be auto, cpu or cuda[:N], got '{m.device}'")
 
-    check(isinstance(r.save_every, int) and r.save_every >= 0, f"save_every must be >= 0, got {r.save_every}")
-    check(isinstance(r.samples_per_step, int) and 0 <= r.samples_per_step <= 64,
+    check(whole(r.save_every) and r.save_every >= 0, f"save_every must be >= 0, got {r.save_every}")
+    check(whole(r.samples_per_step) and 0 <= r.samples_per_step <= 64,
           f"samples per step must be in 0..64, got {r.samples_per_step}")
     if problems:
         raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))

@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from engine.config import shown
+
 log = logging.getLogger(__name__)
 
 RUNS_DIR_ENV = "DETOX_RUNS_DIR"
@@ -76,11 +78,6 @@ class RunError(Exception):
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat()
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """`text` cut to `limit` characters, so a hostile or absurd value cannot flood a message."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _reason(exc: OSError) -> str:
@@ -148,18 +145,18 @@ def default_runs_dir() -> Path:
 def validate_run_id(run_id: str) -> str:
     """Return `run_id` if it is safe to use as a folder name inside the runs folder."""
     if not isinstance(run_id, str):
-        raise RunError(f"invalid run id {run_id!r}: it must be text")
-    shown = _short(run_id)
+        raise RunError(f"invalid run id {shown(repr(run_id))}: it must be text")
+    text = shown(run_id)
     if not run_id:
         raise RunError("invalid run id '': it is empty")
     if len(run_id) > 128:
-        raise RunError(f"invalid run id '{shown}': it is longer than 128 characters")
+        raise RunError(f"invalid run id '{text}': it is longer than 128 characters")
     if ".." in run_id:
-        raise RunError(f"invalid run id '{shown}': it must not contain '..'")
+        raise RunError(f"invalid run id '{text}': it must not contain '..'")
     if not run_id[0].isascii() or not run_id[0].isalnum():
-        raise RunError(f"invalid run id '{shown}': it must start with a letter or a digit")
+        raise RunError(f"invalid run id '{text}': it must start with a letter or a digit")
     if not _RUN_ID_RE.match(run_id):
-        raise RunError(f"invalid run id '{shown}': only letters, digits, '.', '_' and '-' "
+        raise RunError(f"invalid run id '{text}': only letters, digits, '.', '_' and '-' "
                        "are allowed")
     return run_id
 
@@ -167,7 +164,7 @@ def validate_run_id(run_id: str) -> str:
 def new_run_id(preset: str, now: datetime | None = None) -> str:
     """A fresh id `<UTC time>-<preset>-<4 hex>`; ids sort by creation time."""
     if not isinstance(preset, str) or not _PRESET_RE.match(preset):
-        raise RunError(f"invalid preset name '{_short(str(preset))}' for a run id: use "
+        raise RunError(f"invalid preset name '{shown(preset)}' for a run id: use "
                        "letters, digits, '.', '_' or '-'")
     moment = now or datetime.now(timezone.utc)
     # A naive time is taken as UTC rather than local time: the id promises UTC.
@@ -285,9 +282,9 @@ def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
     if allow_paths and looks_like_path:
         path = Path(run).expanduser()
         if not path.exists():
-            raise RunError(f"no run folder at '{_short(run, 200)}'")
+            raise RunError(f"no run folder at '{shown(run, 200)}'")
         if not _is_run_dir(path):
-            raise RunError(f"'{_short(run, 200)}' ({path.resolve()}) is not a run folder: it has "
+            raise RunError(f"'{shown(run, 200)}' ({path.resolve()}) is not a run folder: it has "
                            f"no {CONFIG_FILE} or {STATUS_FILE}")
         return path.resolve()
     run_dir = runs_dir / validate_run_id(run)
@@ -629,7 +626,7 @@ def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
             raise RunError(f"run {run_dir.name} has no checkpoints yet")
         name = FINAL_DIR if FINAL_DIR in available else available[-1]
     elif not isinstance(name, str) or not _CHECKPOINT_RE.match(name):
-        raise RunError(f"invalid checkpoint name '{_short(str(name))}': use 'final' or "
+        raise RunError(f"invalid checkpoint name '{shown(name)}': use 'final' or "
                        "'step-N'")
     if name not in available:
         has = ", ".join(available) if available else "none yet"
@@ -670,8 +667,8 @@ def log_tail(run_dir: Path, lines: int = 40) -> str:
         text_lines = text_lines[1:]  # starts mid-line
     if text_lines and text_lines[-1] == "":
         text_lines.pop()  # the file's final newline
-    shown = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in text_lines]
-    return "\n".join(shown[-lines:])
+    visible = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in text_lines]
+    return "\n".join(visible[-lines:])
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -921,7 +918,7 @@ def _fmt_time(text: Any) -> str:
 def _print_table(runs: list[dict]) -> None:
     header = ("RUN ID", "STATE", "STEP", "STARTED (UTC)", "ERROR")
     rows = [(r["run_id"], str(r["state"]), _fmt_step(r["step"], r["total_steps"]),
-             _fmt_time(r["started_at"]), _short(r["error"] or "", 60)) for r in runs]
+             _fmt_time(r["started_at"]), shown(r["error"] or "", 60)) for r in runs]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)]

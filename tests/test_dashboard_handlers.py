@@ -283,6 +283,25 @@ def test_a_new_app_picks_up_the_run_in_progress(ctx):
     wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "stopped", what="stopped")
 
 
+def test_the_run_picker_ignores_values_that_are_not_run_ids(ctx):
+    # Raw API calls can send anything as the picked run and the overlay: the picker falls back.
+    first, second = new_run(ctx.runs_dir).name, new_run(ctx.runs_dir).name
+    h = TrainHandlers(ctx)
+    for run_id, overlay, expect_kept in (([], [[]], []), ({"a": 1}, "x", []), (None, None, []),
+                                         ("nope", [second, 7], [second])):
+        picker, kept = h.runs_changed(run_id, overlay)
+        assert picker["value"] in (first, second) and kept["value"] == expect_kept
+    assert h.runs_changed(first, [second])[0]["value"] == first
+
+
+def test_the_kl_alert_level_is_a_positive_number_or_the_default():
+    assert health.Thresholds.with_kl_max(None).kl_max == health.Thresholds.with_kl_max("").kl_max == 20.0
+    assert health.Thresholds.with_kl_max(5).kl_max == 5.0
+    for bad in (0, -1, float("nan"), float("inf"), True, "abc", [3]):
+        with pytest.raises(ValueError, match="the KL alert level must be a positive number"):
+            health.Thresholds.with_kl_max(bad)
+
+
 def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
     h = CompareHandlers(ctx)
     with pytest.raises(RunnerError, match="paste a dialogue"):
