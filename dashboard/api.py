@@ -15,6 +15,8 @@ from typing import Any
 
 import gradio as gr
 
+from engine.config import shown
+
 from dashboard import health
 from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
@@ -43,10 +45,14 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
             raise gr.Error(f"Cannot start the run: settings must be an object like {{\"ppo.batch_size\": 8}}, "
                            f"got {type(settings).__name__}", title="Cannot start the run", print_exception=False)
         values = dict(settings or {})
-        if steps is not None:
-            values["ppo.steps"] = steps
-        if learning_rate is not None:
-            values["ppo.learning_rate"] = learning_rate
+        for key, value in (("ppo.steps", steps), ("ppo.learning_rate", learning_rate)):
+            if value is None:
+                continue
+            if key in values and values[key] != value:
+                raise gr.Error(f"Cannot start the run: {key} is given twice, {shown(value)} and "
+                               f"{shown(values[key])} in settings", title="Cannot start the run",
+                               print_exception=False)
+            values[key] = value
         with _plain_errors("start the run"):
             check_gpu_processes(processes)
             started = ctx.runner.start(preset, values, auto_stop, processes=processes)
@@ -97,7 +103,7 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         """The reward model's view of `text`: {nothate_logit (the reward), hate_logit,
         toxicity (P(hate))}. preset: whose reward model (default: the app's preset)."""
         with _plain_errors("score the text"):
-            return reward_h.score(text, preset or None)
+            return reward_h.score(text, preset)
 
     gr.api(start_run, api_name="start_run", concurrency_limit=1, concurrency_id="start_run")
     gr.api(stop_run, api_name="stop_run", concurrency_limit=None)

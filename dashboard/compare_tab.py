@@ -47,7 +47,8 @@ def _no_progress(fraction: float, desc: str) -> None:
 
 
 def checkpoint_name(checkpoint: str | None) -> str | None:
-    return None if not checkpoint or checkpoint == LATEST else checkpoint
+    """None (final, else the latest) for an empty choice; anything else is checked as a name."""
+    return None if checkpoint is None or checkpoint in ("", LATEST) else checkpoint
 
 
 def whole_number(value: Any, what: str, low: int, high: int) -> int:

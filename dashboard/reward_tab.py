@@ -9,7 +9,7 @@ import math
 
 import gradio as gr
 
-from engine.config import PRESETS as ENGINE_PRESETS
+from engine.config import PRESETS as ENGINE_PRESETS, shown
 from engine.data import MAX_TEXT_CHARS
 
 from dashboard import hub
@@ -40,9 +40,9 @@ class RewardHandlers:
         """{"nothate_logit", "hate_logit", "toxicity"} of one text; RunnerError for a text or a
         preset that cannot be scored (empty, too long, not UTF-8, unknown)."""
         text = user_text(text, "text", "type a text to score")
-        preset = preset or self.default_preset()
+        preset = self.default_preset() if preset is None or preset == "" else preset
         if not isinstance(preset, str) or preset not in ENGINE_PRESETS:
-            raise RunnerError(f"unknown preset {preset!r}; choose one of: {', '.join(ENGINE_PRESETS)}")
+            raise RunnerError(f"unknown preset '{shown(preset)}'; choose one of: {', '.join(ENGINE_PRESETS)}")
         scores = self.ctx.models.reward(preset).score([text])
         return {"nothate_logit": float(scores.nothate_logit[0]), "hate_logit": float(scores.hate_logit[0]),
                 "toxicity": float(scores.toxicity[0])}
