@@ -202,13 +202,19 @@ def check_writable(runs_dir: Path) -> None:
     _check_free_space(runs_dir)
 
 
-def _check_free_space(runs_dir: Path) -> None:
+def _low_free_space(path: Path) -> int | None:
+    """The free bytes of `path`'s disk when below MIN_FREE_BYTES, else None (also when unknown)."""
     try:
-        free = shutil.disk_usage(runs_dir).free
+        free = shutil.disk_usage(path).free
     except OSError as exc:
-        log.warning("cannot tell the free space of %s: %s", runs_dir, _reason(exc))
-        return
-    if free < MIN_FREE_BYTES:
+        log.warning("cannot tell the free space of %s: %s", path, _reason(exc))
+        return None
+    return free if free < MIN_FREE_BYTES else None
+
+
+def _check_free_space(runs_dir: Path) -> None:
+    free = _low_free_space(runs_dir)
+    if free is not None:
         raise RunError(f"runs folder {runs_dir} is almost full: {_megabytes(free)} free, and a "
                        f"run needs at least {_megabytes(MIN_FREE_BYTES)} for its checkpoints and "
                        "logs; free some space or choose another folder (--runs-dir or "
@@ -341,11 +347,8 @@ def gone_error(pid: int) -> str:
 
 def disk_note(run_dir: Path) -> str:
     """Why a run may have died unheard: on a full disk its last words cannot be written either."""
-    try:
-        free = shutil.disk_usage(run_dir).free
-    except OSError:
-        return ""
-    if free >= MIN_FREE_BYTES:
+    free = _low_free_space(run_dir)
+    if free is None:
         return ""
     return (f". The disk holding it has only {_megabytes(free)} free: it most likely filled up, "
             "which stops a run before it can record why")
