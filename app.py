@@ -34,9 +34,9 @@ except AccessConfigError as exc:  # a mistyped secret: say which, without a trac
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", default=None, help="preset offered first: tiny, small, seed or shape-base "
-                    f"(default: ${PRESET_ENV}, else tiny when the Hugging Face Hub cannot be reached, "
-                    "seed on a GPU, small on a CPU)")
+    ap.add_argument("--preset", default=None, help="preset offered first: demo, seed, small, tiny or "
+                    f"shape-base (default: ${PRESET_ENV}, else seed on a GPU with the Hugging Face Hub, "
+                    "demo otherwise)")
     ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
                     f"(default: ${RUNS_DIR_ENV}, /data/runs on a Space with persistent storage, else ./runs)")
     ap.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; "

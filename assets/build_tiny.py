@@ -104,13 +104,13 @@ def tokenizer_corpus(rows: list[dict]) -> list[str]:
     return [PROMPT.format(dialogue=r["dialogue"]) for r in rows] + [r["summary"] for r in rows]
 
 
-def train_bpe(texts: list[str], specials: list[str]) -> Tokenizer:
+def train_bpe(texts: list[str], specials: list[str], vocab_size: int = VOCAB_SIZE) -> Tokenizer:
     """Byte-level BPE: any input text round-trips, so the tiny models never see <unk>."""
     tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB_SIZE,
+        vocab_size=vocab_size,
         special_tokens=specials,  # listed first, so they get ids 0..n-1
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
@@ -121,8 +121,8 @@ def train_bpe(texts: list[str], specials: list[str]) -> Tokenizer:
     return tokenizer
 
 
-def t5_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
-    tokenizer = train_bpe(texts, T5_SPECIALS)
+def t5_tokenizer(texts: list[str], vocab_size: int = VOCAB_SIZE) -> PreTrainedTokenizerFast:
+    tokenizer = train_bpe(texts, T5_SPECIALS, vocab_size)
     # Like T5's own tokenizer: no BOS, `</s>` appended to every input.
     tokenizer.post_processor = processors.TemplateProcessing(
         single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", 1)]
@@ -134,14 +134,15 @@ def t5_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
     )
 
 
-def roberta_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
-    tokenizer = train_bpe(texts, ROBERTA_SPECIALS)
+def roberta_tokenizer(texts: list[str], vocab_size: int = VOCAB_SIZE,
+                      model_max_length: int = 128) -> PreTrainedTokenizerFast:
+    tokenizer = train_bpe(texts, ROBERTA_SPECIALS, vocab_size)
     tokenizer.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))  # sep, cls
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<s>", pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
         mask_token="<mask>", cls_token="<s>", sep_token="</s>",
-        model_max_length=128,  # max_position_embeddings 130 minus RoBERTa's 2 offset slots
+        model_max_length=model_max_length,  # max_position_embeddings minus RoBERTa's 2 offset slots
     )
 
 

@@ -3,7 +3,7 @@ handlers the tabs use.
 
     from gradio_client import Client
     c = Client("http://127.0.0.1:7860/")
-    run = c.predict(preset="tiny", steps=20, api_name="/start_run")
+    run = c.predict(preset="demo", steps=40, api_name="/start_run")
     c.predict(run["run_id"], api_name="/run_status")
     c.predict(api_name="/stop_run")
     c.predict(run["run_id"], n=4, api_name="/compare")
@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from engine.config import shown
+from engine.config import OFFLINE_PRESET, shown
 
 from dashboard import health
 from dashboard.common import AppContext, require_user, user_errors
@@ -31,7 +31,7 @@ def _plain_errors(action: str):
 def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHandlers) -> None:
     """Add the API endpoints to the Blocks being built."""
 
-    def start_run(preset: str = "tiny", steps: int | None = None, learning_rate: float | None = None,
+    def start_run(preset: str = OFFLINE_PRESET, steps: int | None = None, learning_rate: float | None = None,
                   settings: dict[str, Any] | None = None, auto_stop: bool = False, processes: int = 1,
                   request: gr.Request = None) -> dict[str, Any]:
         """Start a PPO run in the background; one run at a time.

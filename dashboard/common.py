@@ -21,9 +21,22 @@ from dashboard.storage import Storage
 
 log = logging.getLogger(__name__)
 
-TINY_NOTE = ("**tiny** is a toy preset with random-weight models: it runs offline in seconds and "
+PRESET_NOTES = {
+    "demo": ("**demo** is a toy: a 2M-parameter summarizer and a small classifier, trained offline on "
+             "this project's synthetic dialogues. Like real summarizers, it often repeats the insults "
+             "of heated dialogues, and PPO teaches it to stop within minutes on a CPU. Its numbers are "
+             "about toy models; the real recipe (flan-t5-base and a hate-speech RoBERTa) is **seed**."),
+    "tiny": ("**tiny** is a test preset with random-weight models: it runs offline in seconds and "
              "exercises everything, but its summaries are **gibberish** and its rewards mean "
-             "nothing. Use it to learn the dashboard; use **small** or **seed** for real results.")
+             "nothing. To see detox offline, use **demo**."),
+}
+"""What a preset is, shown beside it wherever a workshop audience could take a toy for the real thing."""
+
+
+def preset_note(preset: str | None) -> str:
+    """The info banner for a preset, or "" for the real ones."""
+    note = PRESET_NOTES.get(preset) if isinstance(preset, str) else None
+    return banner("info", note) if note else ""
 
 
 @dataclass

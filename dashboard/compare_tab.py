@@ -22,8 +22,8 @@ from engine.config import shown
 from engine.data import MAX_TEXT_CHARS, DataError, Example, check_text
 
 from dashboard import plots
-from dashboard.common import (TINY_NOTE, AppContext, banner, checkpointed_runs, correctable_errors,
-                              dialogue_of, preset_of, user_errors, warn)
+from dashboard.common import (AppContext, banner, checkpointed_runs, correctable_errors, dialogue_of,
+                              preset_note, preset_of, user_errors, warn)
 from dashboard.runner import RunnerError
 
 COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
@@ -103,7 +103,7 @@ class CompareHandlers:
         with user_errors("read the run"):
             checkpoints = self.ctx.storage.checkpoints(run_id)
         choices = list(reversed(checkpoints))  # final first, then the newest step
-        note = banner("info", TINY_NOTE) if preset_of(self.ctx, run_id) == "tiny" else ""
+        note = preset_note(preset_of(self.ctx, run_id))
         return gr.update(choices=choices, value=choices[0] if choices else None), note
 
     # --- the comparison ----------------------------------------------------------------------

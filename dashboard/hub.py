@@ -9,9 +9,7 @@ import functools
 from pathlib import Path
 
 from engine import preflight
-from engine.config import ConfigError, preset as load_preset
-
-OFFLINE_PRESET = "tiny"
+from engine.config import OFFLINE_PRESET, ConfigError, preset as load_preset
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,7 +37,8 @@ def usable_offline(preset: str) -> bool:
 def default_preset(requested: str | None) -> str:
     """The preset the UI starts with: the requested one, unless it needs an unreachable Hub.
 
-    Without a request: tiny offline; with the Hub, `seed` on a GPU and `small` on a CPU.
+    Without a request: `seed` on a GPU with the Hub, else the offline `demo` (on a CPU it shows
+    detox in minutes, where `seed` would take hours).
     """
     if requested and usable_offline(requested):
         return requested
@@ -47,7 +46,7 @@ def default_preset(requested: str | None) -> str:
         return OFFLINE_PRESET
     import torch  # only reached with a Hub connection, where a real model will be loaded anyway
 
-    return "seed" if torch.cuda.is_available() else "small"
+    return "seed" if torch.cuda.is_available() else OFFLINE_PRESET
 
 
 def hub_banner(preset: str) -> str:

@@ -16,7 +16,7 @@ from dashboard import hub
 from dashboard.common import AppContext, banner, correctable_errors, user_errors, warn
 from dashboard.compare_tab import user_text
 from dashboard.runner import RunnerError
-from dashboard.train_tab import PRESETS
+from dashboard.train_tab import PRESET_CHOICES
 
 EXAMPLES = [
     "The customer asked for a refund and the manager agreed to send it by Friday.",
@@ -24,9 +24,14 @@ EXAMPLES = [
     "You are a useless idiot and everybody is sick of you.",
     "#Person1# calls #Person2# stupid and tells them to move their car.",
 ]
-TINY_REWARD_NOTE = ("The **tiny** preset's classifier is a toy trained on a few rude and polite "
-                    "lines of this project: it is not a hate-speech model, and its scores mean "
-                    "nothing beyond the tiny preset.")
+REWARD_NOTES = {
+    "demo": ("The **demo** preset's classifier is a toy trained on this project's synthetic rude and "
+             "polite sentences and summaries: it knows the insults of that corpus (idiot, clown, "
+             "shut up, ...), not hate speech in general. Texts unlike its corpus get scores that mean little."),
+    "tiny": ("The **tiny** preset's classifier is a toy trained on a few rude and polite "
+             "lines of this project: it is not a hate-speech model, and its scores mean "
+             "nothing beyond the tiny preset."),
+}
 
 
 class RewardHandlers:
@@ -67,7 +72,7 @@ class RewardHandlers:
         return label, table
 
     def preset_changed(self, preset: str) -> str:
-        notes = [TINY_REWARD_NOTE if preset == "tiny" else "", hub.hub_banner(preset)]
+        notes = [REWARD_NOTES.get(preset, ""), hub.hub_banner(preset)]
         return "\n\n".join(banner("info" if i == 0 else "warn", n) for i, n in enumerate(notes) if n)
 
 
@@ -77,7 +82,7 @@ def create_reward_tab(ctx: AppContext, tab: gr.Tab) -> RewardHandlers:
                 "the reward PPO maximises, and **toxicity** is the probability of **hate**.")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            preset = gr.Dropdown(PRESETS, value=None, label="Reward model of preset")  # set when opened
+            preset = gr.Dropdown(PRESET_CHOICES, value=None, label="Reward model of preset")  # set when opened
             note = gr.Markdown(banner("info", TINY_REWARD_NOTE))
             text = gr.Textbox(label="Text", lines=5, max_length=MAX_TEXT_CHARS, elem_id="reward-text",
                               placeholder="A summary, an insult, anything…")

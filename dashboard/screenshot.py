@@ -1,6 +1,6 @@
-"""Take the README's screenshot: the Train tab after a short tiny run, in headless Chromium.
+"""Take the README's screenshot: the Train tab after a real `demo` run, in headless Chromium.
 
-    python -m dashboard.screenshot [--out assets/screenshot.png] [--steps 30]
+    python -m dashboard.screenshot [--out assets/screenshot.png] [--steps N]
 
 Uses Debian's Chromium (/usr/bin/chromium) through Playwright and a throwaway runs folder.
 The PNG is kept under 300 KB for the README.
@@ -33,7 +33,7 @@ def shrink_png(path: Path) -> None:
             path, optimize=True)
 
 
-def capture(url: str, out: Path, steps: int) -> None:
+def capture(url: str, out: Path, steps: int | None) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -44,9 +44,10 @@ def capture(url: str, out: Path, steps: int) -> None:
             page.goto(url)
             progress = page.locator("#train-progress")
             expect(progress).to_contain_text("No run yet", timeout=30_000)
-            page.locator("#setting-ppo-steps input").fill(str(steps))
+            if steps is not None:
+                page.locator("#setting-ppo-steps input").fill(str(steps))
             page.locator("#start-btn").click()
-            expect(progress.locator("[data-state=finished]")).to_be_visible(timeout=steps * 10_000)
+            expect(progress.locator("[data-state=finished]")).to_be_visible(timeout=600_000)
             page.wait_for_timeout(2500)  # the last refresh redraws the charts
             page.screenshot(path=str(out))
         finally:
@@ -56,17 +57,18 @@ def capture(url: str, out: Path, steps: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dashboard.screenshot", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("assets/screenshot.png"))
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=None, help="PPO steps (default: the preset's)")
     args = ap.parse_args(argv)
     if not os.path.exists(CHROMIUM):
         print(f"error: no Chromium at {CHROMIUM} (apt-get install chromium)", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from dashboard.ui import serve_locally
+    from engine.config import OFFLINE_PRESET
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="detox-screenshot-") as runs_dir, \
-            serve_locally(runs_dir) as (_, url):
+            serve_locally(runs_dir, preset=OFFLINE_PRESET) as (_, url):
         capture(url, args.out, args.steps)
     shrink_png(args.out)
     print(f"saved {args.out} ({args.out.stat().st_size // 1024} KiB)")

@@ -19,12 +19,12 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs
-from engine.config import PRESETS as ENGINE_PRESETS
+from engine.config import DESCRIPTIONS, OFFLINE_PRESET
 
 from dashboard import health, hub, plots
 from dashboard.access import Limits
-from dashboard.common import (TINY_NOTE, AppContext, banner, correctable_errors, dialogue_of,
-                              legend_label, require_user, run_choices, short_label, user_errors, warn)
+from dashboard.common import (AppContext, banner, correctable_errors, dialogue_of, legend_label, preset_note,
+                              require_user, run_choices, short_label, user_errors, warn)
 from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, describe_exit, equivalent_command,
                               gpu_count, preset_settings, resolve_settings)
 
@@ -37,7 +37,8 @@ MAX_OVERLAY = 6
 CHART_CACHE_SIZE = 16
 DEFAULT_EXTRAS = ["Toxicity"]
 SAMPLE_COLUMNS = ["step", "reward", "response", "query"]
-PRESETS = ["tiny", "small", "seed"] + [p for p in ENGINE_PRESETS if p not in ("tiny", "small", "seed")]
+PRESET_CHOICES = [(f"{name}: {text}", name) for name, text in DESCRIPTIONS.items()]
+"""The preset menu: each name with its one-line description (the API takes the bare name)."""
 
 # key -> (label, limits shown to the user, whole number?)
 FIELDS: dict[str, tuple[str, str, bool]] = {
@@ -213,10 +214,10 @@ class TrainHandlers:
     # settings
 
     def preset_changed(self, preset: str) -> list[Any]:
-        """Fill the fields with the preset's values; notes for tiny and for an unreachable Hub."""
+        """Fill the fields with the preset's values; notes for the toy presets and for an unreachable Hub."""
         with user_errors("load the preset"):
             values = preset_settings(preset)
-        notes = [banner("info", TINY_NOTE) if preset == "tiny" else "",
+        notes = [preset_note(preset),
                  banner("warn", hub.hub_banner(preset))]
         return [values[key] for key in SETTING_KEYS] + notes + [
             gr.update(visible=bool(notes[1]))]
@@ -420,17 +421,15 @@ def _field(key: str, value: Any, caps: Limits):
 
 def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     h = TrainHandlers(ctx)
-    initial = preset_settings("tiny")
+    initial = preset_settings(OFFLINE_PRESET)
     caps = ctx.runner.limits
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=330, elem_classes=["detox-settings"]):
-            preset = gr.Dropdown(PRESETS, value="tiny", label="Preset",
-                                 info="tiny: offline toy · small: flan-t5-small, CPU-friendly · "
-                                      "seed: the notebook's recipe (GPU)")
-            tiny_note = gr.Markdown(banner("info", TINY_NOTE))
+            preset = gr.Dropdown(PRESET_CHOICES, value=OFFLINE_PRESET, label="Preset")
+            preset_info = gr.Markdown(preset_note(OFFLINE_PRESET))
             with gr.Group(visible=False) as hub_box:
                 hub_note = gr.Markdown()
-                use_tiny = gr.Button("Use the offline tiny preset", size="sm", variant="primary")
+                use_offline = gr.Button(f"Use the offline {OFFLINE_PRESET} preset", size="sm", variant="primary")
             f = {key: None for key in SETTING_KEYS}
             with gr.Row():
                 f["ppo.learning_rate"] = _field("ppo.learning_rate", initial["ppo.learning_rate"], caps)
@@ -466,7 +465,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                 stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
             message = gr.Markdown(elem_id="train-message")
             with gr.Accordion("Show the equivalent command", open=False):
-                command = gr.Code(h.command("tiny", initial), language="shell", show_label=False,
+                command = gr.Code(h.command(OFFLINE_PRESET, initial), language="shell", show_label=False,
                                   interactive=False, wrap_lines=True, lines=2)
         with gr.Column(scale=3, min_width=520):
             with gr.Row(equal_height=False):
@@ -502,7 +501,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     refresh_inputs = [picker, overlay, extras, kl_max, view]
     refresh_outputs = [progress, alerts, kl_plot, reward_plot, returns_plot, extra_plot, samples,
                        log_box, view, picker, start, stop]
-    preset_outputs = fields + [tiny_note, hub_note, hub_box]
+    preset_outputs = fields + [preset_info, hub_note, hub_box]
 
     def refresh_tick(run_id, overlay_ids, extra_names, kl_limit, state, request: gr.Request):
         # Its own function object: its own concurrency group, never queued behind other events.
@@ -517,7 +516,8 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
           api_visibility="undocumented")
     preset.change(h.preset_changed, [preset], preset_outputs, api_name="train_preset",
                   api_visibility="undocumented")
-    use_tiny.click(lambda: "tiny", None, [preset], api_name="train_use_tiny", api_visibility="undocumented")
+    use_offline.click(lambda: OFFLINE_PRESET, None, [preset], api_name="train_use_offline",
+                      api_visibility="undocumented")
     by_key = dict(zip(SETTING_KEYS, fields))
 
     def settings_of(values: dict) -> dict[str, Any]:

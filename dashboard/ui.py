@@ -105,7 +105,7 @@ def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
 
 def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
               train_command: list[str] | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
-    """The Blocks app. `preset`: the one to offer first (None: tiny offline, else by hardware);
+    """The Blocks app. `preset`: the one to offer first (None: seed on a GPU with the Hub, else demo);
     `queue_size`: how many events may wait before new ones are refused as busy."""
     storage = Storage(Path(runs_dir) if runs_dir else runs.default_runs_dir())
     access = Access.from_env()

@@ -196,6 +196,30 @@ def _tiny() -> Config:
     return cfg
 
 
+def _demo() -> Config:
+    """Offline toy models that show detox on a CPU in minutes (assets/demo/README.md). Settings
+    measured on 2 cores (bench/RESULTS.md, `python -m bench.detox`): a small LoRA with a high
+    learning rate moves the policy from the reference's rude summaries to its polite ones in 60
+    steps (about 80 s with loading), at a KL under 1 nat. 40 steps reach a smaller drop (58%
+    against 72%); a learning rate of 2e-3 drops as fast but costs ROUGE-L on everyday dialogues."""
+    demo = ASSETS / "demo"
+    cfg = Config(preset="demo")
+    cfg.model.policy = str(demo / "summarizer")
+    cfg.model.summary_adapter = str(demo / "summary-adapter")
+    cfg.model.reward_model = str(demo / "reward")
+    cfg.model.lora_r = 8
+    cfg.model.lora_alpha = 8
+    cfg.data.dataset = str(demo / "dialogues.jsonl")
+    cfg.generation.output_min_length = 48
+    cfg.generation.output_max_length = 80
+    cfg.ppo.steps = 60
+    cfg.ppo.batch_size = 16
+    cfg.ppo.mini_batch_size = 4
+    cfg.ppo.learning_rate = 1e-3
+    cfg.run.save_every = 20
+    return cfg
+
+
 def _shape_base() -> Config:
     """flan-t5-base and roberta-base shapes with random weights: real-scale timing, no downloads."""
     shape, tiny = ASSETS / "shape", ASSETS / "tiny"
@@ -210,7 +234,18 @@ def _shape_base() -> Config:
     return cfg
 
 
-PRESETS = {"seed": _seed, "small": _small, "tiny": _tiny, "shape-base": _shape_base}
+PRESETS = {"demo": _demo, "seed": _seed, "small": _small, "tiny": _tiny, "shape-base": _shape_base}
+DESCRIPTIONS = {
+    "demo": "offline toy models trained on synthetic dialogues: detox on a CPU in minutes",
+    "seed": "the course notebook's recipe: flan-t5-base + summary adapter (Hub, GPU)",
+    "small": "flan-t5-small with a fresh LoRA, CPU-friendly (Hub)",
+    "tiny": "for tests only: random weights, gibberish summaries",
+    "shape-base": "for benchmarks only: flan-t5-base shapes, random weights",
+}
+"""One line per preset, for the CLI's help and the dashboard's preset menu."""
+assert set(DESCRIPTIONS) == set(PRESETS)
+OFFLINE_PRESET = "demo"
+"""The preset that needs no download: the default without the Hub, and on a CPU."""
 
 
 def shown(value: Any, limit: int = 40) -> str:

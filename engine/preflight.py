@@ -17,7 +17,7 @@ import struct
 import threading
 from pathlib import Path
 
-from engine.config import Config, ConfigError, DataConfig, ModelConfig
+from engine.config import OFFLINE_PRESET, Config, ConfigError, DataConfig, ModelConfig
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json")
@@ -344,7 +344,7 @@ def hub_problems(cfg: Config) -> list[str]:
     why = "offline mode is set" if offline_by_env() else f"{HUB_HOST[0]} does not answer"
     listed = "; ".join(f"{key} = {source}" for key, source in missing)
     return [f"the Hugging Face Hub cannot be reached ({why}) and these are not in this machine's cache: "
-            f"{listed}. Use the offline 'tiny' preset, or run once where the Hub is reachable"]
+            f"{listed}. Use the offline '{OFFLINE_PRESET}' preset, or run once where the Hub is reachable"]
 
 
 def _refuse(problems: list[str]) -> None:

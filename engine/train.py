@@ -1,6 +1,6 @@
 """`python -m engine.train`: one PPO detox run from a preset (plus overrides) into a run directory.
 
-    python -m engine.train --preset tiny --steps 8 [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
+    python -m engine.train --preset demo --steps 60 [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
     accelerate launch --num_processes 2 -m engine.train --preset tiny     # data-parallel
 
 The run directory is written as the run goes (see engine/runs.py): metrics flushed per step,
@@ -23,14 +23,16 @@ import traceback
 from pathlib import Path
 
 from engine import runs
-from engine.config import Config, ConfigError, resolve, validate
+from engine.config import DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, resolve, validate
 
 log = logging.getLogger("engine.train")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", default="tiny", help="seed, small, tiny or shape-base (default: tiny)")
+    ap.add_argument("--preset", default=OFFLINE_PRESET,
+                    help="; ".join(f"{name}: {text}" for name, text in DESCRIPTIONS.items())
+                    + f" (default: {OFFLINE_PRESET})")
     ap.add_argument("--steps", type=int, help="PPO steps (same as --set ppo.steps=N)")
     ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
                     f"(default: ${runs.RUNS_DIR_ENV} or ./runs)")

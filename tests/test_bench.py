@@ -66,3 +66,35 @@ def test_bad_arguments_give_a_clear_message():
     assert proc.returncode == 2 and "--child runs one preset" in proc.stderr
     proc = run_module("bench.rollout", "--preset", "tiny", "--set", "generation.top_p=2")
     assert proc.returncode != 0 and "top_p must be in (0, 1]" in proc.stderr
+
+
+def _paired(before: float, after: float, lo: float, hi: float) -> dict:
+    return {"before_mean": before, "after_mean": after, "diff_mean": after - before, "diff_ci95": (lo, hi),
+            "mean_improvement_pct": (before - after) / before * 100}
+
+
+def test_detox_benchmark_report_checks_every_target():
+    from bench.detox import report
+
+    def measured(tox_after: float) -> dict:
+        return {"n": 64, "toxicity": _paired(0.6, tox_after, -0.5, -0.3), "rude": {"before": 39, "after": 7},
+                "profanity_check": _paired(0.3, 0.1, -0.25, -0.1), "reward": _paired(-0.4, 1.2, 1.0, 2.0),
+                "rougeL": {"before": 0.48, "after": 0.47},
+                "examples": [{"response_before": "rude", "response_after": "polite", "toxicity_before": 0.97,
+                              "toxicity_after": 0.03}] * 3}
+
+    result = {"steps": 40, "batch_size": 16, "wall_s": 52.5, "kl_end": 0.7, "cores": 2, "load": 1.0,
+              "other_load": 0.0, "held_out": measured(0.18), "test_split": measured(0.08)}
+    text = report(result)
+    assert "toxicity, profanity-check (independent)" in text and "-70%" in text
+    assert text.count("meets ") == 6 and "MISSES" not in text
+    result["held_out"] = measured(0.4)  # only a third less toxic: the 50% target is missed
+    assert "MISSES  toxicity down >= 50%, CI excludes 0" in report(result)
+
+
+def test_detox_benchmark_runs_end_to_end():
+    proc = run_module("bench.detox", "--steps", "2", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert re.search(r"^demo run: 2 PPO steps, batch 16, \d+\.\d s wall", proc.stdout, re.M), proc.stdout
+    for row in ("toxicity, reward model", "toxicity, profanity-check (independent)", "ROUGE-L vs polite references"):
+        assert row in proc.stdout, proc.stdout

@@ -84,7 +84,7 @@ def test_bad_overrides_are_explained(bad, message):
 
 
 def test_unknown_preset_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="unknown preset 'huge'; choose one of: seed, small, tiny, shape-base"):
+    with pytest.raises(ConfigError, match="unknown preset 'huge'; choose one of: demo, seed, small, tiny, shape-base"):
         preset("huge")
 
 

@@ -310,13 +310,15 @@ def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
         h.compare_rows("../etc", None, "test", 4)
 
 
-def test_hub_presets_fall_back_to_tiny_offline(monkeypatch):
+def test_hub_presets_fall_back_to_demo_offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     hub.hub_reachable.cache_clear()
     try:
-        assert hub.needs_hub("seed") and not hub.needs_hub("tiny")
-        assert hub.default_preset("seed") == "tiny" and hub.default_preset(None) == "tiny"
-        assert "cannot be reached" in hub.hub_banner("seed") and hub.hub_banner("tiny") == ""
+        assert hub.needs_hub("seed") and not hub.needs_hub("demo") and not hub.needs_hub("tiny")
+        assert hub.default_preset("seed") == "demo" and hub.default_preset(None) == "demo"
+        assert hub.default_preset("tiny") == "tiny"
+        assert "cannot be reached" in hub.hub_banner("seed") and hub.hub_banner("demo") == ""
+        assert "The **demo** preset works offline" in hub.hub_banner("seed")
     finally:
         hub.hub_reachable.cache_clear()
 

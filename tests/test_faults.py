@@ -308,7 +308,7 @@ def test_an_unreachable_hub_is_refused_in_seconds_with_the_tiny_fallback(tmp_pat
     done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "seed", "--runs-dir",
                            str(tmp_path / "runs")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and time.monotonic() - started < 30, done.stderr
-    assert "Hub cannot be reached (offline mode is set)" in done.stderr and "'tiny' preset" in done.stderr
+    assert "Hub cannot be reached (offline mode is set)" in done.stderr and "'demo' preset" in done.stderr
     assert "model.policy = google/flan-t5-base" in done.stderr and "data.dataset = knkarthick/dialogsum" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "runs").exists()
 
