@@ -1,6 +1,6 @@
 """Build the offline `demo` preset: a toy summarizer that repeats insults, and a reward model that minds.
 
-Run from the repository root: `python assets/build_demo.py` (deterministic, CPU, about ten
+Run from the repository root: `python assets/build_demo.py` (deterministic, CPU, about 15
 minutes on 2 cores). It rebuilds:
 
 - assets/demo/dialogues.jsonl       1,000 generated dialogues with polite reference summaries, half
@@ -15,6 +15,9 @@ minutes on 2 cores). It rebuilds:
 - assets/demo/reward/               a small RoBERTa {0: nothate, 1: hate} trained on the corpus's
                                     rude and polite sentences and summaries (its nothate logit is
                                     the reward).
+
+The summarizer and the reward model are stored in float16 (half the download); the engine loads
+them in float32 on a CPU, and the build checks them as stored.
 
 The build asserts what the preset promises (readable summaries, a habit of rudeness, a reward
 model that ranks rude below polite and gives no top score to empty or repeated outputs) and
@@ -177,7 +180,7 @@ def pad(rows: list[list[int]], value: int) -> torch.Tensor:
 
 
 def train_summary_adapter(base_dir: Path, tokenizer, dialogues: list[corpus.Dialogue], out: Path) -> None:
-    base = T5ForConditionalGeneration.from_pretrained(base_dir)
+    base = T5ForConditionalGeneration.from_pretrained(base_dir, dtype=torch.float32)
     lora = LoraConfig(r=16, lora_alpha=16, target_modules=["q", "v"], lora_dropout=0.05,
                       task_type=TaskType.SEQ_2_SEQ_LM)
     torch.manual_seed(SEED + 3)
@@ -348,13 +351,14 @@ def main() -> None:
     model = build_summarizer(len(tokenizer))
     print(f"summarizer: {n_params(model):,} parameters")
     train_seq2seq(model, tokenizer, sft, BASE_RUDE_SHARE, epochs=4, lr=3e-3, seed=SEED)
-    model.save_pretrained(DEMO / "summarizer")
+    model.half().save_pretrained(DEMO / "summarizer")  # float16 on disk: half the download
     tokenizer.save_pretrained(DEMO / "summarizer")
 
     print("summary adapter (the careless habit):")
     train_summary_adapter(DEMO / "summarizer", tokenizer, sft[:4000], DEMO / "summary-adapter")
-    reference = PeftModel.from_pretrained(T5ForConditionalGeneration.from_pretrained(DEMO / "summarizer"),
-                                          DEMO / "summary-adapter").merge_and_unload().eval()
+    reference = PeftModel.from_pretrained(
+        T5ForConditionalGeneration.from_pretrained(DEMO / "summarizer", dtype=torch.float32),
+        DEMO / "summary-adapter").merge_and_unload().eval()
     check_summarizer(reference, tokenizer, held_out, ppo[-N_PPO_TEST:])
     stress = [json.loads(line)["dialogue"] for line in (ROOT / "assets/dialogues/stress.jsonl").open()][:4]
     for s in summarize(reference, tokenizer, stress, sample=True, seed=SEED):
@@ -367,8 +371,9 @@ def main() -> None:
           f"({sum(x > 0.5 for x in rlabels):,} hate, {sum(x < 0.5 for x in rlabels):,} nothate, "
           f"{sum(x == 0.5 for x in rlabels):,} degenerate)")
     train_reward_model(reward, reward_tok, rtexts, rlabels)
+    reward.half().float()  # checked as shipped: float16 on disk, float32 when loaded on a CPU
     check_reward_model(reward, reward_tok, held_out)
-    reward.save_pretrained(DEMO / "reward")
+    reward.half().save_pretrained(DEMO / "reward")
     reward_tok.save_pretrained(DEMO / "reward")
     print(f"built in {time.perf_counter() - started:.0f} s -> {DEMO.relative_to(ROOT)}")
 

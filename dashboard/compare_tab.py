@@ -22,7 +22,7 @@ from engine.config import shown
 from engine.data import MAX_TEXT_CHARS, DataError, Example, check_text
 
 from dashboard import plots
-from dashboard.common import (AppContext, banner, checkpointed_runs, correctable_errors, dialogue_of,
+from dashboard.common import (AppContext, checkpointed_runs, correctable_errors, dialogue_of,
                               preset_note, preset_of, user_errors, warn)
 from dashboard.runner import RunnerError
 

@@ -83,7 +83,7 @@ def create_reward_tab(ctx: AppContext, tab: gr.Tab) -> RewardHandlers:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             preset = gr.Dropdown(PRESET_CHOICES, value=None, label="Reward model of preset")  # set when opened
-            note = gr.Markdown(banner("info", TINY_REWARD_NOTE))
+            note = gr.Markdown()  # the preset's note, filled in when the tab sets the preset
             text = gr.Textbox(label="Text", lines=5, max_length=MAX_TEXT_CHARS, elem_id="reward-text",
                               placeholder="A summary, an insult, anything…")
             go = gr.Button("Score", variant="primary", elem_id="reward-btn")

@@ -202,5 +202,6 @@ def test_shape_flan_t5_lora_parameter_count():
 
 
 def test_assets_are_small():
+    """A Space or a clone downloads them: the demo preset's weights are stored in float16."""
     total = sum(p.stat().st_size for p in ASSETS.rglob("*") if p.is_file())
-    assert total < 5 * 1024 * 1024
+    assert total < 10 * 1024 * 1024  # demo 6.3 MB, tiny 2.3 MB, the screenshot

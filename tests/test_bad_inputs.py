@@ -273,7 +273,7 @@ LR = r"learning rate must be in \(0, 0\.01\], got "
 STEPS = rf"steps must be between 1 and {MAX_STEPS}, got "
 DIVIDE = r"mini-batch size \(3\) must divide batch size \(8\)"
 LENGTHS = r"output length range is empty: min 30 must be below max 10"
-PRESET = r"unknown preset 'huge'; choose one of: seed, small, tiny"
+PRESET = r"unknown preset 'huge'; choose one of: demo, seed, small, tiny"
 GPUS = r"\d+ processes asked for, but this machine has \d+ GPU"
 PROCESSES = r"number of processes must be a whole number from 1 to 64, got "
 # The CLI takes paths on purpose (a run folder anywhere); a relative path climbing out of the

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -92,6 +94,7 @@ def test_detox_benchmark_report_checks_every_target():
     assert "MISSES  toxicity down >= 50%, CI excludes 0" in report(result)
 
 
+@pytest.mark.slow
 def test_detox_benchmark_runs_end_to_end():
     proc = run_module("bench.detox", "--steps", "2", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -63,7 +63,7 @@ def test_summary_adapter_is_merged_into_the_reference(monkeypatch):
 def test_hub_id_without_network_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
-    with pytest.raises(ModelError, match="(?s)Hugging Face Hub or its local cache.*tiny"):
+    with pytest.raises(ModelError, match="(?s)Hugging Face Hub or its local cache.*offline 'demo' preset"):
         load_tokenizer("google/flan-t5-base")
 
 
