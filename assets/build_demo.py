@@ -45,14 +45,20 @@ import transformers  # noqa: E402
 from peft import LoraConfig, PeftModel, TaskType, get_peft_model  # noqa: E402
 from transformers import (  # noqa: E402
     GenerationConfig,
-    RobertaConfig,
     RobertaForSequenceClassification,
     T5Config,
     T5ForConditionalGeneration,
 )
 
 import demo_corpus as corpus  # noqa: E402
-from build_tiny import epoch_batches, fresh_dir, n_params, roberta_tokenizer, t5_tokenizer  # noqa: E402
+from build_tiny import (  # noqa: E402
+    epoch_batches,
+    fresh_dir,
+    n_params,
+    roberta_tokenizer,
+    small_roberta_classifier,
+    t5_tokenizer,
+)
 from engine.data import PROMPT  # noqa: E402
 
 DEMO = ROOT / "assets" / "demo"
@@ -259,16 +265,9 @@ def degenerate_texts(tokenizer, rng: random.Random, count: int) -> list[str]:
 
 
 def build_reward_model(vocab_size: int) -> RobertaForSequenceClassification:
-    config = RobertaConfig(
-        vocab_size=vocab_size,
-        hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256,
-        max_position_embeddings=258, type_vocab_size=1,
-        bos_token_id=0, pad_token_id=1, eos_token_id=2,
-        hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-        id2label={0: "nothate", 1: "hate"}, label2id={"nothate": 0, "hate": 1},
-    )
-    torch.manual_seed(SEED + 4)
-    return RobertaForSequenceClassification(config)
+    # 256 positions: a prompt plus summary (reward_input=query+response) fits
+    return small_roberta_classifier(vocab_size, intermediate_size=256, max_position_embeddings=258,
+                                    dropout=0.1, seed=SEED + 4)
 
 
 def train_reward_model(model, tokenizer, texts: list[str], labels: list[float],
@@ -283,8 +282,9 @@ def train_reward_model(model, tokenizer, texts: list[str], labels: list[float],
         losses = []
         for batch in epoch_batches(texts, batch_size, rng):
             enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True, return_tensors="pt")
-            p_hate = torch.tensor([labels[i] for i in batch])
-            target = torch.stack([1 - p_hate, p_hate], dim=1) if hate == 1 else torch.stack([p_hate, 1 - p_hate], dim=1)
+            target = torch.empty(len(batch), 2)  # (B, 2): class probabilities
+            target[:, hate] = torch.tensor([labels[i] for i in batch])
+            target[:, 1 - hate] = 1 - target[:, hate]
             loss = torch.nn.functional.cross_entropy(model(**enc).logits, target)
             optimizer.zero_grad()
             loss.backward()

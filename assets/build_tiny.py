@@ -230,18 +230,25 @@ def random_token_strings(tokenizer, count: int) -> list[str]:
     return [tokenizer.decode(rng.choices(ordinary_ids, k=rng.randint(10, 60))) for _ in range(count)]
 
 
-def build_reward_model(vocab_size: int) -> RobertaForSequenceClassification:
+def small_roberta_classifier(vocab_size: int, intermediate_size: int, max_position_embeddings: int,
+                             dropout: float, seed: int) -> RobertaForSequenceClassification:
+    """A 2-layer, 64-wide RoBERTa with the dynabench model's labels {0: nothate, 1: hate}."""
     config = RobertaConfig(
         vocab_size=vocab_size,
-        hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
-        max_position_embeddings=130, type_vocab_size=1,
+        hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=intermediate_size,
+        max_position_embeddings=max_position_embeddings, type_vocab_size=1,
         bos_token_id=0, pad_token_id=1, eos_token_id=2,
-        # Lighter than roberta-base's 0.1: a few hundred examples and seconds of training.
-        hidden_dropout_prob=0.05, attention_probs_dropout_prob=0.05,
+        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
         id2label={0: "nothate", 1: "hate"}, label2id={"nothate": 0, "hate": 1},
     )
-    torch.manual_seed(SEED + 2)
+    torch.manual_seed(seed)
     return RobertaForSequenceClassification(config)
+
+
+def build_reward_model(vocab_size: int) -> RobertaForSequenceClassification:
+    # Dropout lighter than roberta-base's 0.1: a few hundred examples and seconds of training.
+    return small_roberta_classifier(vocab_size, intermediate_size=128, max_position_embeddings=130,
+                                    dropout=0.05, seed=SEED + 2)
 
 
 def train_reward_model(model, tokenizer, texts: list[str], labels: list[int],
