@@ -66,35 +66,28 @@ def train(runs_dir: Path, steps: int | None, overrides: list[str]) -> tuple[Path
     return run_dir, wall
 
 
-def paired(before: list[float], after: list[float], seed: int) -> dict:
-    from dataclasses import asdict
-
-    from engine.evaluation import paired_summary
-
-    return asdict(paired_summary(before, after, seed))
-
-
 def measure(models, data: str, seed: int) -> dict:
-    """Before/after on one set of dialogues, by the reward model and profanity-check."""
-    from engine.evaluate import pick_examples
-    from engine.evaluation import compare, rouge
-    from engine.judges import profanity_check
+    """Before/after on one set of dialogues (engine.evaluation, one sample per prompt), by the
+    reward model and profanity-check."""
+    from engine.data import prompts_from
+    from engine.evaluation import evaluate
+    from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
 
-    rows = compare(models, pick_examples(models, data, 5000), seed)
-    before = [r["response_before"] for r in rows]
-    after = [r["response_after"] for r in rows]
-    refs = [r["references"] for r in rows]
-    pc_before, pc_after = profanity_check(before), profanity_check(after)
+    result = evaluate(models, prompts_from(data, models.cfg.data, models.tokenizer, 5000), seed)
+    rows = result["rows"]
+    quality = result["quality"]
+    most_improved = sorted(rows, key=lambda r: r["reward_diff"], reverse=True)[:3]
     return {
-        "n": len(rows),
-        "toxicity": paired([r["toxicity_before"] for r in rows], [r["toxicity_after"] for r in rows], seed),
+        "n": result["prompts"],
+        "toxicity": result["judges"][REWARD_JUDGE]["mean"],
         "rude": {"before": sum(r["toxicity_before"] >= RUDE for r in rows),
                  "after": sum(r["toxicity_after"] >= RUDE for r in rows)},
-        "profanity_check": paired(pc_before.tolist(), pc_after.tolist(), seed),
-        "reward": paired([r["reward_before"] for r in rows], [r["reward_after"] for r in rows], seed),
-        "rougeL": {"before": rouge(before, refs)["rougeL"], "after": rouge(after, refs)["rougeL"]},
-        "examples": [{k: rows[i][k] for k in ("response_before", "response_after", "toxicity_before",
-                                               "toxicity_after")} for i in (0, 1, 2)],
+        "profanity_check": result["judges"][PROFANITY_CHECK]["mean"],
+        "reward": result["reward"],
+        "rougeL": {"before": quality["before"]["rougeL"], "after": quality["after"]["rougeL"]},
+        "verdicts": [v["text"] for v in result["verdicts"]],
+        "examples": [{k: r[k] for k in ("response_before", "response_after", "toxicity_before", "toxicity_after")}
+                     for r in most_improved],
     }
 
 
@@ -154,6 +147,8 @@ def report(result: dict) -> str:
         f"other processes {result['other_load']:.2f} cores",
         "", table, "",
         *[f"{'meets ' if ok else 'MISSES'}  {what}" for what, ok in checks],
+        "", "verdicts (engine.evaluation) on the held-out heated dialogues:",
+        *[f"  {text}" for text in held.get("verdicts", [])],
         "", "held-out heated, most improved (before -> after):",
         *[f"  {e['toxicity_before']:.2f} {e['response_before']!r}\n  -> {e['toxicity_after']:.2f} "
           f"{e['response_after']!r}" for e in held["examples"]],

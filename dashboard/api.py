@@ -74,29 +74,33 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         return [{("run_dir" if k == "path" else k): v for k, v in s.items()} for s in summaries]
 
     def run_status(run_id: str = "") -> dict[str, Any]:
-        """status.json of a run (default: the one in progress) with its metrics so far, health
-        alerts, problems found in its files (a corrupt line, say) and the last 20 lines of its log."""
+        """status.json of a run (default: the one in progress) with its metrics so far, its newest
+        held-out evaluation (toxicity by the reward model and each judge, without the summaries),
+        health alerts, problems found in its files (a corrupt line, say) and the last 20 lines of its log."""
         with _plain_errors("read the run"):
             run_id = run_id or ctx.runner.in_progress() or ""
             if not run_id:
                 raise RunnerError("no run given and none is in progress")
-            rows = ctx.storage.metrics(run_id)
+            rows, evals = ctx.storage.metrics(run_id), ctx.storage.eval_rows(run_id)
             return {"run_id": run_id, "status": ctx.storage.status(run_id), "metric_rows": len(rows),
                     "last_metrics": rows[-1] if rows else {},
+                    "last_held_out": {k: v for k, v in evals[-1].items() if k != "samples"} if evals else {},
                     "checkpoints": ctx.storage.checkpoints(run_id),
-                    "alerts": [a.message for a in health.check(rows)],
+                    "alerts": [a.message for a in health.check(rows, eval_rows=evals)],
                     "problems": ctx.storage.problems(run_id),
                     "log_tail": ctx.storage.log_tail(run_id, 20)}
 
     def compare(run_id: str, checkpoint: str = "", source: str = "test", n: int = 4,
                 dialogue: str = "", seed: int = 0) -> list[dict[str, Any]]:
         """Reference vs tuned summaries of `n` dialogues (source test or stress) or of one pasted
-        `dialogue` (source paste), same seed; rows sorted by reward_diff, best first.
+        `dialogue` (source paste), same seed; rows sorted by reward_diff, best first, with the
+        reward model's toxicity and each independent judge's (judges_before, judges_after).
         checkpoint: final, step-N, or empty for final-else-latest."""
         with _plain_errors("compare"):
             rows = compare_h.compare_rows(run_id, checkpoint, source, n, dialogue, seed)
         return [{k: r[k] for k in ("query", "response_before", "response_after", "reward_before",
-                                   "reward_after", "reward_diff", "toxicity_before", "toxicity_after")}
+                                   "reward_after", "reward_diff", "toxicity_before", "toxicity_after",
+                                   "judges_before", "judges_after")}
                 for r in rows]
 
     def score_text(text: str, preset: str = "") -> dict[str, float]:

@@ -170,15 +170,32 @@ class CompareHandlers:
             if now - old.stat().st_mtime > CSV_MAX_AGE_S:
                 old.unlink(missing_ok=True)
         path = Path(tempfile.mkstemp(prefix=f"compare-{run_id}-", suffix=".csv", dir=self._csv_dir)[1])
-        columns = COLUMNS + ["toxicity_before", "toxicity_after"]
-        pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+        columns = COLUMNS + ["toxicity_before", "toxicity_after"] + judge_columns(rows)
+        pd.DataFrame(with_judges(rows), columns=columns).to_csv(path, index=False)
         return str(path)
 
 
+def judge_names(rows: list[dict]) -> list[str]:
+    """The independent judges that scored these rows, in their order."""
+    return list(dict.fromkeys(name for r in rows for name in r.get("judges_before") or {}))
+
+
+def with_judges(rows: list[dict]) -> list[dict]:
+    """Rows with one flat column per judge and side ("profanity-check before"), for tables."""
+    return [{**r, **{f"{name} {when}": (r.get(f"judges_{when}") or {}).get(name)
+                     for name in judge_names(rows) for when in ("before", "after")}} for r in rows]
+
+
+def judge_columns(rows: list[dict]) -> list[str]:
+    return [f"{name} {when}" for name in judge_names(rows) for when in ("before", "after")]
+
+
 def table(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    """The side-by-side table: rewards, then each independent judge's toxicity before and after."""
+    columns = COLUMNS + judge_columns(rows)
+    frame = pd.DataFrame(with_judges(rows), columns=columns)
     frame["query"] = frame["query"].map(dialogue_of)
-    return frame.round({c: 4 for c in COLUMNS[3:]})
+    return frame.round({c: 4 for c in columns[3:]})
 
 
 REGRESSION_COLUMNS = ["reward_diff", "response_before", "response_after", "query"]
@@ -200,16 +217,22 @@ def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed
     n = len(rows)
     improved = sum(r["reward_diff"] > 0 for r in rows)
     regressed = sum(r["reward_diff"] < 0 for r in rows)
-    header = "| | " + " | ".join(NUMERIC) + " |\n|---|" + "---:|" * len(NUMERIC) + "\n"
+    numeric = NUMERIC + judge_columns(rows)
+    flat = with_judges(rows)
+    header = "| | " + " | ".join(numeric) + " |\n|---|" + "---:|" * len(numeric) + "\n"
     lines = []
     for name, fn in (("mean", statistics.fmean), ("median", statistics.median)):
-        cells = [f"{fn([r[c] for r in rows]):+.3f}" if c == "reward_diff" else f"{fn([r[c] for r in rows]):.3f}"
-                 for c in NUMERIC]
+        cells = [f"{fn([r[c] for r in flat]):+.3f}" if c == "reward_diff" else f"{fn([r[c] for r in flat]):.3f}"
+                 for c in numeric]
         lines.append(f"| **{name}** | " + " | ".join(cells) + " |")
+    judges = judge_names(rows)
+    names = ", ".join(f"`{j}`" for j in judges)
+    judged = (f"; the judge columns are P(toxic) by {names}, not optimised against: if the reward "
+              "improved but they did not fall, the policy may be gaming the reward" if judges else "")
     return (f"**{n} dialogue{'s' if n != 1 else ''}**, run `{run_id}`, checkpoint "
             f"`{checkpoint or LATEST}`, seed {seed}, in {took:.1f} s: the tuned model's reward is "
             f"higher on **{improved}**, lower on **{regressed}**. Rewards are nothate logits "
-            f"(higher = less hateful); toxicity is P(hate).\n\n" + header + "\n".join(lines))
+            f"(higher = less hateful); toxicity is the reward model's P(hate){judged}.\n\n" + header + "\n".join(lines))
 
 
 def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
@@ -232,7 +255,7 @@ def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
     summary = gr.Markdown(elem_id="compare-summary")
     results = gr.Dataframe(pd.DataFrame(columns=COLUMNS), label="Sorted by reward_diff (tuned − reference); "
                            "regressions at the bottom", interactive=False, wrap=True, max_height=520,
-                           max_chars=260, column_widths=["28%", "21%", "21%", "10%", "10%", "10%"],
+                           max_chars=260, column_widths=["24%", "19%", "19%", "8%", "8%", "8%", "7%", "7%"],
                            elem_id="compare-table")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):

@@ -1,4 +1,5 @@
-"""Evaluate tab: toxicity before/after with a paired confidence interval, and ROUGE.
+"""Evaluate tab: toxicity before/after by the reward model and independent judges, with paired
+confidence intervals, the RealToxicityPrompts numbers, summary quality and verdicts in words.
 
 The evaluation runs `python -m engine.evaluate` in a subprocess: it takes minutes on real
 models, must not hold the app's models or threads, and the Cancel button can simply end it.
@@ -13,74 +14,141 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import html
+
 import gradio as gr
+import pandas as pd
 
 from engine import runs
-from engine.evaluate import MAX_SAMPLES
+from engine.evaluate import MAX_SAMPLES, MAX_SAMPLES_PER_PROMPT
+from engine.judges import REWARD_JUDGE, TOXIC
 
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
-                              require_user, user_errors, warn)
+                              dialogue_of, require_user, user_errors, warn)
 from dashboard.compare_tab import SEEDS, choice, whole_number
 from dashboard.runner import ROOT, RunnerError
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress"}
 POLL_S = 1.0
 TAIL_CHARS = 2000
+DEFAULT_K = 4
+"""Samples per prompt by default: enough for expected max toxicity to mean something, cheap."""
 
 
 def evaluate_command(runs_dir: Path, run_id: str, checkpoint: str | None, data: str, samples: int,
-                     seed: int) -> list[str]:
+                     seed: int, samples_per_prompt: int = DEFAULT_K) -> list[str]:
     command = [sys.executable, "-m", "engine.evaluate", run_id, "--runs-dir", str(runs_dir),
-               "--samples", str(samples), "--data", data, "--seed", str(seed), "--json"]
+               "--samples", str(samples), "--samples-per-prompt", str(samples_per_prompt), "--data", data,
+               "--seed", str(seed), "--json"]
     return command + (["--checkpoint", checkpoint] if checkpoint else [])
 
 
-def _num(value: Any, fmt: str = ".4f") -> str:
+def _num(value: Any, fmt: str = ".3f") -> str:
     return format(value, fmt) if isinstance(value, (int, float)) else "–"
 
 
-def _verdict(lo: Any, hi: Any, lower_is_better: bool) -> str:
-    if not isinstance(lo, (int, float)) or not isinstance(hi, (int, float)):
+def _ci(ci: Any, fmt: str = "+.3f") -> str:
+    return f"[{_num(ci[0], fmt)}, {_num(ci[1], fmt)}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else ""
+
+
+def _interval_verdict(ci: Any, lower_is_better: bool) -> str:
+    if not (isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci)):
         return ""
+    lo, hi = ci
     if lo <= 0 <= hi:
-        return "the interval contains 0: no clear change at this sample size"
+        return "no clear change"
     better = (hi < 0) if lower_is_better else (lo > 0)
-    return "a clear improvement" if better else "a clear change for the worse"
+    return "**better**" if better else "**worse**"
+
+
+VERDICT_ICONS = {"good": "✅", "bad": "⚠️", "neutral": "➖"}
+QUALITY = [("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("length_mean", "words"),
+           ("degenerate_share", "degenerate"), ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2")]
+
+
+def _judge_label(name: str) -> str:
+    return f"{name} (optimised against)" if name == REWARD_JUDGE else f"`{name}`"
 
 
 def result_markdown(result: dict, run_id: str) -> str:
-    t, r = result.get("toxicity") or {}, result.get("reward") or {}
-    t_ci, r_ci = t.get("diff_ci95") or [None, None], r.get("diff_ci95") or [None, None]
-    lines = [
-        f"**{result.get('samples')} paired dialogues** ({result.get('data', 'test')} data), checkpoint "
-        f"`{result.get('checkpoint')}`, seed {result.get('seed')}: both models summarise the same "
-        "dialogues with the same sampling seed.",
+    """Verdicts, then one row per judge with CIs, then the reward and summary quality."""
+    if "judges" not in result:
+        return ("This run's `evaluation.json` was written by an older version, without the "
+                "independent judges: press **Evaluate** to measure it again.")
+    k = result.get("samples_per_prompt", 1)
+    lines = ["**Verdicts**", ""]
+    lines += [f"- {VERDICT_ICONS.get(v.get('level'), '➖')} {v.get('text')}" for v in result.get("verdicts", [])]
+    lines += [f"- ➖ Note: {html.escape(note)}" for note in result.get("judge_notes", [])]
+    lines += [
         "",
-        "| | toxicity mean | toxicity std | reward mean | reward std |",
-        "|---|---:|---:|---:|---:|",
-        f"| **before** (reference) | {_num(t.get('before_mean'))} | {_num(t.get('before_std'))} | "
-        f"{_num(r.get('before_mean'), '.3f')} | {_num(r.get('before_std'), '.3f')} |",
-        f"| **after** (tuned) | {_num(t.get('after_mean'))} | {_num(t.get('after_std'))} | "
-        f"{_num(r.get('after_mean'), '.3f')} | {_num(r.get('after_std'), '.3f')} |",
+        f"**{result.get('prompts')} prompts × {k} sample{'s' * (k != 1)}** ({result.get('data', 'test')} data), "
+        f"checkpoint `{result.get('checkpoint')}`, seed {result.get('seed')}: both models summarise the same "
+        "dialogues with the same lengths and sampling seeds. Toxicity is each judge's P(toxic); CIs are "
+        "paired bootstrap 95 % intervals over prompts.",
         "",
-        f"- **Toxicity improvement** (the notebook's (before − after) / before): mean "
-        f"{_num(t.get('mean_improvement_pct'), '.2f')} %, std {_num(t.get('std_improvement_pct'), '.2f')} %",
-        f"- **Toxicity change** after − before: {_num(t.get('diff_mean'), '+.4f')}, paired bootstrap 95 % CI "
-        f"[{_num(t_ci[0], '+.4f')}, {_num(t_ci[1], '+.4f')}]: {_verdict(t_ci[0], t_ci[1], True)}",
-        f"- **Reward change** after − before: {_num(r.get('diff_mean'), '+.3f')}, 95 % CI "
-        f"[{_num(r_ci[0], '+.3f')}, {_num(r_ci[1], '+.3f')}]: {_verdict(r_ci[0], r_ci[1], False)}",
+        "| judge | before | after | change (after − before), 95 % CI | | expected max toxicity | "
+        "toxicity probability |",
+        "|---|---:|---:|---|---|---|---|",
     ]
-    rouge = result.get("rouge") or {}
-    if rouge.get("before") or rouge.get("after"):
-        keys = ["rouge1", "rouge2", "rougeL"]
-        lines += ["", "**ROUGE** F1 against the reference summaries (does the tuned model still summarise?)",
-                  "", "| | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for name, j in result["judges"].items():
+        m, emt, tp = j.get("mean") or {}, j.get("expected_max_toxicity") or {}, j.get("toxicity_probability") or {}
+        lines.append(
+            f"| {_judge_label(name)} | {_num(m.get('before_mean'))} | {_num(m.get('after_mean'))} | "
+            f"{_num(m.get('diff_mean'), '+.3f')} {_ci(m.get('diff_ci95'))} | "
+            f"{_interval_verdict(m.get('diff_ci95'), True)} | "
+            f"{_num(emt.get('before'), '.2f')} → {_num(emt.get('after'), '.2f')} {_ci(emt.get('diff_ci95'), '+.2f')} | "
+            f"{_num(tp.get('before'), '.2f')} → {_num(tp.get('after'), '.2f')} {_ci(tp.get('diff_ci95'), '+.2f')} |")
+    r = result.get("reward") or {}
+    lines.append(f"| reward (nothate logit, higher is better) | {_num(r.get('before_mean'))} | "
+                 f"{_num(r.get('after_mean'))} | {_num(r.get('diff_mean'), '+.3f')} {_ci(r.get('diff_ci95'))} | "
+                 f"{_interval_verdict(r.get('diff_ci95'), False)} | | |")
+    t = (result["judges"].get(REWARD_JUDGE) or {}).get("mean") or {}
+    lines += [
+        "",
+        f"Expected max toxicity: the mean over prompts of the most toxic of their {k} samples; toxicity "
+        f"probability: the share of prompts with a sample at or above {TOXIC} (RealToxicityPrompts). "
+        f"The notebook's numbers, by the reward model: toxicity [mean, std] before "
+        f"[{_num(t.get('before_mean'), '.4f')}, {_num(t.get('before_std'), '.4f')}], after "
+        f"[{_num(t.get('after_mean'), '.4f')}, {_num(t.get('after_std'), '.4f')}], improvement "
+        f"{_num(t.get('mean_improvement_pct'), '.2f')} % (mean), {_num(t.get('std_improvement_pct'), '.2f')} % (std).",
+    ]
+    quality = result.get("quality") or {}
+    keys = [(key, label) for key, label in QUALITY if key in (quality.get("before") or {})]
+    if keys:
+        lines += ["", "**Summary quality** (does the tuned model still summarise?)", "",
+                  "| | " + " | ".join(label for _, label in keys) + " |", "|---|" + "---:|" * len(keys)]
         for when in ("before", "after"):
-            scores = rouge.get(when) or {}
-            lines.append(f"| {when} | " + " | ".join(_num(scores.get(k)) for k in keys) + " |")
-    lines += ["", f"Saved in the run: `{run_id}/{runs.EVALUATION_FILE}`."]
+            scores = quality.get(when) or {}
+            lines.append(f"| {when} | " + " | ".join(_num(scores.get(key)) for key, _ in keys) + " |")
+    lines += ["", f"Every summary and its scores are saved in the run: `{run_id}/{runs.EVALUATION_FILE}`."]
     return "\n".join(lines)
+
+
+REGRESSION_COLUMNS = ["judge", "toxicity_before", "toxicity_after", "response_before", "response_after", "dialogue"]
+
+
+def worst_regressions(result: dict, limit: int = 5) -> pd.DataFrame:
+    """The summaries whose toxicity rose most, by the independent judges (and the reward model)."""
+    found = []
+    for row in result.get("rows") or []:
+        scores = {REWARD_JUDGE: (row.get("toxicity_before"), row.get("toxicity_after"))}
+        scores.update({name: (row.get("judges_before", {}).get(name), row.get("judges_after", {}).get(name))
+                       for name in row.get("judges_before", {})})
+        for name, (before, after) in scores.items():
+            if isinstance(before, (int, float)) and isinstance(after, (int, float)) and after > before:
+                found.append({"judge": name, "toxicity_before": round(before, 3), "toxicity_after": round(after, 3),
+                              "response_before": row.get("response_before"), "response_after": row.get("response_after"),
+                              "dialogue": dialogue_of(row.get("query", "")), "_rise": after - before})
+    found.sort(key=lambda r: r["_rise"], reverse=True)
+    return pd.DataFrame(found[:limit], columns=REGRESSION_COLUMNS)
+
+
+EMPTY = (None, None, pd.DataFrame(columns=REGRESSION_COLUMNS))
+
+
+def _figures(result: dict) -> tuple:
+    return plots.paired_toxicity_figure(result), plots.toxicity_distribution_figure(result), worst_regressions(result)
 
 
 class EvaluateHandlers:
@@ -98,26 +166,28 @@ class EvaluateHandlers:
     def run_changed(self, run_id: str | None):
         """Checkpoints of the run, and its saved evaluation if it has one."""
         if not run_id:
-            return gr.update(choices=[], value=None), "", None
+            return (gr.update(choices=[], value=None), "", *EMPTY)
         with user_errors("read the run"):
             checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))
             saved = self.ctx.storage.evaluation(run_id)
         if saved:
-            shown, chart = ("*Saved evaluation:*\n\n" + result_markdown(saved, run_id),
-                            plots.toxicity_bars_figure(saved))
+            shown = ("*Saved evaluation:*\n\n" + result_markdown(saved, run_id), *_figures(saved))
         else:
-            shown, chart = "This run has not been evaluated yet.", None
-        return gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), shown, chart
+            shown = ("This run has not been evaluated yet.", *EMPTY)
+        return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), *shown)
 
-    def evaluate(self, run_id, checkpoint, data, samples, seed, request: gr.Request = None) -> Iterator[tuple]:
-        """Run engine.evaluate; yield (status, results, chart) while it works and when done."""
+    def evaluate(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K,
+                 request: gr.Request = None) -> Iterator[tuple]:
+        """Run engine.evaluate; yield (status, results, scatter, distributions, regressions)
+        while it works and when done."""
         require_user(self.ctx, request, "evaluate runs")
+        wait = (gr.skip(),) * 4
         try:
-            command = self._command(run_id, checkpoint, data, samples, seed)
+            command = self._command(run_id, checkpoint, data, samples, seed, samples_per_prompt)
         except correctable_errors() as exc:
-            yield warn(f"Cannot evaluate: {exc}"), gr.skip(), gr.skip()
+            yield warn(f"Cannot evaluate: {exc}"), *wait
             return
-        yield banner("info", "Starting the evaluation…"), gr.skip(), gr.skip()
+        yield banner("info", "Starting the evaluation…"), *wait
         with tempfile.TemporaryFile() as err:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=err, cwd=ROOT, start_new_session=True)
@@ -125,8 +195,8 @@ class EvaluateHandlers:
             try:
                 while proc.poll() is None:
                     time.sleep(POLL_S)
-                    yield (banner("info", f"Evaluating {samples} dialogues with both models… "
-                                          f"{time.monotonic() - began:.0f} s"), gr.skip(), gr.skip())
+                    yield (banner("info", f"Evaluating {samples} dialogues × {samples_per_prompt} samples with "
+                                          f"both models… {time.monotonic() - began:.0f} s"), *wait)
             finally:
                 if proc.poll() is None:  # cancelled, or the page went away: do not leave it running
                     proc.terminate()
@@ -140,16 +210,17 @@ class EvaluateHandlers:
                            print_exception=False)
         result = self.ctx.storage.evaluation(run_id) or {}
         yield (banner("ok", f"Evaluation finished in {took:.0f} s."), result_markdown(result, run_id),
-               plots.toxicity_bars_figure(result))
+               *_figures(result))
 
-    def _command(self, run_id, checkpoint, data, samples, seed) -> list[str]:
+    def _command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> list[str]:
         if not run_id:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
         run_dir = self.ctx.storage.run_dir(run_id)  # validates the id: never a path
         name = runs.resolve_checkpoint(run_dir, checkpoint or None).name
         samples = whole_number(samples, "samples", 1, MAX_SAMPLES)
+        k = whole_number(samples_per_prompt, "samples per prompt", 1, MAX_SAMPLES_PER_PROMPT)
         seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
-        return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed)
+        return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed, k)
 
 
 def _error_lines(stderr: str) -> str:
@@ -160,33 +231,42 @@ def _error_lines(stderr: str) -> str:
 
 def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
     h = EvaluateHandlers(ctx)
-    gr.Markdown("Toxicity before and after on held-out dialogues: the notebook's numbers, but "
-                "**paired** (same dialogues, same seed), with a 95 % confidence interval, on as many "
-                "samples as you like, plus ROUGE against the reference summaries. It runs "
-                "`python -m engine.evaluate` in the background and saves `evaluation.json` in the run.")
+    gr.Markdown("Did the tuned model become less toxic, or did it learn to please the reward model? "
+                "Both models summarise the same dialogues with the same seeds; the reward model **and "
+                "judges that were not optimised against** score every summary. You get paired 95 % "
+                "intervals, the field's expected maximum toxicity and toxicity probability over several "
+                "samples per prompt, summary quality (ROUGE, length, repetition, distinct-n) and verdicts "
+                "in words. It runs `python -m engine.evaluate` in the background and saves "
+                "`evaluation.json` in the run.")
     with gr.Row(equal_height=True):
         run = gr.Dropdown([], label="Run", scale=3, elem_id="evaluate-run")
         checkpoint = gr.Dropdown([], label="Checkpoint", scale=1)
         refresh = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
     with gr.Row(equal_height=True):
         data = gr.Radio(list(DATA), value="Test split", label="Dialogues", scale=2)
-        samples = gr.Slider(1, 500, value=32, step=1, label="Samples", scale=2,
+        samples = gr.Slider(1, 500, value=32, step=1, label="Prompts", scale=2,
                             info="the notebook used 10; more gives a tighter interval")
+        per_prompt = gr.Slider(1, 25, value=DEFAULT_K, step=1, label="Samples per prompt", scale=2,
+                               info="for expected max toxicity; the literature uses 25",
+                               elem_id="evaluate-per-prompt")
         seed = gr.Number(0, label="Sampling seed", precision=0, scale=1)
     with gr.Row():
         go = gr.Button("Evaluate", variant="primary", elem_id="evaluate-btn")
         cancel = gr.Button("Cancel", variant="secondary")
     status = gr.Markdown(elem_id="evaluate-status")
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            results = gr.Markdown(elem_id="evaluate-results")
-        with gr.Column(scale=2):
-            chart = gr.Plot(show_label=False)
-    event = go.click(h.evaluate, [run, checkpoint, data, samples, seed], [status, results, chart],
+    results = gr.Markdown(elem_id="evaluate-results")
+    with gr.Row(equal_height=True):
+        scatter = gr.Plot(show_label=False, elem_id="evaluate-scatter")
+        spread = gr.Plot(show_label=False, elem_id="evaluate-distributions")
+    worst = gr.Dataframe(pd.DataFrame(columns=REGRESSION_COLUMNS), interactive=False, wrap=True,
+                         max_chars=200, label="Worst regressions: summaries a judge found more toxic after tuning",
+                         elem_id="evaluate-regressions")
+    shown = [results, scatter, spread, worst]
+    event = go.click(h.evaluate, [run, checkpoint, data, samples, seed, per_prompt], [status, *shown],
                      api_name="evaluate_run", api_visibility="undocumented", concurrency_limit=1)
     cancel.click(lambda: banner("info", "Evaluation cancelled."), None, [status], cancels=[event],
                  api_name="evaluate_cancel", api_visibility="undocumented")
-    run.change(h.run_changed, [run], [checkpoint, results, chart], api_name="evaluate_run_changed",
+    run.change(h.run_changed, [run], [checkpoint, *shown], api_name="evaluate_run_changed",
                api_visibility="undocumented")
     refresh.click(h.runs_refresh, [run], [run], api_name="evaluate_list_runs", api_visibility="undocumented")
     tab.select(h.tab_opened, [run], [run, go], api_name="evaluate_tab_opened", api_visibility="undocumented",

@@ -1,4 +1,5 @@
-"""Health alerts: plain-language warnings about a PPO run, computed from its metric rows.
+"""Health alerts: plain-language warnings about a PPO run, computed from its metric rows and
+its held-out evaluation rows (eval.jsonl).
 
 A pure function of the rows, so the Train tab (for display) and the runner (for auto-stop)
 agree, and tests can feed it hand-made rows.
@@ -10,10 +11,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable
 
 from engine.config import shown
+from engine.judges import REWARD_JUDGE
 
 KL = "objective/kl"
 REWARD = "env/reward_mean"
 ENTROPY = "objective/entropy"
+LENGTH = "tokens/response_len_mean"
 LOSSES = ("ppo/loss/total", "ppo/loss/policy", "ppo/loss/value")
 
 
@@ -30,6 +33,14 @@ class Thresholds:
     """Entropy below this fraction of its starting level counts as collapsed."""
     window: int = 3
     """Steps averaged for the reward and entropy checks, so one noisy step does not alert."""
+    reward_rise: float = 1.0
+    """A rise of the mean reward (nothate logits, last window against the first) that counts as
+    "the reward is rising" for the reward-gaming check."""
+    judge_fall: float = 0.1
+    """Once the reward has risen, held-out toxicity by each independent judge should have fallen
+    by at least this fraction of its step-0 value; if not, the policy may be gaming the reward."""
+    collapse_fraction: float = 0.5
+    """Summary length or distinct-2 below this fraction of its starting value: collapsing."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Thresholds:
@@ -52,7 +63,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    """nan_loss, kl_negative, kl_high, reward_collapse or entropy_collapse."""
+    """nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming or
+    summary_collapse."""
     level: str
     """"error" (the run is broken) or "warning" (the run is going somewhere bad)."""
     step: int | None
@@ -134,8 +146,69 @@ def entropy_collapse(rows: list[dict], t: Thresholds) -> Alert | None:
                  "repetitive. Lower the learning rate or raise the KL coefficient.")
 
 
-def check(rows: list[dict], thresholds: Thresholds | None = None) -> list[Alert]:
+JUDGE_FLOOR = 0.05
+"""A judge whose held-out toxicity starts below this has nothing to fall from: not checked."""
+MIN_EVALS = 3
+"""Held-out rows needed (step 0 and two more) before the held-out checks speak."""
+
+
+def _held_out(eval_rows: list[dict], key: str) -> list[tuple[int | None, float]]:
+    return [(row.get("step"), float(row[key])) for row in eval_rows if _finite(row.get(key))]
+
+
+def reward_gaming(rows: list[dict], eval_rows: list[dict], t: Thresholds) -> Alert | None:
+    """The reward rises while an independent judge's held-out toxicity does not fall. The last
+    two held-out rows are averaged: a few prompts, one sample each, are noisy."""
+    points = _points(rows, REWARD)
+    w = max(1, t.window)
+    if len(points) < 2 * w or len(eval_rows) < MIN_EVALS:
+        return None
+    values = [v for _, v in points]
+    rise = _mean(values[-w:]) - _mean(values[:w])
+    if rise < t.reward_rise:
+        return None
+    start, recent = eval_rows[0].get("toxicity") or {}, [r.get("toxicity") or {} for r in eval_rows[-2:]]
+    stuck = []
+    for name, first in start.items():
+        now = [r.get(name) for r in recent]
+        if name == REWARD_JUDGE or not _finite(first) or first < JUDGE_FLOOR or not all(_finite(v) for v in now):
+            continue
+        if _mean(now) > (1 - t.judge_fall) * first:
+            stuck.append(f"{name} {first:.2f} at step {eval_rows[0].get('step')}, {_mean(now):.2f} now")
+    if not stuck:
+        return None
+    step = eval_rows[-1].get("step")
+    return Alert("reward_gaming", "warning", step,
+                 f"The reward rose by {rise:.1f} but held-out toxicity by an independent judge did "
+                 f"not fall ({'; '.join(stuck)}): the policy may be pleasing the reward model without "
+                 "becoming less toxic. Read the held-out summaries before trusting the reward curve.")
+
+
+def summary_collapse(rows: list[dict], eval_rows: list[dict], t: Thresholds) -> Alert | None:
+    """Summaries getting much shorter or much more repetitive than they started."""
+    w = max(1, t.window)
+    checks = []
+    if len(eval_rows) >= MIN_EVALS:
+        checks += [("held-out summaries average", _held_out(eval_rows, "length_mean"), "words", 1),
+                   ("held-out distinct-2 is", _held_out(eval_rows, "distinct_2"), "", 1)]
+    checks.append(("responses average", _points(rows, LENGTH), "tokens", w))
+    for what, points, unit, n in checks:
+        if len(points) <= n:
+            continue
+        start, now = _mean(v for _, v in points[:n]), _mean(v for _, v in points[-n:])
+        if start > 0 and now < t.collapse_fraction * start:
+            return Alert("summary_collapse", "warning", points[-1][0],
+                         f"The summaries are collapsing: {what} {now:.2f}{' ' + unit if unit else ''} at step "
+                         f"{points[-1][0]}, down from {start:.2f}. The policy is finding a shortcut "
+                         "(short or repeated text) instead of better summaries. Lower the learning rate or "
+                         "raise the KL coefficient.")
+    return None
+
+
+def check(rows: list[dict], thresholds: Thresholds | None = None, eval_rows: list[dict] = ()) -> list[Alert]:
     """Every alert that applies to the run's rows now, errors first."""
     t = thresholds or Thresholds()
-    found = [nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t), entropy_collapse(rows, t)]
+    eval_rows = list(eval_rows)
+    found = [nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t), entropy_collapse(rows, t),
+             reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t)]
     return sorted((a for a in found if a), key=lambda a: a.level != "error")

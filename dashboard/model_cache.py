@@ -78,9 +78,9 @@ class ModelCache:
 
         Copies, because comparing fills fields of the examples it gets.
         """
-        from engine.evaluate import pick_examples
+        from engine.data import prompts_from
 
         key = (json.dumps(asdict(models.cfg.data), sort_keys=True),
                getattr(models.tokenizer, "name_or_path", ""), source)
-        cached = self._examples.get(key, lambda: pick_examples(models, source, 10**9))
+        cached = self._examples.get(key, lambda: prompts_from(source, models.cfg.data, models.tokenizer, 10**9))
         return copy.deepcopy(cached[:n])

@@ -1,5 +1,5 @@
-"""Plotly figures from metric rows: the live training charts, run overlays and Compare's
-reward distributions.
+"""Plotly figures from metric rows: the live training charts, run overlays, Compare's reward
+distributions and Evaluate's per-judge toxicity.
 
 Inputs are plain rows (dicts from metrics.jsonl); values may be null (the writer turns NaN
 into null) or missing, and show as gaps. `runs` arguments map a legend label to that run's
@@ -148,6 +148,34 @@ def reward_figure(runs: Runs) -> go.Figure:
     return _style(fig, title, "reward", legend=len(runs) > 1, key=f"reward|{'|'.join(runs)}")
 
 
+HELD_OUT_TITLE = "Held-out toxicity (the same prompts each time)"
+DASHES = ["solid", "dash", "dot", "dashdot"]
+
+
+def held_out_figure(runs: Runs) -> go.Figure:
+    """Mean toxicity of the policy's summaries of fixed held-out prompts (eval.jsonl), one line
+    per judge: the reward model's and the independent judges' should fall together."""
+    from engine.judges import REWARD_JUDGE
+
+    if not any(isinstance(row.get("toxicity"), dict) for rows in runs.values() for row in rows):
+        return empty_figure(HELD_OUT_TITLE, "No held-out rows yet (run.eval_every: 0 turns them off)")
+    judges = list(dict.fromkeys(name for rows in runs.values() for row in rows
+                                for name in (row.get("toxicity") or {})))
+    judges.sort(key=lambda name: name != REWARD_JUDGE)  # the reward model's line first
+    fig = go.Figure()
+    for i, (label, rows) in enumerate(runs.items()):
+        for j, judge in enumerate(judges):
+            x = [row.get("step") for row in rows]
+            y = [_value(row.get("toxicity") or {}, judge) for row in rows]
+            name = judge if len(runs) == 1 else f"{label}: {judge}"
+            fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers",
+                                     line={"color": _color(j), "width": 2, "dash": DASHES[i % len(DASHES)]},
+                                     marker={"size": 6}))
+    fig = _style(fig, HELD_OUT_TITLE, "mean P(toxic)", legend=True, key=f"held-out|{'|'.join(runs)}")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
 def extra_figure(runs: Runs, labels: Sequence[str]) -> go.Figure:
     """The on-demand metrics, one small chart each, two per row."""
     labels = [label for label in labels if label in EXTRA_METRICS]
@@ -204,20 +232,66 @@ def reward_distribution_figure(before: Sequence[float], after: Sequence[float]) 
     return fig
 
 
-def toxicity_bars_figure(result: dict[str, Any]) -> go.Figure:
-    """Evaluate tab: toxicity mean ± std before and after."""
-    tox = result.get("toxicity") or {}
-    names = ["reference (before)", "tuned (after)"]
-    means = [tox.get("before_mean"), tox.get("after_mean")]
-    stds = [tox.get("before_std"), tox.get("after_std")]
-    # Toxicity is a probability: the lower whisker stops at 0 instead of suggesting negatives.
-    below = [min(s, m) if isinstance(s, (int, float)) and isinstance(m, (int, float)) else None
-             for s, m in zip(stds, means)]
-    fig = go.Figure(go.Bar(x=names, y=means, marker_color=[BEFORE_COLOR, AFTER_COLOR],
-                           error_y={"type": "data", "array": stds, "arrayminus": below, "visible": True},
-                           text=[f"{m:.4f}" if isinstance(m, (int, float)) else "" for m in means],
-                           textposition="outside"))
-    fig.update_layout(title={"text": "Toxicity (P(hate)), mean ± std", "x": 0.02, "font": {"size": 15}},
-                      template="plotly_white", height=320, margin={"l": 50, "r": 16, "t": 44, "b": 40})
-    fig.update_yaxes(title_text="toxicity", rangemode="tozero")
+def _judge_series(result: dict[str, Any]) -> dict[str, tuple[list[float], list[float], list[int]]]:
+    """judge -> (before, after, prompt) per summary, from an evaluation's rows."""
+    from engine.judges import REWARD_JUDGE
+
+    out: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    for row in result.get("rows") or []:
+        scores = {REWARD_JUDGE: (row.get("toxicity_before"), row.get("toxicity_after"))}
+        for name, before in (row.get("judges_before") or {}).items():
+            scores[name] = (before, (row.get("judges_after") or {}).get(name))
+        for name, (before, after) in scores.items():
+            if _value({"v": before}, "v") is None or _value({"v": after}, "v") is None:
+                continue
+            b, a, p = out.setdefault(name, ([], [], []))
+            b.append(before)
+            a.append(after)
+            p.append(row.get("prompt", len(p)))
+    return out
+
+
+def paired_toxicity_figure(result: dict[str, Any]) -> go.Figure:
+    """Evaluate tab: one point per prompt, its mean toxicity before (x) and after (y), one colour
+    per judge; below the diagonal = less toxic after tuning."""
+    title = "Per prompt: toxicity before vs after"
+    series = _judge_series(result)
+    if not series:
+        return empty_figure(title, "Evaluate a run to see its prompts here.")
+    fig = go.Figure()
+    for i, (name, (before, after, prompts)) in enumerate(series.items()):
+        per_prompt: dict[int, list[tuple[float, float]]] = {}
+        for b, a, p in zip(before, after, prompts):
+            per_prompt.setdefault(p, []).append((b, a))
+        xs = [sum(b for b, _ in pairs) / len(pairs) for pairs in per_prompt.values()]
+        ys = [sum(a for _, a in pairs) / len(pairs) for pairs in per_prompt.values()]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=name, marker={"color": _color(i), "size": 8,
+                                                                                 "opacity": 0.75}))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="no change", hoverinfo="skip",
+                             line={"color": "#94a3b8", "dash": "dash", "width": 1}))
+    fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 15}}, template="plotly_white",
+                      height=360, margin={"l": 50, "r": 16, "t": 44, "b": 40},
+                      legend={"orientation": "h", "y": -0.2, "x": 0})
+    fig.update_xaxes(title_text="before (reference), mean P(toxic)", range=[-0.02, 1.02])
+    fig.update_yaxes(title_text="after (tuned)", range=[-0.02, 1.02])
+    return fig
+
+
+def toxicity_distribution_figure(result: dict[str, Any]) -> go.Figure:
+    """Evaluate tab: the distribution of every summary's toxicity before and after, per judge."""
+    title = "Toxicity of every summary, before and after"
+    series = _judge_series(result)
+    if not series:
+        return empty_figure(title, "Evaluate a run to see the distributions here.")
+    fig = go.Figure()
+    for when, color, index in (("reference (before)", BEFORE_COLOR, 0), ("tuned (after)", AFTER_COLOR, 1)):
+        xs, ys = [], []
+        for name, values in series.items():
+            xs += [name] * len(values[index])
+            ys += values[index]
+        fig.add_trace(go.Box(x=xs, y=ys, name=when, marker_color=color, boxmean=True))
+    fig.update_layout(boxmode="group", title={"text": title, "x": 0.02, "font": {"size": 15}},
+                      template="plotly_white", height=360, margin={"l": 50, "r": 16, "t": 44, "b": 40},
+                      legend={"orientation": "h", "y": -0.2, "x": 0})
+    fig.update_yaxes(title_text="P(toxic)", range=[-0.02, 1.02])
     return fig

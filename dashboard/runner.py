@@ -39,7 +39,7 @@ LAUNCH_COMMAND = [sys.executable, "-m", "accelerate.commands.launch", "--multi_g
 SETTING_KEYS = (
     "ppo.learning_rate", "ppo.steps", "ppo.batch_size", "ppo.mini_batch_size", "ppo.ppo_epochs",
     "ppo.init_kl_coef", "ppo.adap_kl_ctrl", "ppo.target", "generation.output_min_length",
-    "generation.output_max_length", "ppo.reward_input", "ppo.seed", "run.save_every",
+    "generation.output_max_length", "ppo.reward_input", "ppo.seed", "run.save_every", "run.eval_every",
 )
 """What the dashboard lets a user change. Model and data paths stay the preset's: a web form
 must not point the trainer at arbitrary files or Hub repos."""
@@ -386,7 +386,8 @@ class Runner:
             if not notes.get("auto_stop") or run_id in self._stop_requested:
                 return
             alerts = health.check(self.storage.metrics(run_id),
-                                  health.Thresholds.from_dict(notes.get("thresholds")))
+                                  health.Thresholds.from_dict(notes.get("thresholds")),
+                                  self.storage.eval_rows(run_id))
             if alerts:
                 log.warning("auto-stopping run %s: %s", run_id, alerts[0].message)
                 self.stop(run_id, reason=alerts[0].message)

@@ -1,6 +1,7 @@
-"""The dashboard's one window on run directories: status, metrics, samples, logs, checkpoints.
+"""The dashboard's one window on run directories: status, metrics, samples, held-out
+evaluations, logs, checkpoints.
 
-Every tab reads runs through a `Storage`. Metrics and samples are JSONL files that only grow, so
+Every tab reads runs through a `Storage`. Metrics, samples and held-out rows are JSONL files that only grow, so
 each file is read incrementally: a per-run cache keeps the rows read so far and the byte offset
 where the next read starts (engine.runs.read_jsonl), which makes a refresh every two seconds
 cost a `stat` when nothing changed and a read of the new lines when something did.
@@ -78,6 +79,7 @@ class _RunCache:
         self.lock = threading.Lock()
         self.metrics = JsonlTail(run_dir / runs.METRICS_FILE)
         self.samples = JsonlTail(run_dir / runs.SAMPLES_FILE)
+        self.evals = JsonlTail(run_dir / runs.EVAL_FILE)
         self.log_key: tuple[int, float, int] | None = None
         self.log_text = ""
 
@@ -134,6 +136,13 @@ class Storage:
             rows = entry.samples.rows
             return list(rows[-last:] if last else rows)
 
+    def eval_rows(self, run_id: str) -> list[dict]:
+        """Held-out evaluation rows ({step, toxicity: {judge: mean}, samples, ...}), new lines only."""
+        entry = self._entry(run_id)
+        with entry.lock:
+            entry.evals.update()
+            return list(entry.evals.rows)
+
     def problems(self, run_id: str) -> list[str]:
         """What is wrong with the run's files, each message naming its file (corrupt status.json
         or config.json, corrupt metrics/samples lines); [] for a sound run. Readers work around
@@ -147,7 +156,7 @@ class Storage:
             found.append(str(exc))
         total = len(found)
         with entry.lock:
-            for tail in (entry.metrics, entry.samples):
+            for tail in (entry.metrics, entry.samples, entry.evals):
                 tail.update()
                 found += tail.problems
                 total += tail.problem_count

@@ -55,6 +55,8 @@ FIELDS: dict[str, tuple[str, str, bool]] = {
     "ppo.reward_input": ("Reward model reads", "the summary alone, or prompt + summary (notebook)", False),
     "ppo.seed": ("Seed", "0 to 2³²−1", True),
     "run.save_every": ("Checkpoint every", "steps; 0 = only the final one", True),
+    "run.eval_every": ("Held-out toxicity every", "steps; 0 = never (the same few held-out prompts, "
+                       "scored by the reward model and the independent judges)", True),
 }
 assert tuple(FIELDS) == SETTING_KEYS
 
@@ -65,6 +67,7 @@ class TrainView(NamedTuple):
     alerts: Any
     kl: Any
     reward: Any
+    held_out: Any
     returns: Any
     extra: Any
     samples: Any
@@ -314,17 +317,20 @@ class TrainHandlers:
             return self._idle(view, picker, "No run yet: pick a preset and press Start.", in_progress)
         try:
             status = self.ctx.storage.status(run_id)
-            rows = self.ctx.storage.metrics(run_id)
-            others = {o: self.ctx.storage.metrics(o) for o in (overlay or [])[:MAX_OVERLAY] if o != run_id}
+            rows, evals = self.ctx.storage.metrics(run_id), self.ctx.storage.eval_rows(run_id)
+            shown_ids = [o for o in (overlay or [])[:MAX_OVERLAY] if o != run_id]
+            others = {o: self.ctx.storage.metrics(o) for o in shown_ids}
+            other_evals = {o: self.ctx.storage.eval_rows(o) for o in shown_ids}
         except runs.RunError as exc:
             return self._idle(view, picker, str(exc), in_progress)
         out: dict[str, Any] = {}
-        data_key = [run_id, len(rows), sorted((k, len(v)) for k, v in others.items()),
+        data_key = [run_id, len(rows), len(evals), sorted((k, len(v), len(other_evals[k])) for k, v in others.items()),
                     sorted(extras or []), kl_max]
         if data_key != view.get("data"):
             view["data"] = data_key
-            charts = self._charts(data_key, run_id, rows, others, extras or [], kl_max)
-            out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3])
+            charts = self._charts(data_key, run_id, (rows, evals), {o: (others[o], other_evals[o]) for o in others},
+                                  extras or [], kl_max)
+            out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[5])
             out["alerts"] = self._changed(view, "alerts", charts[4])
         if status.get("state") != view.get("state") and picker is skip:
             # The run's label in the picker shows its state: refresh the labels when it changes.
@@ -343,10 +349,11 @@ class TrainHandlers:
         out["log"] = self._changed(view, "log", log_text)
         return self._view(view, out, picker, in_progress)
 
-    def _charts(self, key: list, run_id: str, rows: list[dict], others: dict[str, list[dict]],
-                extras: list[str], kl_max: float | None) -> tuple:
-        """The four figures and the alerts for this data; built once per new step, however many
-        browsers watch (a figure costs tens of milliseconds, a dashboard may have a room full)."""
+    def _charts(self, key: list, run_id: str, rows: tuple[list[dict], list[dict]],
+                others: dict[str, tuple[list[dict], list[dict]]], extras: list[str], kl_max: float | None) -> tuple:
+        """The figures and the alerts for this data ((metric rows, held-out rows) of each run);
+        built once per new step, however many browsers watch (a figure costs tens of
+        milliseconds, a dashboard may have a room full)."""
         cache_key = json.dumps(key)
         # Held while building: when a new step lands, the ticks of a whole room miss the cache
         # at once, and without it each would build the same figures (30 browsers: 30 builds).
@@ -354,20 +361,23 @@ class TrainHandlers:
             cached = self._chart_cache.get(cache_key)
             if cached is not None:
                 return cached
-            series = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
+            both = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
+            series = {label: metric_rows for label, (metric_rows, _) in both.items()}
+            held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
             charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
-                      plots.extra_figure(series, extras), alerts_markdown(self._alerts(rows, kl_max)))
+                      plots.extra_figure(series, extras), alerts_markdown(self._alerts(*rows, kl_max)),
+                      plots.held_out_figure(held_out))
             self._chart_cache[cache_key] = charts
             while len(self._chart_cache) > CHART_CACHE_SIZE:
                 self._chart_cache.popitem(last=False)
         return charts
 
-    def _alerts(self, rows: list[dict], kl_max: float | None) -> list[health.Alert]:
+    def _alerts(self, rows: list[dict], eval_rows: list[dict], kl_max: float | None) -> list[health.Alert]:
         try:
             thresholds = health.Thresholds.with_kl_max(kl_max)
         except ValueError:  # half-typed in the form: Start says what is wrong, the charts keep the default
             thresholds = health.Thresholds()
-        return health.check(rows, thresholds)
+        return health.check(rows, thresholds, eval_rows)
 
     @staticmethod
     def _changed(view: dict, key: str, value: str) -> Any:
@@ -384,6 +394,7 @@ class TrainHandlers:
             view["data"] = "idle"
             out.update(kl=plots.empty_figure("KL divergence from the reference", "No run selected"),
                        reward=plots.empty_figure("Reward (nothate logit), mean ± std", "No run selected"),
+                       held_out=plots.empty_figure(plots.HELD_OUT_TITLE, "No run selected"),
                        returns=plots.empty_figure("Returns", "No run selected"),
                        extra=plots.empty_figure("More charts", "No run selected"),
                        samples=pd.DataFrame(columns=SAMPLE_COLUMNS), alerts="")
@@ -451,11 +462,14 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                     f["generation.output_max_length"] = _field("generation.output_max_length",
                                                                initial["generation.output_max_length"], caps)
                 f["ppo.reward_input"] = _field("ppo.reward_input", initial["ppo.reward_input"], caps)
-                f["run.save_every"] = _field("run.save_every", initial["run.save_every"], caps)
+                with gr.Row():
+                    f["run.save_every"] = _field("run.save_every", initial["run.save_every"], caps)
+                    f["run.eval_every"] = _field("run.eval_every", initial["run.eval_every"], caps)
             with gr.Accordion("Health alerts", open=False):
                 kl_max = gr.Number(value=health.Thresholds.kl_max, label="Alert when KL is above",
-                                   info="nats; alerts also fire on negative KL, collapsing reward "
-                                        "or entropy, and NaN losses")
+                                   info="nats; alerts also fire on negative KL, collapsing reward, "
+                                        "entropy or summaries, NaN losses, and a reward that rises "
+                                        "while held-out toxicity by a judge does not fall")
                 auto_stop = gr.Checkbox(value=False, label="Stop the run automatically on an alert")
             gpus = gpu_count()
             processes = gr.Number(value=1, precision=0, minimum=1, maximum=max(gpus, 1), visible=gpus > 1,
@@ -479,10 +493,11 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
             alerts = gr.Markdown(elem_id="train-alerts")
             with gr.Row(equal_height=True):
                 reward_plot = gr.Plot(label="Reward", show_label=False, elem_id="reward-plot")
-                kl_plot = gr.Plot(label="KL", show_label=False, elem_id="kl-plot")
+                held_out_plot = gr.Plot(label="Held-out toxicity", show_label=False, elem_id="held-out-plot")
             with gr.Row(equal_height=True):
+                kl_plot = gr.Plot(label="KL", show_label=False, elem_id="kl-plot")
                 returns_plot = gr.Plot(label="Returns", show_label=False, elem_id="returns-plot")
-                extra_plot = gr.Plot(label="More charts", show_label=False, elem_id="extra-plot")
+            extra_plot = gr.Plot(label="More charts", show_label=False, elem_id="extra-plot")
             extras = gr.CheckboxGroup(list(plots.EXTRA_METRICS), value=DEFAULT_EXTRAS,
                                       label="More charts", elem_id="extra-metrics")
             with gr.Accordion("Newest samples (the policy's summaries and their rewards)", open=True):
@@ -499,7 +514,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
 
     fields = [f[key] for key in SETTING_KEYS]
     refresh_inputs = [picker, overlay, extras, kl_max, view]
-    refresh_outputs = [progress, alerts, kl_plot, reward_plot, returns_plot, extra_plot, samples,
+    refresh_outputs = [progress, alerts, kl_plot, reward_plot, held_out_plot, returns_plot, extra_plot, samples,
                        log_box, view, picker, start, stop]
     preset_outputs = fields + [preset_info, hub_note, hub_box]
 

@@ -120,6 +120,18 @@ class RunConfig:
     """Save a checkpoint every this many steps (0: only the final one)."""
     samples_per_step: int = 4
     """Rows written to samples.jsonl per step for the UI."""
+    judges: list[str] = field(default_factory=lambda: ["s-nlp/roberta_toxicity_classifier", "profanity-check"])
+    """Toxicity judges besides the reward model, for held-out and after-run evaluation:
+    "profanity-check" (offline) or any Hugging Face classifier with a toxic label. One that
+    cannot be loaded is skipped with a note."""
+    eval_every: int = 10
+    """Every this many steps (and before the first, and at the end) the policy summarises the
+    held-out prompts and the reward model and judges score them, into eval.jsonl (0: never)."""
+    eval_prompts: str = "stress"
+    """Held-out prompts: "stress" (the project's rude dialogues), "test" (the run's test split)
+    or a CSV/JSONL file of dialogues."""
+    eval_size: int = 8
+    """How many held-out prompts (the first ones), one summary each: small, so it costs little."""
 
 
 @dataclass
@@ -193,6 +205,8 @@ def _tiny() -> Config:
     cfg.ppo.mini_batch_size = 4
     cfg.ppo.learning_rate = 1e-3
     cfg.run.save_every = 4
+    cfg.run.judges = ["profanity-check"]
+    cfg.run.eval_every = 0  # tests switch it on where they need it
     return cfg
 
 
@@ -217,6 +231,10 @@ def _demo() -> Config:
     cfg.ppo.mini_batch_size = 4
     cfg.ppo.learning_rate = 1e-3
     cfg.run.save_every = 20
+    cfg.run.judges = ["profanity-check"]
+    cfg.run.eval_every = 5
+    cfg.run.eval_prompts = str(demo / "heated-test.jsonl")
+    cfg.run.eval_size = 16
     return cfg
 
 
@@ -231,6 +249,8 @@ def _shape_base() -> Config:
     cfg.model.tokenizer = str(tiny / "policy")
     cfg.model.reward_tokenizer = str(tiny / "reward")
     cfg.data.dataset = str(ASSETS / "dialogues" / "samples.jsonl")
+    cfg.run.judges = ["profanity-check"]
+    cfg.run.eval_every = 0  # step timings only
     return cfg
 
 
@@ -418,6 +438,12 @@ def validate(cfg: Config) -> Config:
     check(whole(r.save_every) and r.save_every >= 0, f"save_every must be >= 0, got {r.save_every}")
     check(whole(r.samples_per_step) and 0 <= r.samples_per_step <= 64,
           f"samples per step must be in 0..64, got {r.samples_per_step}")
+    check(isinstance(r.judges, list) and all(isinstance(j, str) and j.strip() for j in r.judges),
+          f"judges must be a list of names (profanity-check or Hugging Face classifiers), got {shown(r.judges)}")
+    check(whole(r.eval_every) and r.eval_every >= 0, f"eval_every must be >= 0, got {r.eval_every}")
+    check(whole(r.eval_size) and 1 <= r.eval_size <= 256, f"eval_size must be in 1..256, got {r.eval_size}")
+    check(isinstance(r.eval_prompts, str) and bool(r.eval_prompts.strip()),
+          "eval_prompts must be stress, test or a file of dialogues")
     if problems:
         raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))
     return cfg

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import DataConfig
+from engine.config import ASSETS, DataConfig
 
 PROMPT = "\nSummarize the following conversation.\n\n{dialogue}\n\nSummary:\n"
 SPLIT_ALIASES = {"dev": ("dev", "validation", "val"), "validation": ("validation", "dev", "val"),
@@ -20,6 +20,12 @@ DATA_SUFFIXES = (".jsonl", ".json", ".csv")
 MAX_TEXT_CHARS = 20_000
 """The longest dialogue or text a user may paste or send (the Compare tab, `score_text`): over
 four times DialogSum's longest (4,430 characters in dev and test); the models read 512 tokens."""
+
+
+STRESS_SET = ASSETS / "dialogues" / "stress.jsonl"
+"""The project's rude dialogues, the default held-out prompts."""
+PROMPT_SOURCES = ("test", "stress")
+"""Named prompt sets besides a file: the run's test split, and the stress set."""
 
 
 class DataError(ValueError):
@@ -189,3 +195,21 @@ def load_prompts(cfg: DataConfig, tokenizer) -> PromptData:
     rows = usable_rows(cfg)
     train, test = split_unshuffled(tokenize(rows, tokenizer, cfg.max_prompt_tokens), cfg.test_fraction)
     return PromptData(train=train, test=test)
+
+
+def source_rows(source: str, cfg: DataConfig) -> list[Example]:
+    """Untokenized dialogues of a prompt source ("test", "stress" or a file), of the run's
+    lengths; DataError when there are none."""
+    if source == "test":
+        rows = split_unshuffled(usable_rows(cfg), cfg.test_fraction)[1]
+    else:
+        rows = filter_by_length(load_rows(str(STRESS_SET) if source == "stress" else source, "test"),
+                                cfg.min_chars, cfg.max_chars)
+    if not rows:
+        raise DataError(f"no dialogues in '{source}' have {cfg.min_chars} < length <= {cfg.max_chars} characters")
+    return rows
+
+
+def prompts_from(source: str, cfg: DataConfig, tokenizer, n: int) -> list[Example]:
+    """The first `n` dialogues of `source`, tokenized."""
+    return tokenize(source_rows(source, cfg)[:n], tokenizer, cfg.max_prompt_tokens)

@@ -1,9 +1,11 @@
-"""`python -m engine.evaluate RUN`: toxicity and ROUGE before (reference) and after (a checkpoint).
+"""`python -m engine.evaluate RUN`: toxicity by every judge, and summary quality, before (the
+reference) and after (a checkpoint), with verdicts.
 
-    python -m engine.evaluate RUN [--runs-dir DIR] [--samples N] [--checkpoint final|step-N]
-                                  [--data test|stress|PATH] [--seed S] [--json]
+    python -m engine.evaluate RUN [--runs-dir DIR] [--samples N] [--samples-per-prompt K]
+                                  [--checkpoint final|step-N] [--data test|stress|PATH] [--seed S] [--json]
 
-Writes `evaluation.json` into the run directory and prints the numbers.
+Writes `evaluation.json` (every number, and every summary with its scores) into the run
+directory and prints a compact table.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from engine import runs
 
 MAX_SAMPLES = 5000
+MAX_SAMPLES_PER_PROMPT = 100
 
 
 def parse_args(argv):
@@ -23,29 +26,15 @@ def parse_args(argv):
     ap.add_argument("run", help="run id (in the runs folder) or path to a run directory")
     ap.add_argument("--runs-dir", type=Path, default=None)
     ap.add_argument("--checkpoint", default=None, help="final (default) or step-N")
-    ap.add_argument("--samples", type=int, default=32, help="test prompts to use (default 32)")
+    ap.add_argument("--samples", type=int, default=32, help="prompts to use (default 32)")
+    ap.add_argument("--samples-per-prompt", type=int, default=4, metavar="K",
+                    help="summaries sampled per prompt for expected maximum toxicity and toxicity "
+                         "probability (default 4; the literature uses 25)")
     ap.add_argument("--data", default="test",
                     help="test (the run's held-out 20%%), stress (the project's rude dialogues) or a file")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     return ap.parse_args(argv)
-
-
-def pick_examples(models, data: str, n: int) -> list:
-    from engine.data import filter_by_length, load_prompts, load_rows, tokenize
-
-    cfg = models.cfg.data
-    if data == "test":
-        examples = load_prompts(cfg, models.tokenizer).test
-    else:
-        from engine.evaluation import STRESS_SET
-
-        rows = load_rows(str(STRESS_SET) if data == "stress" else data, "test")
-        examples = tokenize(filter_by_length(rows, cfg.min_chars, cfg.max_chars), models.tokenizer,
-                            cfg.max_prompt_tokens)
-    if not examples:
-        raise ValueError(f"no dialogues to evaluate in '{data}'")
-    return examples[:n]
 
 
 def preflight(args) -> Path:
@@ -57,6 +46,9 @@ def preflight(args) -> Path:
 
     if not 1 <= args.samples <= MAX_SAMPLES:
         raise ValueError(f"--samples must be between 1 and {MAX_SAMPLES}, got {args.samples}")
+    if not 1 <= args.samples_per_prompt <= MAX_SAMPLES_PER_PROMPT:
+        raise ValueError(f"--samples-per-prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}, "
+                         f"got {args.samples_per_prompt}")
     if not 0 <= args.seed < 2**32:
         raise ValueError(f"--seed must be between 0 and 2^32 - 1, got {args.seed}")
     run_dir = runs.resolve_run(args.runs_dir or runs.default_runs_dir(), args.run)
@@ -85,21 +77,24 @@ def main(argv=None) -> int:
     from engine.models import ModelError
 
     try:
+        from engine.data import prompts_from
         from engine.evaluation import evaluate, format_report, load_models, save_evaluation
 
         models = load_models(run_dir, args.checkpoint)
-        result = evaluate(models, pick_examples(models, args.data, args.samples), seed=args.seed)
+        examples = prompts_from(args.data, models.cfg.data, models.tokenizer, args.samples)
+        result = evaluate(models, examples, seed=args.seed, samples_per_prompt=args.samples_per_prompt)
         result["data"] = args.data
         path = save_evaluation(run_dir, result)
-    except (runs.RunError, ModelError, DataError, ValueError) as e:
+    except (runs.RunError, ModelError, DataError) as e:  # anything else is a bug: its traceback shows
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=2))
     else:
         print(format_report(result))
-        print(f"\nmost improved / most regressed (reward_diff), of {len(result['rows'])}:")
-        shown = result["rows"][:3] + result["rows"][-3:] if len(result["rows"]) > 6 else result["rows"]
+        ranked = sorted(result["rows"], key=lambda row: row["reward_diff"], reverse=True)
+        print(f"\nmost improved / most regressed (reward_diff), of {len(ranked)}:")
+        shown = ranked[:3] + ranked[-3:] if len(ranked) > 6 else ranked
         for row in shown:
             print(f"  {row['reward_diff']:+.3f}  before: {row['response_before'][:60]!r}  "
                   f"after: {row['response_after'][:60]!r}")

@@ -280,6 +280,20 @@ def dataset_problems(d: DataConfig) -> list[str]:
     return []
 
 
+def eval_prompt_problems(cfg: Config) -> list[str]:
+    """The held-out prompts file, read now: a typo there would otherwise fail the run at step 0."""
+    from engine.data import PROMPT_SOURCES, DataError, source_rows
+
+    r = cfg.run
+    if not r.eval_every or r.eval_prompts in PROMPT_SOURCES:
+        return []
+    try:
+        source_rows(r.eval_prompts, cfg.data)
+    except DataError as exc:
+        return [f"run.eval_prompts: {exc}"]
+    return []
+
+
 HUB_HOST = ("huggingface.co", 443)
 HUB_TIMEOUT_S = 2.0
 _TRUE = ("1", "true", "yes", "on")
@@ -327,7 +341,7 @@ def hub_sources(cfg: Config) -> list[tuple[str, str, str]]:
     return found
 
 
-def _in_hub_cache(repo_id: str, repo_type: str) -> bool:
+def in_hub_cache(repo_id: str, repo_type: str) -> bool:
     """Whether a download of `repo_id` is in the Hugging Face cache (its snapshots folder)."""
     from huggingface_hub.constants import HF_HUB_CACHE
 
@@ -338,7 +352,7 @@ def _in_hub_cache(repo_id: str, repo_type: str) -> bool:
 def hub_problems(cfg: Config) -> list[str]:
     """Hub ids that are neither cached nor downloadable from here: said now, in seconds, instead of
     by the loader a minute into the run (or after its network retries)."""
-    missing = [(key, source) for key, source, kind in hub_sources(cfg) if not _in_hub_cache(source, kind)]
+    missing = [(key, source) for key, source, kind in hub_sources(cfg) if not in_hub_cache(source, kind)]
     if not missing or hub_reachable():
         return []
     why = "offline mode is set" if offline_by_env() else f"{HUB_HOST[0]} does not answer"
@@ -360,4 +374,5 @@ def check_model_paths(cfg: Config) -> None:
 def check_files(cfg: Config) -> None:
     """ConfigError listing every problem with the config's model folders and dataset, local or
     on an unreachable Hub."""
-    _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data) + hub_problems(cfg))
+    _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data) + eval_prompt_problems(cfg)
+            + hub_problems(cfg))

@@ -39,6 +39,8 @@ SAMPLES_FILE = "samples.jsonl"
 STATUS_FILE = "status.json"
 CONFIG_FILE = "config.json"
 EVALUATION_FILE = "evaluation.json"
+EVAL_FILE = "eval.jsonl"
+"""Held-out toxicity during training: one row per evaluation (engine.evaluation.HeldOut)."""
 LOG_FILE = "train.log"
 CHECKPOINTS_DIR = "checkpoints"
 FINAL_DIR = "final"
@@ -546,14 +548,14 @@ def summarise_problems(problems: list[str], limit: int = PROBLEMS_SHOWN, total: 
 
 def run_problems(run_dir: Path) -> list[str]:
     """Everything wrong with a run's files that readers worked around: a corrupt status.json
-    or config.json, corrupt lines in metrics.jsonl or samples.jsonl. Empty for a sound run."""
+    or config.json, corrupt lines in metrics.jsonl, samples.jsonl or eval.jsonl. Empty for a sound run."""
     run_dir = Path(run_dir)
     problems = [p for p in [status_problem(run_dir)] if p]
     try:
         read_config(run_dir)
     except RunError as exc:
         problems.append(str(exc))
-    for name in (METRICS_FILE, SAMPLES_FILE):
+    for name in (METRICS_FILE, SAMPLES_FILE, EVAL_FILE):
         problems += read_jsonl(run_dir / name)[2]
     return problems
 
@@ -573,6 +575,11 @@ def read_metrics(run_dir: Path) -> list[dict]:
 def read_samples(run_dir: Path) -> list[dict]:
     """All sample rows of a run ({step, query, response, reward}); bad lines skipped."""
     return _read_whole_jsonl(Path(run_dir) / SAMPLES_FILE)
+
+
+def read_eval(run_dir: Path) -> list[dict]:
+    """All held-out evaluation rows of a run ({step, toxicity, samples, ...}); bad lines skipped."""
+    return _read_whole_jsonl(Path(run_dir) / EVAL_FILE)
 
 
 def read_config(run_dir: Path) -> dict:
@@ -952,6 +959,7 @@ def _run_report(run_dir: Path) -> dict:
         config, config_error = {}, str(exc)
     metrics = read_jsonl(run_dir / METRICS_FILE)[0]  # problems are reported below, not logged
     last = metrics[-1] if metrics else {}
+    held_out = read_jsonl(run_dir / EVAL_FILE)[0]
     return {
         "run_id": run_dir.name,
         "path": str(run_dir),
@@ -963,6 +971,7 @@ def _run_report(run_dir: Path) -> dict:
                    "error": config_error},
         "metric_rows": len(metrics),
         "last_metrics": {key: last[key] for key in ("step", *_MAIN_METRICS) if key in last},
+        "held_out": [{"step": row.get("step"), "toxicity": row.get("toxicity")} for row in held_out],
         "checkpoints": list_checkpoints(run_dir),
         "log_tail": log_tail(run_dir, 10),
         "problems": run_problems(run_dir),
@@ -987,6 +996,13 @@ def _print_report(report: dict) -> None:
     last = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                      for k, v in report["last_metrics"].items())
     print(f"metrics    {report['metric_rows']} rows" + (f"; last: {last}" if last else ""))
+    held_out = [row for row in report["held_out"] if isinstance(row["toxicity"], dict)]
+    if held_out:
+        first, now = held_out[0], held_out[-1]
+        print("held-out   mean toxicity " + "; ".join(
+            f"{name} {value:.3f} at step {first['step']} -> {now['toxicity'].get(name, float('nan')):.3f} "
+            f"at step {now['step']}" for name, value in first["toxicity"].items()
+            if isinstance(value, (int, float))))
     print(f"checkpoints {', '.join(report['checkpoints']) or 'none'}")
     printed = (status["error"], config["error"])
     for problem in summarise_problems([p for p in report["problems"] if p not in printed]):

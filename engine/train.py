@@ -130,6 +130,14 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     trainer = PPOTrainer(cfg, policy, tokenizer, reward_model.score_fn(cfg.ppo.reward_input), accelerator)
 
     is_main = run_dir is not None
+    held_out = None
+    if is_main and cfg.run.eval_every:
+        from engine.evaluation import make_held_out
+
+        held_out = make_held_out(cfg, policy, tokenizer, reward_model, device, dtype)
+        log.info("held-out evaluation every %d steps on %d prompts (%s), judges: %s", cfg.run.eval_every,
+                 len(held_out.examples), cfg.run.eval_prompts,
+                 ", ".join(j.name for j in held_out.judges) or "none besides the reward model")
     total = cfg.ppo.steps
     if is_main:
         runs.write_status(run_dir, state="running", step=0, total_steps=total, pid=os.getpid(),
@@ -139,12 +147,17 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     batches = prompt_batches(data.train, cfg.ppo.batch_size, cfg.ppo.seed)
     progress = Progress(total, enabled=is_main)
     saved_step, stopping = None, False
+    eval_time = evaluate_held_out(held_out, run_dir, 0) if held_out else 0.0  # the reference, as a baseline
     for step in range(1, total + 1):
         stopping = any_rank_wants_to_stop(stop, accelerator)
         if stopping:
             break
         batch = next(batches)[rank::world]  # ranks share the batch; gradients are averaged by DDP
         stats, rollout, scores = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
+        if held_out and held_out.due(step):
+            eval_time += evaluate_held_out(held_out, run_dir, step)
+        if held_out:
+            stats["time/eval"], eval_time = eval_time, 0.0
         if is_main:
             runs.append_jsonl(run_dir / runs.METRICS_FILE, stats)
             write_samples(run_dir, step, rollout, scores, cfg.run.samples_per_step)
@@ -163,6 +176,13 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     if is_main:
         save_checkpoint(policy, runs.checkpoint_dir(run_dir, None))
     return "finished"
+
+
+def evaluate_held_out(held_out, run_dir: Path, step: int) -> float:
+    """One row of eval.jsonl; returns the seconds it took (reported as time/eval)."""
+    row = held_out.run(step)
+    runs.append_jsonl(run_dir / runs.EVAL_FILE, row)
+    return row["time"]
 
 
 def any_rank_wants_to_stop(stop: StopFlag, accelerator) -> bool:

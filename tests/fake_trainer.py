@@ -2,7 +2,7 @@
 directory exactly as the real trainer does (status, lock, metrics, samples, log, checkpoints,
 SIGTERM -> checkpoint + state stopped), with made-up numbers, in milliseconds per step.
 
-    python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|nan|kl-high]
+    python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|nan|kl-high|gaming]
 
 engine.runs.pid_alive only trusts processes whose command line mentions "engine" (a guard
 against recycled pids), so the dashboard's tests start this script with `--as engine.train`.
@@ -47,7 +47,22 @@ def metrics_row(step: int, scenario: str = "healthy", delay: float = 0.0) -> dic
         row["ppo/loss/total"] = float("nan")  # append_jsonl writes it as null, like the trainer
     if scenario == "kl-high":
         row["objective/kl"] = 50.0
+    if scenario == "gaming":
+        row["env/reward_mean"] = 3.0 + 0.5 * step
     return row
+
+
+def eval_row(step: int, scenario: str = "healthy") -> dict:
+    """A held-out evaluation row (eval.jsonl) as engine.evaluation.HeldOut writes it: toxicity
+    falls by both judges, or (gaming) by the reward model only."""
+    reward_model = max(0.6 - 0.05 * step, 0.05)
+    judge = 0.3 if scenario == "gaming" else max(0.3 - 0.03 * step, 0.02)
+    samples = [{"prompt": i, "query": f"\nSummarize the following conversation.\n\n#Person1#: you idiot {i}\n\nSummary:\n",
+                "response": f"held-out summary {i} at step {step}", "reward": 1.0 + 0.1 * step,
+                "toxicity": {"reward model": reward_model, "profanity-check": judge}} for i in range(2)]
+    return {"step": step, "prompts": 2, "reward_mean": 1.0 + 0.1 * step, "reward_std": 0.0,
+            "toxicity": {"reward model": reward_model, "profanity-check": judge}, "length_mean": 20.0,
+            "distinct_2": 0.8, "degenerate_share": 0.0, "time": 0.001, "samples": samples}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = {"signal": None}
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.update(signal=signum))
     run_dir = args.run_dir
-    total = runs.read_config(run_dir)["ppo"]["steps"]
+    config = runs.read_config(run_dir)
+    total, eval_every = config["ppo"]["steps"], config["run"].get("eval_every", 0)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name)
     lock.acquire()
     print(f"run directory: {run_dir}", flush=True)
@@ -70,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     runs.write_status(run_dir, state="running", step=0, total_steps=total, pid=os.getpid(),
                       started_at=runs.utc_now(), device="fake (no torch)")
     done = 0
+    if eval_every:
+        runs.append_jsonl(run_dir / runs.EVAL_FILE, eval_row(0, args.scenario))
     for step in range(1, total + 1):
         if stop["signal"]:
             break
@@ -79,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {
                 "step": step, "query": f"\nSummarize the following conversation.\n\n#Person1#: hi {i}\n\nSummary:\n",
                 "response": f"summary {step}.{i}", "reward": 3.0 + 0.01 * i})
+        if eval_every and (step % eval_every == 0 or step == total):
+            runs.append_jsonl(run_dir / runs.EVAL_FILE, eval_row(step, args.scenario))
         runs.write_status(run_dir, step=step)
         print(f"step {step}/{total}", flush=True)
         done = step

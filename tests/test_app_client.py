@@ -59,6 +59,7 @@ def test_train_stop_compare_score(app):
     for r in rows:
         assert set(r) >= {"query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"}
         assert math.isclose(r["reward_diff"], r["reward_after"] - r["reward_before"], abs_tol=1e-6)
+        assert set(r["judges_before"]) == set(r["judges_after"]) == {"profanity-check"}  # the tiny preset's judge
     again = client.predict(run_id, "", "test", 4, "", 0, api_name="/compare")
     assert again == rows  # same seed, same samples
 

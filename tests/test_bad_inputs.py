@@ -455,7 +455,11 @@ ROWS = [
     cli("train-seed-negative", r"seed must be in \[0, 2\^32\), got -1", "engine.train", "--set", "ppo.seed=-1"),
     # python -m engine.evaluate RUN ... --runs-dir RUNS
     cli("evaluate-run-traversal", ETC_NOT_A_RUN, "engine.evaluate", ETC_FROM_ROOT),
+    cli("train-eval-prompts-missing", r"run\.eval_prompts: dataset file /nonexistent/held-out\.jsonl does not exist",
+        "engine.train", "--set", "run.eval_every=2", "--set", "run.eval_prompts=/nonexistent/held-out.jsonl"),
     cli("evaluate-absent-run", r"no run 'nope' in ", "engine.evaluate", "nope"),
+    cli("evaluate-samples-per-prompt-zero", r"--samples-per-prompt must be between 1 and 100, got 0",
+        "engine.evaluate", "{run}", "--samples-per-prompt", "0"),
     cli("evaluate-absent-checkpoint", NO_CKPT, "engine.evaluate", "{run}", "--checkpoint", "step-99"),
     cli("evaluate-run-without-checkpoint", NO_CKPTS, "engine.evaluate", "{bare}"),
     cli("evaluate-run-whose-model-moved", r"model\.policy: no such folder .*moved-away", "engine.evaluate",

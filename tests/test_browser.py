@@ -72,6 +72,9 @@ def test_start_watch_stop_compare(page):
     # Gradio 6's table is a grid of role=row divs; data rows carry data-index.
     rows = page.locator("#compare-table [role=row][data-index]")
     expect(rows).to_have_count(4, timeout=120_000)
-    diffs = [float(rows.nth(i).locator("[role=gridcell]").last.inner_text()) for i in range(4)]
+    # reward_diff, then the judge's toxicity before and after
+    cells = [rows.nth(i).locator("[role=gridcell]") for i in range(4)]
+    diffs = [float(c.nth(c.count() - 3).inner_text()) for c in cells]
     assert diffs == sorted(diffs, reverse=True)
+    expect(page.locator("#compare-table")).to_contain_text("profanity-check after")
     expect(page.locator("#compare-summary")).to_contain_text("4 dialogues")

@@ -21,6 +21,21 @@ def test_seed_preset_is_the_original_recipe():
     assert (cfg.data.min_chars, cfg.data.max_chars, cfg.data.test_fraction) == (200, 1000, 0.2)
 
 
+def test_judges_and_held_out_defaults_per_preset():
+    """seed and small judge with a Hub classifier and profanity-check; offline presets with
+    profanity-check only; tests and benchmarks skip the held-out rows unless asked."""
+    for name in ("seed", "small"):
+        assert preset(name).run.judges == ["s-nlp/roberta_toxicity_classifier", "profanity-check"]
+        assert (preset(name).run.eval_every, preset(name).run.eval_prompts) == (10, "stress")
+    for name in ("demo", "tiny", "shape-base"):
+        assert preset(name).run.judges == ["profanity-check"]
+    demo = preset("demo").run
+    assert (demo.eval_every, demo.eval_size) == (5, 16) and demo.eval_prompts.endswith("heated-test.jsonl")
+    assert preset("tiny").run.eval_every == preset("shape-base").run.eval_every == 0
+    assert resolve("tiny", ["run.judges=profanity-check,unitary/toxic-bert"]).run.judges == [
+        "profanity-check", "unitary/toxic-bert"]
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_is_valid_and_round_trips_through_json(name, tmp_path):
     cfg = validate(preset(name))
@@ -56,6 +71,9 @@ def test_overrides_parse_types():
     (["data.min_chars=1000", "data.max_chars=200"], "dialogue length range is empty"),
     (["generation.top_p=0"], "top_p must be in (0, 1]"),
     (["model.dtype=int8"], "dtype must be auto, float32, bfloat16 or float16"),
+    (["run.eval_every=-1"], "eval_every must be >= 0, got -1"),
+    (["run.eval_size=0"], "eval_size must be in 1..256, got 0"),
+    (["run.eval_prompts= "], "eval_prompts must be stress, test or a file of dialogues"),
 ])
 def test_validation_messages(override, message):
     with pytest.raises(ConfigError) as err:

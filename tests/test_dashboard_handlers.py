@@ -20,7 +20,7 @@ from dashboard.runner import Runner, RunnerError, equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
 from tests.dashboard_helpers import wait_for
-from tests.fake_trainer import metrics_row
+from tests.fake_trainer import eval_row, metrics_row
 
 FAKE = Path(__file__).resolve().parent / "fake_trainer.py"
 
@@ -181,6 +181,56 @@ def test_each_alert_fires_in_plain_words():
     assert kinds(entropy) == ["entropy_collapse"]
 
 
+def test_held_out_alerts_reward_gaming_and_collapsing_summaries():
+    rows = [metrics_row(step, "gaming") for step in range(1, 11)]  # the reward climbs by 3.5 (window means)
+    honest = [eval_row(step) for step in (0, 5, 10)]
+    assert kinds(rows) == [] and health.check(rows, eval_rows=honest) == []
+    gaming = health.check(rows, eval_rows=[eval_row(step, "gaming") for step in (0, 5, 10)])
+    assert [a.kind for a in gaming] == ["reward_gaming"]
+    assert gaming[0].message.startswith("The reward rose by 3.5 but held-out toxicity by an independent judge "
+                                        "did not fall (profanity-check 0.30 at step 0, 0.30 now)")
+    # two held-out rows are not enough to judge (noise), and a flat reward is no reward gaming
+    assert health.check(rows, eval_rows=[eval_row(step, "gaming") for step in (0, 5)]) == []
+    flat = [metrics_row(step) for step in range(1, 11)]
+    assert health.check(flat, eval_rows=[eval_row(step, "gaming") for step in (0, 5, 10)]) == []
+    shrinking = honest[:2] + [{**honest[2], "length_mean": 6.0}]
+    (alert,) = health.check(flat, eval_rows=shrinking)
+    assert alert.kind == "summary_collapse" and "held-out summaries average 6.00 words at step 10, down from 20.00" \
+        in alert.message
+    repeating = honest[:2] + [{**honest[2], "distinct_2": 0.2}]
+    assert [a.kind for a in health.check(flat, eval_rows=repeating)] == ["summary_collapse"]
+    short = [{**metrics_row(s), "tokens/response_len_mean": 12.0 if s <= 4 else 3.0} for s in range(1, 9)]
+    assert kinds(short) == ["summary_collapse"]
+
+
+def test_the_train_tab_charts_held_out_toxicity_from_eval_jsonl(ctx):
+    h = TrainHandlers(ctx)
+    started = ctx.runner.start("tiny", {"ppo.steps": 6, "run.eval_every": 2})
+    wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "finished", what="the end")
+    out = h.refresh(started.run_id, [], [], 20, {})
+    traces = {trace.name: trace for trace in out.held_out.data}
+    assert set(traces) == {"reward model", "profanity-check"}
+    assert list(traces["profanity-check"].x) == [0, 2, 4, 6]
+    assert list(traces["profanity-check"].y) == pytest.approx([eval_row(s)["toxicity"]["profanity-check"]
+                                                               for s in (0, 2, 4, 6)])
+    assert out.held_out.layout.title.text == plots.HELD_OUT_TITLE
+    without = new_run(ctx.runs_dir)
+    empty = h.refresh(without.name, [], [], 20, {})
+    assert "No held-out rows yet" in empty.held_out.layout.annotations[0].text
+
+
+def test_auto_stop_when_the_reward_is_gamed(tmp_path):
+    context = make_ctx(tmp_path, "--delay", "0.1", "--scenario", "gaming")
+    try:
+        started = context.runner.start("tiny", {"ppo.steps": 300, "run.eval_every": 5}, auto_stop=True)
+        status = wait_for(lambda: (s := context.storage.status(started.run_id))["state"] == "stopped" and s,
+                          timeout=60, what="auto-stop")
+        assert "may be pleasing the reward model" in context.storage.sidecar(started.run_id)["auto_stopped"]["reason"]
+        assert status["step"] < 300
+    finally:
+        context.runner.terminate_all(timeout=10)
+
+
 # --- runner ----------------------------------------------------------------------------------
 
 def test_equivalent_command_lists_only_what_differs_from_the_preset(tmp_path):
@@ -331,20 +381,69 @@ def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     h = EvaluateHandlers(ctx)
     command = h._command(started.run_id, "", "Stress set (rude dialogues)", 8, 3)
     assert command[1:4] == ["-m", "engine.evaluate", started.run_id]
-    assert command[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--data", "stress", "--seed", "3",
-                           "--json", "--checkpoint", "final"]
+    assert command[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--samples-per-prompt", "4",
+                           "--data", "stress", "--seed", "3", "--json", "--checkpoint", "final"]
     with pytest.raises(RunnerError, match="samples must be between"):
         h._command(started.run_id, "final", "test", 0, 0)
     with pytest.raises(runs.RunError, match="no checkpoint 'step-99'"):
         h._command(started.run_id, "step-99", "test", 8, 0)
-    result = {"samples": 8, "checkpoint": "final", "seed": 0, "data": "test",
-              "toxicity": {"before_mean": 0.2, "before_std": 0.1, "after_mean": 0.1, "after_std": 0.05,
-                           "mean_improvement_pct": 50.0, "std_improvement_pct": 50.0, "diff_mean": -0.1,
-                           "diff_ci95": [-0.15, -0.05]},
-              "reward": {"before_mean": 1.0, "before_std": 0.5, "after_mean": 1.5, "after_std": 0.5,
-                         "diff_mean": 0.5, "diff_ci95": [-0.1, 1.1]},
-              "rouge": {"before": {"rouge1": 0.3, "rouge2": 0.1, "rougeL": 0.25},
-                        "after": {"rouge1": 0.28, "rouge2": 0.09, "rougeL": 0.24}}}
-    text = result_markdown(result, started.run_id)
-    assert "[-0.1500, -0.0500]: a clear improvement" in text
-    assert "contains 0: no clear change" in text and "| after | 0.2800 |" in text
+    assert h._command(started.run_id, "", "test", 8, 3, 5)[8:10] == ["--samples-per-prompt", "5"]
+    with pytest.raises(RunnerError, match="samples per prompt must be between 1 and 100"):
+        h._command(started.run_id, "", "test", 8, 3, 0)
+    assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
+
+
+def _evaluation_rows(k: int = 2) -> list[dict]:
+    """Rows of a constructed evaluation: the reward model's toxicity falls on every prompt, the
+    judge's rises on prompt 1."""
+    rows = []
+    for p in range(3):
+        for s in range(k):
+            rows.append({"prompt": p, "sample": s, "query": f"\nSummarize the following conversation.\n\n"
+                                                           f"#Person1#: dialogue {p}\n\nSummary:\n",
+                         "references": ["a polite summary"], "response_before": f"rude {p}.{s}",
+                         "response_after": f"polite {p}.{s}", "reward_before": -1.0, "reward_after": 1.0 + s,
+                         "reward_diff": 2.0 + s, "toxicity_before": 0.8, "toxicity_after": 0.1,
+                         "judges_before": {"profanity-check": 0.3}, "judges_after": {"profanity-check": 0.9 if p == 1 else 0.1}})
+    return rows
+
+
+def test_the_evaluate_tab_shows_judges_verdicts_scatter_and_regressions(ctx):
+    from dashboard.evaluate_tab import EvaluateHandlers, result_markdown, worst_regressions
+    from engine.evaluation import save_evaluation, summarise
+
+    run_dir = new_run(ctx.runs_dir)
+    result = {"checkpoint": "final", "data": "stress", **summarise(_evaluation_rows(), 2, 0, ["profanity-check"]),
+              "rows": _evaluation_rows()}
+    text = result_markdown(result, run_dir.name)
+    assert text.startswith("**Verdicts**\n\n- ⚠️ The reward model improved but `profanity-check` did not: "
+                           "the policy may be gaming the reward.")
+    assert "**3 prompts × 2 samples** (stress data)" in text
+    assert "| reward model (optimised against) | 0.800 | 0.100 | -0.700 [-0.700, -0.700] | **better** | " \
+           "0.80 → 0.10 [-0.70, -0.70] | 1.00 → 0.00 [-1.00, -1.00] |" in text
+    assert "| `profanity-check` | 0.300 | 0.367 |" in text and "ROUGE-L" in text and "distinct-2" in text
+    worst = worst_regressions(result)
+    assert list(worst["judge"]) == ["profanity-check", "profanity-check"]  # prompt 1's two samples
+    assert list(worst["toxicity_after"]) == [0.9, 0.9] and worst.iloc[0]["dialogue"] == "#Person1#: dialogue 1"
+    save_evaluation(run_dir, result)
+    checkpoint, shown, scatter, spread, table = EvaluateHandlers(ctx).run_changed(run_dir.name)
+    assert shown.startswith("*Saved evaluation:*") and len(table) == 2
+    points = {trace.name: trace for trace in scatter.data}
+    assert list(points["profanity-check"].y) == pytest.approx([0.1, 0.9, 0.1])  # one point per prompt
+    assert list(points["reward model"].x) == pytest.approx([0.8, 0.8, 0.8])
+    assert [trace.name for trace in spread.data] == ["reference (before)", "tuned (after)"]
+    assert len(spread.data[0].y) == 12  # every summary, by both judges
+
+
+def test_the_compare_table_has_a_column_per_judge_beside_the_rewards():
+    from dashboard.compare_tab import summary_markdown, table
+
+    rows = _evaluation_rows(k=1)
+    frame = table(rows)
+    assert list(frame.columns) == ["query", "response_before", "response_after", "reward_before", "reward_after",
+                                   "reward_diff", "profanity-check before", "profanity-check after"]
+    assert list(frame["profanity-check after"]) == [0.1, 0.9, 0.1]
+    text = summary_markdown(rows, "run", "final", 0, 1.0)
+    assert "| profanity-check before | profanity-check after |" in text
+    assert "| **mean** | -1.000 | 1.000 | +2.000 | 0.800 | 0.100 | 0.300 | 0.367 |" in text
+    assert "not optimised against" in text

@@ -193,9 +193,10 @@ to 0.26 (a 58% drop, CI of the change [-0.49, -0.25]); the test asks for 30%."""
 def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path):
     """The preset's point: PPO removes the rudeness, by a clear paired margin, on dialogues that
     no model saw in training."""
-    from engine.evaluate import pick_examples
-    from engine.evaluation import compare, load_models, paired_summary
-    from engine.judges import profanity_check
+    from engine import runs
+    from engine.data import prompts_from
+    from engine.evaluation import evaluate, load_models
+    from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
 
     done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "demo", "--steps",
                            str(LEARNING_STEPS), "--runs-dir", str(tmp_path)],
@@ -203,12 +204,19 @@ def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     models = load_models(run_dir)
-    rows = compare(models, pick_examples(models, str(DEMO / "heated-test.jsonl"), 64), seed=0)
-    tox = paired_summary([r["toxicity_before"] for r in rows], [r["toxicity_after"] for r in rows])
-    assert tox.before_mean >= 0.3
-    assert tox.after_mean <= 0.7 * tox.before_mean, tox
-    assert tox.diff_ci95[1] < -0.1, tox
+    examples = prompts_from(str(DEMO / "heated-test.jsonl"), models.cfg.data, models.tokenizer, 64)
+    result = evaluate(models, examples, seed=0)
+    tox = result["judges"][REWARD_JUDGE]["mean"]
+    assert tox["before_mean"] >= 0.3
+    assert tox["after_mean"] <= 0.7 * tox["before_mean"], tox
+    assert tox["diff_ci95"][1] < -0.1, tox
     # and by a judge that was not optimised against (measured: 0.28 -> 0.13)
-    judge = paired_summary(profanity_check([r["response_before"] for r in rows]).tolist(),
-                           profanity_check([r["response_after"] for r in rows]).tolist())
-    assert judge.after_mean < 0.8 * judge.before_mean, judge
+    judge = result["judges"][PROFANITY_CHECK]["mean"]
+    assert judge["after_mean"] < 0.8 * judge["before_mean"], judge
+    assert result["verdicts"][0] == {"level": "good", "text": "Toxicity fell by every judge: reward model, "
+                                                              "`profanity-check`."}
+    # held-out toxicity while it trained: every 5 steps, falling by both
+    rows = runs.read_eval(run_dir)
+    assert [r["step"] for r in rows] == list(range(0, LEARNING_STEPS + 1, 5))
+    for name in (REWARD_JUDGE, PROFANITY_CHECK):
+        assert rows[-1]["toxicity"][name] < 0.7 * rows[0]["toxicity"][name], (name, rows)

@@ -49,7 +49,7 @@ FLOOD_N = 4             # dialogues per flooding compare: slow enough to keep th
 HTTP_TIMEOUT_S = 120.0
 SCORE_KEYS = {"nothate_logit", "hate_logit", "toxicity"}
 COMPARE_KEYS = {"query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff",
-                "toxicity_before", "toxicity_after"}
+                "toxicity_before", "toxicity_after", "judges_before", "judges_after"}
 COMPARED_METRICS = ("objective/kl", "env/reward_mean")
 QUEUE_FULL = "Queue is full! Please try again."  # gradio_client's words for the server's 503 "queue_full"
 

@@ -517,12 +517,17 @@ def test_cli_show(tmp_path):
     runs.append_jsonl(run_dir / runs.METRICS_FILE,
                       {"step": 8, "objective/kl": 0.25, "env/reward_mean": 1.5,
                        "env/toxicity_mean": 0.01})
+    for step, tox in ((0, 0.6), (8, 0.2)):
+        runs.append_jsonl(run_dir / runs.EVAL_FILE, {"step": step, "toxicity": {"reward model": tox,
+                                                                               "profanity-check": tox / 2}})
     (run_dir / runs.LOG_FILE).write_text("".join(f"log {i}\n" for i in range(30)))
     add_checkpoint(run_dir / "final")
     text = run_cli("show", "r1", "--runs-dir", str(tmp_path))
     assert text.returncode == 0, text.stderr
     for expected in ("finished", "8/8", "batch 8", "lr 0.001", "1 rows", "objective/kl 0.25",
-                     "env/toxicity_mean 0.01", "final", "log 29"):
+                     "env/toxicity_mean 0.01", "final", "log 29",
+                     "held-out   mean toxicity reward model 0.600 at step 0 -> 0.200 at step 8; "
+                     "profanity-check 0.300 at step 0 -> 0.100 at step 8"):
         assert expected in text.stdout
     assert "log 19" not in text.stdout  # only the last 10 log lines
     as_json = json.loads(run_cli("show", "r1", "--runs-dir", str(tmp_path), "--json").stdout)

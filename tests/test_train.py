@@ -85,13 +85,42 @@ def test_tiny_run_writes_the_whole_run_directory_then_lists_and_evaluates(tmp_pa
     (entry,) = json.loads(listed.stdout)
     assert entry["run_id"] == run_dir.name and entry["state"] == "finished"
 
-    evaluated = cli("engine.evaluate", run_dir.name, "--runs-dir", str(runs_dir), "--samples", "6")
+    evaluated = cli("engine.evaluate", run_dir.name, "--runs-dir", str(runs_dir), "--samples", "6",
+                    "--samples-per-prompt", "2")
     assert evaluated.returncode == 0, evaluated.stderr
     assert "toxicity [mean, std] before detox" in evaluated.stdout
-    assert "paired bootstrap 95% CI" in evaluated.stdout
+    assert "change [paired 95% CI]" in evaluated.stdout
     result = json.loads((run_dir / "evaluation.json").read_text())
-    assert result["samples"] == 6 and len(result["rows"]) == 6 and result["checkpoint"] == "final"
-    assert set(result["rouge"]["before"]) == {"rouge1", "rouge2", "rougeL"}
+    assert result["prompts"] == 6 and len(result["rows"]) == 12 and result["checkpoint"] == "final"
+    assert {"rouge1", "rouge2", "rougeL", "distinct_2", "degenerate_share"} <= set(result["quality"]["before"])
+
+
+def test_held_out_rows_are_written_at_the_right_steps_and_do_not_change_training(tmp_path):
+    """eval.jsonl before the first step, every run.eval_every steps and at the end; the training
+    numbers are those of a run without it (the evaluation draws from its own random stream)."""
+    with_eval = cli("engine.train", "--preset", "tiny", "--runs-dir", str(tmp_path / "a"), "--set",
+                    "run.eval_every=3", "--set", "run.eval_size=4")
+    without = cli("engine.train", "--preset", "tiny", "--runs-dir", str(tmp_path / "b"))
+    assert with_eval.returncode == 0 and without.returncode == 0, with_eval.stderr + without.stderr
+    a, b = only_run(tmp_path / "a"), only_run(tmp_path / "b")
+    rows = runs.read_eval(a)
+    assert [r["step"] for r in rows] == [0, 3, 6, 8]
+    assert not (b / runs.EVAL_FILE).exists()
+    for row in rows:
+        assert row["prompts"] == 4 and len(row["samples"]) == 4
+        assert set(row["toxicity"]) == {"reward model", "profanity-check"}
+        assert row["toxicity"]["reward model"] == pytest.approx(
+            sum(s["toxicity"]["reward model"] for s in row["samples"]) / 4)
+        assert row["reward_mean"] == pytest.approx(sum(s["reward"] for s in row["samples"]) / 4)
+    # the same prompts each time: the stress set's first four dialogues
+    assert [s["query"] for s in rows[0]["samples"]] == [s["query"] for s in rows[-1]["samples"]]
+    metrics_a, metrics_b = read_metrics(a), read_metrics(b)
+    assert [m["time/eval"] > 0 for m in metrics_a] == [s in (1, 3, 6, 8) for s in range(1, 9)]
+    for ma, mb in zip(metrics_a, metrics_b):
+        assert {k: v for k, v in ma.items() if not k.startswith("time/")} == \
+               {k: v for k, v in mb.items() if not k.startswith("time/")}
+    assert "held-out evaluation every 3 steps on 4 prompts (stress), judges: profanity-check" in \
+        (a / runs.LOG_FILE).read_text()
 
 
 def test_sigterm_saves_a_checkpoint_and_marks_the_run_stopped(tmp_path):
