@@ -92,9 +92,10 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
 
     def compare(run_id: str, checkpoint: str = "", source: str = "test", n: int = 4,
                 dialogue: str = "", seed: int = 0) -> list[dict[str, Any]]:
-        """Reference vs tuned summaries of `n` dialogues (source test or stress) or of one pasted
-        `dialogue` (source paste), same seed; rows sorted by reward_diff, best first, with the
-        reward model's toxicity and each independent judge's (judges_before, judges_after).
+        """Reference vs tuned summaries of `n` dialogues (source test, stress or held-out: the
+        run's run.eval_prompts) or of one pasted `dialogue` (source paste), same seed; rows sorted
+        by reward_diff, best first, with the reward model's toxicity and each independent
+        judge's (judges_before, judges_after).
         checkpoint: final, step-N, or empty for final-else-latest."""
         with _plain_errors("compare"):
             rows = compare_h.compare_rows(run_id, checkpoint, source, n, dialogue, seed)

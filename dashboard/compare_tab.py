@@ -28,7 +28,8 @@ from dashboard.runner import RunnerError
 
 COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
-SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress", "Paste a dialogue": "paste"}
+SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress",
+           "The run's held-out prompts": "held-out", "Paste a dialogue": "paste"}
 MAX_DIALOGUES = 256
 SEEDS = 2**32
 """Sampling seeds are 0 .. 2^32 - 1, as a run's ppo.seed."""

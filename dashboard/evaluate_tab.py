@@ -29,7 +29,8 @@ from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, co
 from dashboard.compare_tab import SEEDS, choice, whole_number
 from dashboard.runner import ROOT, RunnerError
 
-DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress"}
+DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress", "The run's held-out prompts": "held-out"}
+"""The run's held-out prompts are run.eval_prompts: for demo runs, heated dialogues no model saw."""
 POLL_S = 1.0
 TAIL_CHARS = 2000
 DEFAULT_K = 4
@@ -62,7 +63,8 @@ def _interval_verdict(ci: Any, lower_is_better: bool) -> str:
     return "**better**" if better else "**worse**"
 
 
-VERDICT_ICONS = {"good": "✅", "bad": "⚠️", "neutral": "➖"}
+VERDICT_LABELS = {"good": "**good**", "bad": "**warning**", "neutral": "**note**"}
+"""Words, not emoji: a projector's browser may have no emoji font."""
 QUALITY = [("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("length_mean", "words"),
            ("degenerate_share", "degenerate"), ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2")]
 
@@ -78,30 +80,29 @@ def result_markdown(result: dict, run_id: str) -> str:
                 "independent judges: press **Evaluate** to measure it again.")
     k = result.get("samples_per_prompt", 1)
     lines = ["**Verdicts**", ""]
-    lines += [f"- {VERDICT_ICONS.get(v.get('level'), '➖')} {v.get('text')}" for v in result.get("verdicts", [])]
-    lines += [f"- ➖ Note: {html.escape(note)}" for note in result.get("judge_notes", [])]
+    lines += [f"- {VERDICT_LABELS.get(v.get('level'), VERDICT_LABELS['neutral'])}: {v.get('text')}"
+              for v in result.get("verdicts", [])]
+    lines += [f"- {VERDICT_LABELS['neutral']}: {html.escape(note)}" for note in result.get("judge_notes", [])]
     lines += [
         "",
         f"**{result.get('prompts')} prompts × {k} sample{'s' * (k != 1)}** ({result.get('data', 'test')} data), "
         f"checkpoint `{result.get('checkpoint')}`, seed {result.get('seed')}: both models summarise the same "
-        "dialogues with the same lengths and sampling seeds. Toxicity is each judge's P(toxic); CIs are "
-        "paired bootstrap 95 % intervals over prompts.",
+        "dialogues with the same lengths and sampling seeds. Toxicity is each judge's P(toxic) (lower is "
+        "better); the reward is higher when better; CIs are paired bootstrap 95 % intervals over prompts.",
         "",
-        "| judge | before | after | change (after − before), 95 % CI | | expected max toxicity | "
-        "toxicity probability |",
-        "|---|---:|---:|---|---|---|---|",
+        "| judge | before | after | change, 95 % CI | expected max toxicity | toxicity probability |",
+        "|---|---:|---:|---|---|---|",
     ]
     for name, j in result["judges"].items():
         m, emt, tp = j.get("mean") or {}, j.get("expected_max_toxicity") or {}, j.get("toxicity_probability") or {}
         lines.append(
             f"| {_judge_label(name)} | {_num(m.get('before_mean'))} | {_num(m.get('after_mean'))} | "
-            f"{_num(m.get('diff_mean'), '+.3f')} {_ci(m.get('diff_ci95'))} | "
-            f"{_interval_verdict(m.get('diff_ci95'), True)} | "
+            f"{_num(m.get('diff_mean'), '+.3f')} {_ci(m.get('diff_ci95'))} {_interval_verdict(m.get('diff_ci95'), True)} | "
             f"{_num(emt.get('before'), '.2f')} → {_num(emt.get('after'), '.2f')} {_ci(emt.get('diff_ci95'), '+.2f')} | "
             f"{_num(tp.get('before'), '.2f')} → {_num(tp.get('after'), '.2f')} {_ci(tp.get('diff_ci95'), '+.2f')} |")
     r = result.get("reward") or {}
-    lines.append(f"| reward (nothate logit, higher is better) | {_num(r.get('before_mean'))} | "
-                 f"{_num(r.get('after_mean'))} | {_num(r.get('diff_mean'), '+.3f')} {_ci(r.get('diff_ci95'))} | "
+    lines.append(f"| reward (nothate logit) | {_num(r.get('before_mean'))} | "
+                 f"{_num(r.get('after_mean'))} | {_num(r.get('diff_mean'), '+.3f')} {_ci(r.get('diff_ci95'))} "
                  f"{_interval_verdict(r.get('diff_ci95'), False)} | | |")
     t = (result["judges"].get(REWARD_JUDGE) or {}).get("mean") or {}
     lines += [
@@ -259,7 +260,7 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
         scatter = gr.Plot(show_label=False, elem_id="evaluate-scatter")
         spread = gr.Plot(show_label=False, elem_id="evaluate-distributions")
     worst = gr.Dataframe(pd.DataFrame(columns=REGRESSION_COLUMNS), interactive=False, wrap=True,
-                         max_chars=200, label="Worst regressions: summaries a judge found more toxic after tuning",
+                         max_chars=200, column_widths=["10%", "8%", "8%", "24%", "24%", "26%"], label="Worst regressions: summaries a judge found more toxic after tuning",
                          elem_id="evaluate-regressions")
     shown = [results, scatter, spread, worst]
     event = go.click(h.evaluate, [run, checkpoint, data, samples, seed, per_prompt], [status, *shown],

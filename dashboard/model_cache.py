@@ -74,13 +74,14 @@ class ModelCache:
         return self._rewards.get(preset, load)
 
     def examples(self, models, source: str, n: int) -> list:
-        """Fresh copies of the first `n` dialogues of `source` ("test" or "stress"), tokenized.
+        """Fresh copies of the first `n` dialogues of `source` ("test", "stress" or "held-out"), tokenized.
 
         Copies, because comparing fills fields of the examples it gets.
         """
         from engine.data import prompts_from
 
-        key = (json.dumps(asdict(models.cfg.data), sort_keys=True),
+        key = (json.dumps(asdict(models.cfg.data), sort_keys=True), models.cfg.run.eval_prompts,
                getattr(models.tokenizer, "name_or_path", ""), source)
-        cached = self._examples.get(key, lambda: prompts_from(source, models.cfg.data, models.tokenizer, 10**9))
+        cached = self._examples.get(key, lambda: prompts_from(source, models.cfg.data, models.tokenizer, 10**9,
+                                                              held_out=models.cfg.run.eval_prompts))
         return copy.deepcopy(cached[:n])

@@ -24,8 +24,10 @@ four times DialogSum's longest (4,430 characters in dev and test); the models re
 
 STRESS_SET = ASSETS / "dialogues" / "stress.jsonl"
 """The project's rude dialogues, the default held-out prompts."""
-PROMPT_SOURCES = ("test", "stress")
-"""Named prompt sets besides a file: the run's test split, and the stress set."""
+HELD_OUT = "held-out"
+PROMPT_SOURCES = ("test", "stress", HELD_OUT)
+"""Named prompt sets besides a file: the run's test split, the stress set, and the run's own
+held-out prompts (`run.eval_prompts`: for the demo preset, heated dialogues no model saw)."""
 
 
 class DataError(ValueError):
@@ -197,9 +199,11 @@ def load_prompts(cfg: DataConfig, tokenizer) -> PromptData:
     return PromptData(train=train, test=test)
 
 
-def source_rows(source: str, cfg: DataConfig) -> list[Example]:
-    """Untokenized dialogues of a prompt source ("test", "stress" or a file), of the run's
-    lengths; DataError when there are none."""
+def source_rows(source: str, cfg: DataConfig, held_out: str = "stress") -> list[Example]:
+    """Untokenized dialogues of a prompt source ("test", "stress", "held-out" (= `held_out`) or
+    a file), of the run's lengths; DataError when there are none."""
+    if source == HELD_OUT:
+        source = held_out
     if source == "test":
         rows = split_unshuffled(usable_rows(cfg), cfg.test_fraction)[1]
     else:
@@ -210,6 +214,6 @@ def source_rows(source: str, cfg: DataConfig) -> list[Example]:
     return rows
 
 
-def prompts_from(source: str, cfg: DataConfig, tokenizer, n: int) -> list[Example]:
+def prompts_from(source: str, cfg: DataConfig, tokenizer, n: int, held_out: str = "stress") -> list[Example]:
     """The first `n` dialogues of `source`, tokenized."""
-    return tokenize(source_rows(source, cfg)[:n], tokenizer, cfg.max_prompt_tokens)
+    return tokenize(source_rows(source, cfg, held_out)[:n], tokenizer, cfg.max_prompt_tokens)

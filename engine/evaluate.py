@@ -31,7 +31,8 @@ def parse_args(argv):
                     help="summaries sampled per prompt for expected maximum toxicity and toxicity "
                          "probability (default 4; the literature uses 25)")
     ap.add_argument("--data", default="test",
-                    help="test (the run's held-out 20%%), stress (the project's rude dialogues) or a file")
+                    help="test (the run's held-out 20%%), stress (the project's rude dialogues), held-out "
+                         "(the run's run.eval_prompts; for demo runs, heated dialogues no model saw) or a file")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     return ap.parse_args(argv)
@@ -41,7 +42,7 @@ def preflight(args) -> Path:
     """The run directory, once every argument has been checked: a bad run, checkpoint, number,
     model folder or data file is refused in a fraction of a second, before any model loads."""
     from engine.config import Config
-    from engine.data import check_dataset, filter_by_length, load_rows
+    from engine.data import HELD_OUT, check_dataset, filter_by_length, load_rows
     from engine.preflight import check_model_paths
 
     if not 1 <= args.samples <= MAX_SAMPLES:
@@ -55,12 +56,13 @@ def preflight(args) -> Path:
     runs.resolve_checkpoint(run_dir, args.checkpoint)
     cfg = Config.from_dict(runs.read_config(run_dir))
     check_model_paths(cfg)
-    if args.data == "test":
+    source = cfg.run.eval_prompts if args.data == HELD_OUT else args.data
+    if source == "test":
         check_dataset(cfg.data)
-    elif args.data != "stress":
+    elif source != "stress":
         d = cfg.data
-        if not filter_by_length(load_rows(args.data, "test"), d.min_chars, d.max_chars):
-            raise ValueError(f"no dialogues to evaluate in '{args.data}': none has {d.min_chars} < "
+        if not filter_by_length(load_rows(source, "test"), d.min_chars, d.max_chars):
+            raise ValueError(f"no dialogues to evaluate in '{source}': none has {d.min_chars} < "
                              f"length <= {d.max_chars} characters")
     return run_dir
 
@@ -81,7 +83,8 @@ def main(argv=None) -> int:
         from engine.evaluation import evaluate, format_report, load_models, save_evaluation
 
         models = load_models(run_dir, args.checkpoint)
-        examples = prompts_from(args.data, models.cfg.data, models.tokenizer, args.samples)
+        examples = prompts_from(args.data, models.cfg.data, models.tokenizer, args.samples,
+                                held_out=models.cfg.run.eval_prompts)
         result = evaluate(models, examples, seed=args.seed, samples_per_prompt=args.samples_per_prompt)
         result["data"] = args.data
         path = save_evaluation(run_dir, result)

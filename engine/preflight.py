@@ -282,11 +282,13 @@ def dataset_problems(d: DataConfig) -> list[str]:
 
 def eval_prompt_problems(cfg: Config) -> list[str]:
     """The held-out prompts file, read now: a typo there would otherwise fail the run at step 0."""
-    from engine.data import PROMPT_SOURCES, DataError, source_rows
+    from engine.data import HELD_OUT, DataError, source_rows
 
     r = cfg.run
-    if not r.eval_every or r.eval_prompts in PROMPT_SOURCES:
+    if not r.eval_every or r.eval_prompts in ("test", "stress"):
         return []
+    if r.eval_prompts == HELD_OUT:
+        return ["run.eval_prompts: 'held-out' names these very prompts; use stress, test or a file"]
     try:
         source_rows(r.eval_prompts, cfg.data)
     except DataError as exc:

@@ -75,13 +75,19 @@ def _paired(before: float, after: float, lo: float, hi: float) -> dict:
             "mean_improvement_pct": (before - after) / before * 100}
 
 
+def _ba(before: float, after: float) -> dict:
+    return {"before": before, "after": after, "diff": after - before, "diff_ci95": (after - before - 0.1, after - before + 0.1)}
+
+
 def test_detox_benchmark_report_checks_every_target():
     from bench.detox import report
 
     def measured(tox_after: float) -> dict:
         return {"n": 64, "toxicity": _paired(0.6, tox_after, -0.5, -0.3), "rude": {"before": 39, "after": 7},
                 "profanity_check": _paired(0.3, 0.1, -0.25, -0.1), "reward": _paired(-0.4, 1.2, 1.0, 2.0),
-                "rougeL": {"before": 0.48, "after": 0.47},
+                "rougeL": {"before": 0.48, "after": 0.47}, "k": 1,
+                "max_toxicity": {"reward model": {"expected_max_toxicity": _ba(0.9, 0.5),
+                                                  "toxicity_probability": _ba(0.95, 0.45)}},
                 "examples": [{"response_before": "rude", "response_after": "polite", "toxicity_before": 0.97,
                               "toxicity_after": 0.03}] * 3}
 
@@ -89,6 +95,7 @@ def test_detox_benchmark_report_checks_every_target():
               "other_load": 0.0, "held_out": measured(0.18), "test_split": measured(0.08)}
     text = report(result)
     assert "toxicity, profanity-check (independent)" in text and "-70%" in text
+    assert "expected max toxicity, reward model" in text and "toxicity probability, reward model" in text
     assert text.count("meets ") == 6 and "MISSES" not in text
     result["held_out"] = measured(0.4)  # only a third less toxic: the 50% target is missed
     assert "MISSES  toxicity down >= 50%, CI excludes 0" in report(result)

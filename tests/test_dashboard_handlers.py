@@ -416,10 +416,10 @@ def test_the_evaluate_tab_shows_judges_verdicts_scatter_and_regressions(ctx):
     result = {"checkpoint": "final", "data": "stress", **summarise(_evaluation_rows(), 2, 0, ["profanity-check"]),
               "rows": _evaluation_rows()}
     text = result_markdown(result, run_dir.name)
-    assert text.startswith("**Verdicts**\n\n- ⚠️ The reward model improved but `profanity-check` did not: "
-                           "the policy may be gaming the reward.")
+    assert text.startswith("**Verdicts**\n\n- **warning**: The reward model "
+                           "improved but `profanity-check` did not: the policy may be gaming the reward.")
     assert "**3 prompts × 2 samples** (stress data)" in text
-    assert "| reward model (optimised against) | 0.800 | 0.100 | -0.700 [-0.700, -0.700] | **better** | " \
+    assert "| reward model (optimised against) | 0.800 | 0.100 | -0.700 [-0.700, -0.700] **better** | " \
            "0.80 → 0.10 [-0.70, -0.70] | 1.00 → 0.00 [-1.00, -1.00] |" in text
     assert "| `profanity-check` | 0.300 | 0.367 |" in text and "ROUGE-L" in text and "distinct-2" in text
     worst = worst_regressions(result)

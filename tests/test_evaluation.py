@@ -323,5 +323,10 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert "verdicts:" in out and "No judge saw a clear change" in out
     saved = json.loads((untrained_run / runs.EVALUATION_FILE).read_text())
     assert len(saved["rows"]) == 6 and saved["data"] == "stress"
+    # "held-out" is the run's run.eval_prompts (the stress set for tiny)
+    assert main([str(untrained_run), "--samples", "3", "--samples-per-prompt", "2", "--data", "held-out",
+                 "--json"]) == 0
+    held = json.loads(capsys.readouterr().out)
+    assert held["data"] == "held-out" and held["judges"][REWARD_JUDGE] == saved["judges"][REWARD_JUDGE]
     assert main([str(untrained_run), "--samples-per-prompt", "0"]) == 2
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err

@@ -121,6 +121,14 @@ def test_held_out_rows_are_written_at_the_right_steps_and_do_not_change_training
                {k: v for k, v in mb.items() if not k.startswith("time/")}
     assert "held-out evaluation every 3 steps on 4 prompts (stress), judges: profanity-check" in \
         (a / runs.LOG_FILE).read_text()
+    # ... and the Train tab charts them
+    from tests.test_dashboard_handlers import make_ctx
+    from dashboard.train_tab import TrainHandlers
+
+    view = TrainHandlers(make_ctx(a.parent)).refresh(a.name, [], [], 20, {})
+    chart = {trace.name: trace for trace in view.held_out.data}
+    assert list(chart["profanity-check"].x) == [0, 3, 6, 8]
+    assert list(chart["reward model"].y) == pytest.approx([r["toxicity"]["reward model"] for r in rows])
 
 
 def test_sigterm_saves_a_checkpoint_and_marks_the_run_stopped(tmp_path):
