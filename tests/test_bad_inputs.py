@@ -324,7 +324,7 @@ ROWS = [
     ui("evaluate-run-traversal", TRAVERSAL, evaluate(run="../../etc")),
     ui("evaluate-samples-text", r"samples must be between 1 and 5,000 \(a whole number\), got 'ten'",
        evaluate(samples="ten")),
-    ui("evaluate-unknown-data", r"unknown data 'wiki': use test, stress", evaluate(data="wiki")),
+    ui("evaluate-unknown-data", r"unknown data 'wiki': use test, stress, held-out", evaluate(data="wiki")),
     # Reward tab: RewardHandlers.score_view, the Score button
     ui("score-empty", r"the text is empty: type a text to score", score("   ")),
     ui("score-1mb", "the text is " + LONG, score(MB)),
@@ -389,7 +389,7 @@ ROWS = [
         "/compare", "{run}", "../final"),
     api("compare-run-without-checkpoint", NO_CKPTS, "/compare", "{bare}"),
     api("compare-run-whose-model-moved", r"model\.policy: no such folder .*moved-away", "/compare", "{moved}"),
-    api("compare-unknown-source", r"unknown dialogue source 'wiki': use test, stress, paste", "/compare", "{run}",
+    api("compare-unknown-source", r"unknown dialogue source 'wiki': use test, stress, held-out, paste", "/compare", "{run}",
         source="wiki"),
     api("compare-n-zero", r"the number of dialogues must be between 1 and 256 \(a whole number\), got 0",
         "/compare", "{run}", n=0),
