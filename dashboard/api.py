@@ -17,7 +17,6 @@ import gradio as gr
 
 from engine.config import OFFLINE_PRESET, shown
 
-from dashboard import health
 from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
 from dashboard.reward_tab import RewardHandlers
@@ -76,19 +75,22 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
     def run_status(run_id: str = "") -> dict[str, Any]:
         """status.json of a run (default: the one in progress) with its metrics so far, its newest
         held-out evaluation (toxicity by the reward model and each judge, without the summaries),
-        health alerts, problems found in its files (a corrupt line, say) and the last 20 lines of its log."""
+        health alerts by the run's own alert levels (those it was started with: the Train tab and
+        auto-stop use the same), problems found in its files (a corrupt line, say) and the last
+        20 lines of its log."""
         with _plain_errors("read the run"):
             run_id = run_id or ctx.runner.in_progress() or ""
             if not run_id:
                 raise RunnerError("no run given and none is in progress")
-            rows, evals = ctx.storage.metrics(run_id), ctx.storage.eval_rows(run_id)
-            return {"run_id": run_id, "status": ctx.storage.status(run_id), "metric_rows": len(rows),
-                    "last_metrics": rows[-1] if rows else {},
-                    "last_held_out": {k: v for k, v in evals[-1].items() if k != "samples"} if evals else {},
-                    "checkpoints": ctx.storage.checkpoints(run_id),
-                    "alerts": [a.message for a in health.check(rows, eval_rows=evals)],
-                    "problems": ctx.storage.problems(run_id),
-                    "log_tail": ctx.storage.log_tail(run_id, 20)}
+            snap = ctx.storage.snapshot(run_id, samples=0, log_lines=20)
+            return {"run_id": run_id, "status": snap.status, "metric_rows": len(snap.metrics),
+                    "last_metrics": snap.metrics[-1] if snap.metrics else {},
+                    "last_held_out": {k: v for k, v in snap.held_out[-1].items() if k != "samples"}
+                    if snap.held_out else {},
+                    "checkpoints": snap.checkpoints,
+                    "alerts": [a.message for a in snap.alerts],
+                    "problems": snap.problems,
+                    "log_tail": snap.log_tail}
 
     def compare(run_id: str, checkpoint: str = "", source: str = "test", n: int = 4,
                 dialogue: str = "", seed: int = 0) -> list[dict[str, Any]]:

@@ -15,8 +15,9 @@ from engine import runs
 from engine.config import ConfigError
 
 from dashboard.access import Access
+from dashboard.inputs import UserInputError
 from dashboard.model_cache import ModelCache
-from dashboard.runner import Runner, RunnerError
+from dashboard.runner import Runner
 from dashboard.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,12 @@ class AppContext:
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
+    """The inputs the user must change and the engine's own typed errors, whose messages say
+    what to do. Nothing else: a ValueError from inside torch or pandas is a bug."""
     from engine.data import DataError
     from engine.models import ModelError
 
-    return (RunnerError, runs.RunError, ConfigError, DataError, ModelError, ValueError)
+    return (UserInputError, runs.RunError, ConfigError, DataError, ModelError)
 
 
 def as_html(message: str) -> str:
@@ -80,18 +83,20 @@ def user_errors(action: str, html_message: bool = True) -> Iterator[None]:
     except _user_error_types() as exc:
         raise gr.Error(fmt(f"Cannot {action}: {exc}"), title=f"Cannot {action}",
                        print_exception=False) from exc
-    except (OSError, RuntimeError) as exc:
-        # Not expected, but the user still deserves words rather than a bare "Error".
-        log.exception("%s failed", action)
-        raise gr.Error(fmt(f"Cannot {action}: {type(exc).__name__}: {exc}"),
-                       title=f"Cannot {action}") from exc
+    except Exception as exc:
+        # A bug or a broken machine, never dressed up as bad input: its traceback goes to the
+        # server log, the user is told that much.
+        log.exception("unexpected error while trying to %s", action)
+        raise gr.Error(fmt(f"Unexpected error while trying to {action}: {type(exc).__name__}: {exc} "
+                           "(details in the server log)"), title=f"Cannot {action}",
+                       print_exception=False) from exc
 
 
 def correctable_errors() -> tuple[type[BaseException], ...]:
     """Failures the user fixes by changing an input (a setting, the run, the text): answered
     with a warning, not an error that marks every output red. Catch them inside
     `user_errors`, which turns everything else into an error."""
-    return (RunnerError, runs.RunError, ConfigError)
+    return (UserInputError, runs.RunError, ConfigError)
 
 
 def warn(message: str) -> str:

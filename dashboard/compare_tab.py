@@ -18,21 +18,18 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs
-from engine.config import shown
-from engine.data import MAX_TEXT_CHARS, DataError, Example, check_text
+from engine.data import MAX_TEXT_CHARS, Example
 
 from dashboard import plots
 from dashboard.common import (AppContext, checkpointed_runs, correctable_errors, dialogue_of,
                               preset_note, preset_of, user_errors, warn)
-from dashboard.runner import RunnerError
+from dashboard.inputs import SEEDS, choice, user_text, whole_number
 
 COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
 SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress",
            "The run's held-out prompts": "held-out", "Paste a dialogue": "paste"}
 MAX_DIALOGUES = 256
-SEEDS = 2**32
-"""Sampling seeds are 0 .. 2^32 - 1, as a run's ppo.seed."""
 PASTE_HINT = "paste a dialogue first (lines like '#Person1#: Hello.')"
 CHUNK = 16
 """Dialogues per generation call: progress is reported between chunks."""
@@ -50,39 +47,6 @@ def _no_progress(fraction: float, desc: str) -> None:
 def checkpoint_name(checkpoint: str | None) -> str | None:
     """None (final, else the latest) for an empty choice; anything else is checked as a name."""
     return None if checkpoint is None or checkpoint in ("", LATEST) else checkpoint
-
-
-def whole_number(value: Any, what: str, low: int, high: int) -> int:
-    """`value` as an int in [low, high], or a RunnerError that says so: an API caller can send
-    anything ("ten", 2.5, NaN, a list), and int() would answer with Python's words."""
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    whole = (isinstance(number, (int, float)) and not isinstance(number, bool)
-             and float(number).is_integer() and low <= number <= high)
-    if not whole:
-        text = f"'{shown(value)}'" if isinstance(value, str) else shown(value)
-        raise RunnerError(f"{what} must be between {low:,} and {high:,} (a whole number), got {text}")
-    return int(number)
-
-
-def choice(value: Any, labels: dict[str, str], what: str) -> str:
-    """The value behind a radio label ("Test split" -> "test"), or the value if it is one."""
-    value = labels.get(value, value) if isinstance(value, str) else value
-    if value not in labels.values():
-        raise RunnerError(f"unknown {what} {shown(repr(value))}: use {', '.join(labels.values())}")
-    return value
-
-
-def user_text(text: Any, what: str, empty_hint: str) -> str:
-    """engine.data.check_text's verdict as a RunnerError (a warning to fix, not a failure)."""
-    try:
-        return check_text(text, what, empty_hint)
-    except DataError as exc:
-        raise RunnerError(str(exc)) from None
 
 
 class CompareHandlers:

@@ -26,7 +26,7 @@ from engine.judges import REWARD_JUDGE, TOXIC
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
                               dialogue_of, require_user, user_errors, warn)
-from dashboard.compare_tab import SEEDS, choice, whole_number
+from dashboard.inputs import SEEDS, choice, whole_number
 from dashboard.runner import ROOT, RunnerError
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress", "The run's held-out prompts": "held-out"}
@@ -170,11 +170,16 @@ class EvaluateHandlers:
             return (gr.update(choices=[], value=None), "", *EMPTY)
         with user_errors("read the run"):
             checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))
+        try:
             saved = self.ctx.storage.evaluation(run_id)
+        except runs.RunError as exc:  # a damaged file is named, never taken for "not evaluated"
+            saved, damaged = None, f"{exc}. Press **Evaluate** to measure the run again and replace it."
+        else:
+            damaged = None
         if saved:
             shown = ("*Saved evaluation:*\n\n" + result_markdown(saved, run_id), *_figures(saved))
         else:
-            shown = ("This run has not been evaluated yet.", *EMPTY)
+            shown = (damaged or "This run has not been evaluated yet.", *EMPTY)
         return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), *shown)
 
     def evaluate(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K,

@@ -14,7 +14,7 @@ from engine.data import MAX_TEXT_CHARS
 
 from dashboard import hub
 from dashboard.common import AppContext, banner, correctable_errors, user_errors, warn
-from dashboard.compare_tab import user_text
+from dashboard.inputs import user_text
 from dashboard.runner import RunnerError
 from dashboard.train_tab import PRESET_CHOICES
 

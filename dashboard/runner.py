@@ -26,6 +26,7 @@ from engine.preflight import check_files
 
 from dashboard import health
 from dashboard.access import Limits
+from dashboard.inputs import UserInputError
 from dashboard.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ HEALTH_POLL_S = 2.0
 STOP_GRACE_S = 30.0
 
 
-class RunnerError(Exception):
+class RunnerError(UserInputError):
     """Something the user asked for that cannot happen, with a readable message."""
 
 
@@ -214,7 +215,6 @@ class Runner:
         self._stop_requested: set[str] = set()
         self._watched: set[str] = set()
         self._watch_lock = threading.Lock()  # not self._lock: start() holds that while it adopts
-        self.exit_codes: dict[str, int] = {}
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class Runner:
                 and _recorded_state(self.runs_dir / run_id) in ("queued", "running"))
 
     def exit_code(self, run_id: str) -> int | None:
-        return self.exit_codes.get(run_id)
+        return self.storage.exit_code(run_id)
 
     # --- start -------------------------------------------------------------------------------
 
@@ -271,7 +271,7 @@ class Runner:
                                         thresholds=(thresholds or health.Thresholds()).to_dict())
             proc = self._spawn(run_dir, processes)
             self._procs[run_id] = proc
-            self.storage.children.add(run_id)
+            self.storage.child_started(run_id)
             # A queued status with a pid is watched for liveness: if the process dies while it
             # loads models, readers see the run fail instead of waiting forever.
             runs.write_status(run_dir, pid=proc.pid)
@@ -382,12 +382,10 @@ class Runner:
 
     def _auto_stop_if_unhealthy(self, run_id: str) -> None:
         try:
-            notes = self.storage.sidecar(run_id)
-            if not notes.get("auto_stop") or run_id in self._stop_requested:
+            snap = self.storage.snapshot(run_id, samples=0, log_lines=0)
+            if not snap.auto_stop or run_id in self._stop_requested:
                 return
-            alerts = health.check(self.storage.metrics(run_id),
-                                  health.Thresholds.from_dict(notes.get("thresholds")),
-                                  self.storage.eval_rows(run_id))
+            alerts = snap.alerts  # the Train tab's alerts and /run_status's, by construction
             if alerts:
                 log.warning("auto-stopping run %s: %s", run_id, alerts[0].message)
                 self.stop(run_id, reason=alerts[0].message)
@@ -398,25 +396,24 @@ class Runner:
         """Record the exit; a process that died before writing its final state is marked."""
         proc = self._procs.get(run_id)
         code = proc.returncode if proc is not None else None
-        if code is not None:
-            self.exit_codes[run_id] = code
+        fields: dict[str, Any] = {}
         try:
-            run_dir = self.storage.run_dir(run_id)
-            recorded = runs.read_status_file(run_dir)
+            recorded = runs.read_status_file(self.storage.run_dir(run_id))
             if recorded["state"] in ("queued", "running") or _only_known_as_gone(recorded, code):
                 # Killed before engine.train could write its last state (kill -9, the OOM
                 # killer, stopped while still importing): say what happened rather than
                 # leave it "running".
-                if run_id in self._stop_requested:
-                    runs.write_status(run_dir, state="stopped", error=None)
-                else:
-                    runs.write_status(run_dir, state="failed", error=_unrecorded_end(recorded, code))
+                fields = ({"state": "stopped", "error": None} if run_id in self._stop_requested
+                          else {"state": "failed", "error": _unrecorded_end(recorded, code)})
+        except (runs.RunError, OSError) as exc:
+            log.warning("could not read the end of run %s: %s", run_id, exc)
+        try:
+            self.storage.child_ended(run_id, code, **fields)
         except (runs.RunError, OSError) as exc:
             log.warning("could not record the end of run %s: %s", run_id, exc)
         finally:
             with self._watch_lock:
                 self._watched.discard(run_id)
-            self.storage.children.discard(run_id)
 
 
 def _only_known_as_gone(recorded: dict, code: int | None) -> bool:

@@ -16,9 +16,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from engine import runs
+
+from dashboard import health
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +76,81 @@ class JsonlTail:
         return len(rows)
 
 
+@dataclass
+class JsonDoc:
+    """A JSON document read again only when its file changed (size and modification time)."""
+
+    path: Path
+    key: tuple[int, int] | None = None
+    value: Any = None
+    problem: str | None = None
+
+    def read(self, load: Callable[[Path], Any]) -> tuple[Any, str | None]:
+        """(value, problem): `load(path)`'s value, or None and what is wrong with the file."""
+        try:
+            st = os.stat(self.path)
+            key = (st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            key = None
+        if key is None or key != self.key:
+            self.key, self.value, self.problem = key, None, None
+            if key is not None:
+                try:
+                    self.value = load(self.path)
+                except (OSError, ValueError, runs.RunError) as exc:
+                    self.problem = f"{self.path.name} cannot be read: {exc}"
+                    log.warning("%s: %s", self.path, self.problem)
+        return self.value, self.problem
+
+
+def _json_object(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
 class _RunCache:
     def __init__(self, run_dir: Path):
         self.lock = threading.Lock()
         self.metrics = JsonlTail(run_dir / runs.METRICS_FILE)
         self.samples = JsonlTail(run_dir / runs.SAMPLES_FILE)
         self.evals = JsonlTail(run_dir / runs.EVAL_FILE)
+        self.config = JsonDoc(run_dir / runs.CONFIG_FILE)
+        self.sidecar = JsonDoc(run_dir / SIDECAR_FILE)
+        self.evaluation = JsonDoc(run_dir / runs.EVALUATION_FILE)
         self.log_key: tuple[int, float, int] | None = None
         self.log_text = ""
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """Everything the dashboard shows about one run, read once: the Train tab, `/run_status` and
+    auto-stop all look at this, so they cannot disagree."""
+
+    run_id: str
+    status: dict
+    """status.json with liveness applied (a dead "running" run reads "failed")."""
+    metrics: list[dict]
+    held_out: list[dict]
+    """eval.jsonl rows."""
+    samples: list[dict]
+    """The newest sample rows."""
+    log_tail: str
+    checkpoints: list[str]
+    thresholds: health.Thresholds
+    """The alert levels the run was started with (the defaults for a run started elsewhere)."""
+    auto_stop: bool
+    notes: dict
+    """The dashboard's notes on the run (dashboard.json): auto-stop settings and verdict."""
+    exit_code: int | None
+    """The exit code of this app's child, once it ended; None otherwise."""
+    problems: list[str]
+    """What is wrong with the run's files, each naming its file."""
+
+    @property
+    def alerts(self) -> list[health.Alert]:
+        return health.check(self.metrics, self.thresholds, self.held_out)
 
 
 class Storage:
@@ -91,9 +160,10 @@ class Storage:
         self.runs_dir = Path(runs_dir).expanduser().absolute()
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, _RunCache] = OrderedDict()
-        self.children: set[str] = set()
+        self._children: set[str] = set()
         """Runs whose process is this app's child: the runner records how they end (with the
         exit code), so readers here must not write their own verdict first."""
+        self._exit_codes: dict[str, int] = {}
 
     # --- locating runs ---------------------------------------------------------------------
 
@@ -144,16 +214,16 @@ class Storage:
             return list(entry.evals.rows)
 
     def problems(self, run_id: str) -> list[str]:
-        """What is wrong with the run's files, each message naming its file (corrupt status.json
-        or config.json, corrupt metrics/samples lines); [] for a sound run. Readers work around
-        all of these; the user should still know."""
+        """What is wrong with the run's files, each message naming its file (corrupt status.json,
+        config.json, dashboard.json or evaluation.json, corrupt metrics/samples/eval lines); []
+        for a sound run. Readers work around all of these; the user should still know."""
         entry = self._entry(run_id)
         run_dir = entry.metrics.path.parent
         found = [p for p in [runs.status_problem(run_dir)] if p]
-        try:
-            runs.read_config(run_dir)
-        except runs.RunError as exc:
-            found.append(str(exc))
+        with entry.lock:
+            documents = [entry.config.read(lambda path: runs.read_config(path.parent))[1],
+                         entry.evaluation.read(_json_object)[1]]
+        found += [p for p in documents + [self._sidecar(entry)[1]] if p]
         total = len(found)
         with entry.lock:
             for tail in (entry.metrics, entry.samples, entry.evals):
@@ -177,47 +247,101 @@ class Storage:
                 entry.log_key = key
             return entry.log_text
 
+    # --- the runner's children --------------------------------------------------------------
+
+    def child_started(self, run_id: str) -> None:
+        """`run_id` trains in a child of this app: its end is the runner's to record."""
+        with self._lock:
+            self._children.add(run_id)
+
+    def child_ended(self, run_id: str, code: int | None, **status_fields: Any) -> None:
+        """The runner's child ended with `code`; `status_fields` are the state it could not record
+        itself (killed before it wrote it), written now."""
+        try:
+            if status_fields:
+                runs.write_status(self.run_dir(run_id), **status_fields)
+        finally:
+            with self._lock:
+                if code is not None:
+                    self._exit_codes[run_id] = code
+                self._children.discard(run_id)
+
+    def is_child(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._children
+
+    def exit_code(self, run_id: str) -> int | None:
+        with self._lock:
+            return self._exit_codes.get(run_id)
+
     # --- whole documents -------------------------------------------------------------------
 
     def status(self, run_id: str) -> dict:
         """status.json with liveness applied: a dead 'running' run reads 'failed' (and is saved
         so, unless it is our child, whose end the runner records)."""
         run_dir = self.run_dir(run_id)
-        if run_id in self.children:
+        if self.is_child(run_id):
             return runs.read_status(run_dir)
         return runs.reconcile_status(run_dir)
 
     def config(self, run_id: str) -> dict:
-        return runs.read_config(self.run_dir(run_id))
+        """config.json; RunError when it is missing or corrupt."""
+        entry = self._entry(run_id)
+        with entry.lock:
+            value, problem = entry.config.read(lambda path: runs.read_config(path.parent))
+        if problem:
+            raise runs.RunError(problem)
+        return value if value is not None else runs.read_config(entry.config.path.parent)
 
     def checkpoints(self, run_id: str) -> list[str]:
         return runs.list_checkpoints(self.run_dir(run_id))
 
     def evaluation(self, run_id: str) -> dict | None:
-        """evaluation.json of the run, or None when it was never evaluated (or is unreadable)."""
-        path = self.run_dir(run_id) / runs.EVALUATION_FILE
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("cannot read %s: %s", path, exc)
-            return None
+        """evaluation.json of the run; None when it was never evaluated, RunError naming the
+        file when it cannot be read (a corrupt file is not "not evaluated yet")."""
+        entry = self._entry(run_id)
+        with entry.lock:
+            value, problem = entry.evaluation.read(_json_object)
+        if problem:
+            raise runs.RunError(problem)
+        return value
 
     def sidecar(self, run_id: str) -> dict:
-        """The dashboard's notes on the run ({} when it has none)."""
-        path = self.run_dir(run_id) / SIDECAR_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable %s: %s", path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        """The dashboard's notes on the run ({} when it has none); RunError when it is corrupt."""
+        value, problem = self._sidecar(self._entry(run_id))
+        if problem:
+            raise runs.RunError(problem)
+        return value
+
+    @staticmethod
+    def _sidecar(entry: _RunCache) -> tuple[dict, str | None]:
+        with entry.lock:
+            value, problem = entry.sidecar.read(_json_object)
+        if problem:
+            problem += " (so auto-stop is off for this run and the default alert levels apply)"
+        return dict(value or {}), problem
+
+    def snapshot(self, run_id: str, samples: int = 8, log_lines: int = 40) -> RunSnapshot:
+        """One consistent read of everything about a run (see RunSnapshot)."""
+        entry = self._entry(run_id)
+        run_dir = entry.metrics.path.parent
+        status = self.status(run_id)
+        notes, _ = self._sidecar(entry)  # a corrupt file is among the problems
+        with entry.lock:
+            for tail in (entry.metrics, entry.samples, entry.evals):
+                tail.update()
+            metrics, held_out = list(entry.metrics.rows), list(entry.evals.rows)
+            newest = list(entry.samples.rows[-samples:]) if samples else []
+        return RunSnapshot(
+            run_id=run_id, status=status, metrics=metrics, held_out=held_out, samples=newest,
+            log_tail=self.log_tail(run_id, log_lines), checkpoints=runs.list_checkpoints(run_dir),
+            thresholds=health.Thresholds.from_dict(notes.get("thresholds")),
+            auto_stop=bool(notes.get("auto_stop")), notes=notes, exit_code=self.exit_code(run_id),
+            problems=self.problems(run_id))
 
     def update_sidecar(self, run_id: str, **fields: Any) -> dict:
-        return write_sidecar(self.run_dir(run_id), {**self.sidecar(run_id), **fields})
+        notes, _ = self._sidecar(self._entry(run_id))  # a corrupt file is replaced by what we know
+        return write_sidecar(self.run_dir(run_id), {**notes, **fields})
 
 
 def write_sidecar(run_dir: Path, data: dict) -> dict:

@@ -297,12 +297,12 @@ class TrainHandlers:
 
     # refresh
 
-    def show(self, run_id, overlay, extras, kl_max, view, request: gr.Request = None) -> TrainView:
+    def show(self, run_id, overlay, extras, view, request: gr.Request = None) -> TrainView:
         """A run was picked: redraw everything."""
-        return self.refresh(run_id, overlay, extras, kl_max, {}, request)
+        return self.refresh(run_id, overlay, extras, {}, request)
 
     def refresh(self, run_id: str | None, overlay: list[str] | None, extras: list[str] | None,
-                kl_max: float | None, view: dict | None, request: gr.Request = None) -> TrainView:
+                view: dict | None, request: gr.Request = None) -> TrainView:
         view = dict(view or {})
         # Viewers (not signed in, or not allowed) watch: Start and Stop stay greyed out for them.
         view["may_act"] = self.ctx.access.user(request) is not None
@@ -316,44 +316,39 @@ class TrainHandlers:
         if not run_id:
             return self._idle(view, picker, "No run yet: pick a preset and press Start.", in_progress)
         try:
-            status = self.ctx.storage.status(run_id)
-            rows, evals = self.ctx.storage.metrics(run_id), self.ctx.storage.eval_rows(run_id)
+            snap = self.ctx.storage.snapshot(run_id, samples=SAMPLES_SHOWN, log_lines=LOG_LINES)
             shown_ids = [o for o in (overlay or [])[:MAX_OVERLAY] if o != run_id]
-            others = {o: self.ctx.storage.metrics(o) for o in shown_ids}
-            other_evals = {o: self.ctx.storage.eval_rows(o) for o in shown_ids}
+            others = {o: (self.ctx.storage.metrics(o), self.ctx.storage.eval_rows(o)) for o in shown_ids}
         except runs.RunError as exc:
             return self._idle(view, picker, str(exc), in_progress)
         out: dict[str, Any] = {}
-        data_key = [run_id, len(rows), len(evals), sorted((k, len(v), len(other_evals[k])) for k, v in others.items()),
-                    sorted(extras or []), kl_max]
+        status = snap.status
+        data_key = [run_id, len(snap.metrics), len(snap.held_out),
+                    sorted((k, len(m), len(e)) for k, (m, e) in others.items()), sorted(extras or []),
+                    snap.thresholds.to_dict()]
         if data_key != view.get("data"):
             view["data"] = data_key
-            charts = self._charts(data_key, run_id, (rows, evals), {o: (others[o], other_evals[o]) for o in others},
-                                  extras or [], kl_max)
+            charts = self._charts(data_key, snap, others, extras or [])
             out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[5])
             out["alerts"] = self._changed(view, "alerts", charts[4])
         if status.get("state") != view.get("state") and picker is skip:
             # The run's label in the picker shows its state: refresh the labels when it changes.
             picker = gr.update(choices=run_choices(self.ctx))
         view["state"] = status.get("state")
-        checkpoints = runs.list_checkpoints(self.ctx.storage.run_dir(run_id)) \
-            if status.get("state") in ("finished", "stopped") else []
-        log_text = self.ctx.storage.log_tail(run_id, LOG_LINES)
+        checkpoints = snap.checkpoints if status.get("state") in ("finished", "stopped") else []
         out["progress"] = self._changed(view, "progress", progress_html(
-            run_id, status, rows, checkpoints, self.ctx.storage.sidecar(run_id),
-            self.ctx.runner.exit_code(run_id), log_text, self.ctx.storage.problems(run_id)))
-        samples = self.ctx.storage.samples(run_id, last=SAMPLES_SHOWN)
-        sample_key = [run_id, samples[-1].get("step") if samples else None, len(samples)]
-        out["samples"] = samples_frame(samples) if sample_key != view.get("samples") else skip
+            run_id, status, snap.metrics, checkpoints, snap.notes, snap.exit_code, snap.log_tail, snap.problems))
+        sample_key = [run_id, snap.samples[-1].get("step") if snap.samples else None, len(snap.samples)]
+        out["samples"] = samples_frame(snap.samples) if sample_key != view.get("samples") else skip
         view["samples"] = sample_key
-        out["log"] = self._changed(view, "log", log_text)
+        out["log"] = self._changed(view, "log", snap.log_tail)
         return self._view(view, out, picker, in_progress)
 
-    def _charts(self, key: list, run_id: str, rows: tuple[list[dict], list[dict]],
-                others: dict[str, tuple[list[dict], list[dict]]], extras: list[str], kl_max: float | None) -> tuple:
-        """The figures and the alerts for this data ((metric rows, held-out rows) of each run);
-        built once per new step, however many browsers watch (a figure costs tens of
-        milliseconds, a dashboard may have a room full)."""
+    def _charts(self, key: list, snap, others: dict[str, tuple[list[dict], list[dict]]],
+                extras: list[str]) -> tuple:
+        """The figures and the alerts for this data (`others`: (metric rows, held-out rows) of
+        each overlaid run); built once per new step, however many browsers watch (a figure costs
+        tens of milliseconds, a dashboard may have a room full)."""
         cache_key = json.dumps(key)
         # Held while building: when a new step lands, the ticks of a whole room miss the cache
         # at once, and without it each would build the same figures (30 browsers: 30 builds).
@@ -361,23 +356,17 @@ class TrainHandlers:
             cached = self._chart_cache.get(cache_key)
             if cached is not None:
                 return cached
-            both = {legend_label(run_id): rows, **{legend_label(k): v for k, v in others.items()}}
+            both = {legend_label(snap.run_id): (snap.metrics, snap.held_out),
+                    **{legend_label(k): v for k, v in others.items()}}
             series = {label: metric_rows for label, (metric_rows, _) in both.items()}
             held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
             charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
-                      plots.extra_figure(series, extras), alerts_markdown(self._alerts(*rows, kl_max)),
+                      plots.extra_figure(series, extras), alerts_markdown(snap.alerts),
                       plots.held_out_figure(held_out))
             self._chart_cache[cache_key] = charts
             while len(self._chart_cache) > CHART_CACHE_SIZE:
                 self._chart_cache.popitem(last=False)
         return charts
-
-    def _alerts(self, rows: list[dict], eval_rows: list[dict], kl_max: float | None) -> list[health.Alert]:
-        try:
-            thresholds = health.Thresholds.with_kl_max(kl_max)
-        except ValueError:  # half-typed in the form: Start says what is wrong, the charts keep the default
-            thresholds = health.Thresholds()
-        return health.check(rows, thresholds, eval_rows)
 
     @staticmethod
     def _changed(view: dict, key: str, value: str) -> Any:
@@ -513,20 +502,20 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     timer = gr.Timer(REFRESH_S, active=True)
 
     fields = [f[key] for key in SETTING_KEYS]
-    refresh_inputs = [picker, overlay, extras, kl_max, view]
+    refresh_inputs = [picker, overlay, extras, view]
     refresh_outputs = [progress, alerts, kl_plot, reward_plot, held_out_plot, returns_plot, extra_plot, samples,
                        log_box, view, picker, start, stop]
     preset_outputs = fields + [preset_info, hub_note, hub_box]
 
-    def refresh_tick(run_id, overlay_ids, extra_names, kl_limit, state, request: gr.Request):
+    def refresh_tick(run_id, overlay_ids, extra_names, state, request: gr.Request):
         # Its own function object: its own concurrency group, never queued behind other events.
-        return h.refresh(run_id, overlay_ids, extra_names, kl_limit, state, request)
+        return h.refresh(run_id, overlay_ids, extra_names, state, request)
 
     timer.tick(refresh_tick, refresh_inputs, refresh_outputs, concurrency_limit=None,
                show_progress="hidden", api_name="train_refresh", api_visibility="undocumented")
     picker.change(h.show, refresh_inputs, refresh_outputs, concurrency_limit=None,
                   show_progress="hidden", api_name="train_show_run", api_visibility="undocumented")
-    gr.on([overlay.change, extras.change, kl_max.change], h.show, refresh_inputs, refresh_outputs,
+    gr.on([overlay.change, extras.change], h.show, refresh_inputs, refresh_outputs,
           concurrency_limit=None, show_progress="hidden", api_name="train_redraw",
           api_visibility="undocumented")
     preset.change(h.preset_changed, [preset], preset_outputs, api_name="train_preset",

@@ -126,9 +126,9 @@ def test_viewers_get_greyed_out_start_and_stop(tmp_path):
     ctx = make_ctx(tmp_path / "runs", "--delay", "0.05")
     ctx.access = Access(hf_admins=frozenset({"owner"}))
     h = TrainHandlers(ctx)
-    visitor = h.refresh(None, [], [], None, {}, FakeRequest(hf_user="eve"))
+    visitor = h.refresh(None, [], [], {}, FakeRequest(hf_user="eve"))
     assert visitor.start["interactive"] is False and visitor.stop["interactive"] is False
-    owner = h.refresh(None, [], [], None, {}, FakeRequest(hf_user="owner"))
+    owner = h.refresh(None, [], [], {}, FakeRequest(hf_user="owner"))
     assert owner.start["interactive"] is True and owner.stop["interactive"] is False
 
 

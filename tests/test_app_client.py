@@ -42,7 +42,7 @@ def test_train_stop_compare_score(app):
     assert math.isfinite(status["last_metrics"]["objective/kl"])
 
     # The Train tab's timer endpoint shows the run in progress even to a page that picked none.
-    progress, *_ = client.predict(None, [], ["Toxicity"], 20, {}, api_name="/train_refresh")
+    progress, *_ = client.predict(None, [], ["Toxicity"], {}, api_name="/train_refresh")
     assert "Training" in progress
 
     assert "Stopping run" in client.predict(api_name="/stop_run")["message"]

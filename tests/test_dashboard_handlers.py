@@ -15,6 +15,7 @@ from engine.config import preset as load_preset
 from dashboard import health, hub, plots
 from dashboard.common import AppContext
 from dashboard.compare_tab import CompareHandlers
+from dashboard.inputs import UserInputError
 from dashboard.model_cache import ModelCache
 from dashboard.runner import Runner, RunnerError, equivalent_command
 from dashboard.storage import Storage
@@ -207,7 +208,7 @@ def test_the_train_tab_charts_held_out_toxicity_from_eval_jsonl(ctx):
     h = TrainHandlers(ctx)
     started = ctx.runner.start("tiny", {"ppo.steps": 6, "run.eval_every": 2})
     wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "finished", what="the end")
-    out = h.refresh(started.run_id, [], [], 20, {})
+    out = h.refresh(started.run_id, [], [], {})
     traces = {trace.name: trace for trace in out.held_out.data}
     assert set(traces) == {"reward model", "profanity-check"}
     assert list(traces["profanity-check"].x) == [0, 2, 4, 6]
@@ -215,8 +216,54 @@ def test_the_train_tab_charts_held_out_toxicity_from_eval_jsonl(ctx):
                                                                for s in (0, 2, 4, 6)])
     assert out.held_out.layout.title.text == plots.HELD_OUT_TITLE
     without = new_run(ctx.runs_dir)
-    empty = h.refresh(without.name, [], [], 20, {})
+    empty = h.refresh(without.name, [], [], {})
     assert "No held-out rows yet" in empty.held_out.layout.annotations[0].text
+
+
+def api_function(ctx: AppContext, name: str):
+    """The plain function behind an API endpoint (dashboard.api), called without a server."""
+    from dashboard.api import register_api
+    from dashboard.reward_tab import RewardHandlers
+
+    with gr.Blocks() as blocks:
+        register_api(ctx, CompareHandlers(ctx), RewardHandlers(ctx))
+    (fn,) = [f.fn for f in blocks.fns.values() if f.api_name == name]
+    return fn
+
+
+def test_banner_api_and_auto_stop_use_the_alert_level_the_run_started_with(tmp_path):
+    """A run started with a KL alert level of 0.2: the Train tab (whatever its form now says),
+    /run_status and auto-stop all alert at 0.2, not at the default 20."""
+    context = make_ctx(tmp_path, "--delay", "0.1")
+    try:
+        h = TrainHandlers(context)
+        message, _, _ = h.start("tiny", {"ppo.steps": 300}, auto_stop=True, kl_max=0.2)
+        run_id = context.runner.in_progress()
+        status = wait_for(lambda: (s := context.storage.status(run_id))["state"] == "stopped" and s,
+                          timeout=60, what="auto-stop at the run's own KL level")
+        reason = context.storage.sidecar(run_id)["auto_stopped"]["reason"]
+        assert "above the alert level of 0.2" in reason and status["step"] < 300
+        banner_text = h.refresh(run_id, [], [], {}).alerts
+        assert "above the alert level of 0.2" in banner_text
+        api_alerts = api_function(context, "run_status")(run_id)["alerts"]
+        assert any("above the alert level of 0.2" in a for a in api_alerts)
+    finally:
+        context.runner.terminate_all(timeout=10)
+
+
+def test_corrupt_dashboard_notes_and_evaluation_are_named_not_read_as_empty(ctx):
+    run_dir = new_run(ctx.runs_dir)
+    (run_dir / "dashboard.json").write_text("{not json")
+    (run_dir / runs.EVALUATION_FILE).write_text("[1, 2")
+    problems = ctx.storage.snapshot(run_dir.name).problems
+    assert any(p.startswith("dashboard.json cannot be read") and "auto-stop is off" in p for p in problems)
+    assert any(p.startswith("evaluation.json cannot be read") for p in problems)
+    with pytest.raises(runs.RunError, match="evaluation.json cannot be read"):
+        ctx.storage.evaluation(run_dir.name)
+    from dashboard.evaluate_tab import EvaluateHandlers
+
+    shown = EvaluateHandlers(ctx).run_changed(run_dir.name)[1]
+    assert "evaluation.json cannot be read" in shown and "not been evaluated" not in shown
 
 
 def test_auto_stop_when_the_reward_is_gamed(tmp_path):
@@ -277,7 +324,7 @@ def test_a_process_that_dies_at_startup_is_recorded_as_failed(tmp_path):
     runner = Runner(storage, [sys.executable, "-c", crash, "engine"])
     started = runner.start("tiny", {})
     wait_for(lambda: runner.exit_code(started.run_id) is not None, what="the exit")
-    wait_for(lambda: started.run_id not in storage.children, what="the end to be recorded")
+    wait_for(lambda: not storage.is_child(started.run_id), what="the end to be recorded")
     status = storage.status(started.run_id)
     assert status["state"] == "failed" and "exit code 3" in status["error"]
     assert runner.exit_code(started.run_id) == 3
@@ -302,12 +349,12 @@ def test_auto_stop_on_a_nan_loss(tmp_path):
 
 def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
     h = TrainHandlers(ctx)
-    idle = h.refresh(None, [], ["Toxicity"], 20, {})
+    idle = h.refresh(None, [], ["Toxicity"], {})
     assert "No run yet" in idle.progress
     started = ctx.runner.start("tiny", {"ppo.steps": 400})
     view = {}
     wait_for(lambda: len(ctx.storage.metrics(started.run_id)) >= 3, what="rows")
-    out = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, view)
+    out = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], view)
     view = out.view
     assert len(out.kl.data[0].x) >= 3 and out.kl.data[0].x[0] == 1
     assert len(out.extra.data) == 2
@@ -317,9 +364,9 @@ def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
     assert out.stop["interactive"] is True and out.start["interactive"] is False
     ctx.runner.stop(started.run_id)
     wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "stopped", what="stopped")
-    final = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, view)
+    final = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], view)
     assert "Stopped" in final.progress and "step-" in final.progress
-    again = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], 20, final.view)
+    again = h.refresh(started.run_id, [], ["Toxicity", "Entropy"], final.view)
     assert again.kl == gr.skip() and again.samples == gr.skip() and again.progress == gr.skip()
 
 
@@ -327,7 +374,7 @@ def test_a_new_app_picks_up_the_run_in_progress(ctx):
     started = ctx.runner.start("tiny", {"ppo.steps": 400})
     wait_for(lambda: ctx.storage.active_run() == started.run_id, what="the lock")
     restarted = make_ctx(ctx.runs_dir)  # a fresh app: new storage, new runner, same folder
-    out = TrainHandlers(restarted).refresh(None, [], [], 20, {})
+    out = TrainHandlers(restarted).refresh(None, [], [], {})
     assert out.picker["value"] == started.run_id
     assert "Stopping run" in restarted.runner.stop()  # it can stop a run it did not start
     wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "stopped", what="stopped")
@@ -354,7 +401,7 @@ def test_the_kl_alert_level_is_a_positive_number_or_the_default():
 
 def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
     h = CompareHandlers(ctx)
-    with pytest.raises(RunnerError, match="paste a dialogue"):
+    with pytest.raises(UserInputError, match="paste a dialogue"):
         h.compare_rows("anything", None, "paste", 1, "   ")
     with pytest.raises(runs.RunError, match="invalid run id"):
         h.compare_rows("../etc", None, "test", 4)
@@ -383,12 +430,12 @@ def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     assert command[1:4] == ["-m", "engine.evaluate", started.run_id]
     assert command[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--samples-per-prompt", "4",
                            "--data", "stress", "--seed", "3", "--json", "--checkpoint", "final"]
-    with pytest.raises(RunnerError, match="samples must be between"):
+    with pytest.raises(UserInputError, match="samples must be between"):
         h._command(started.run_id, "final", "test", 0, 0)
     with pytest.raises(runs.RunError, match="no checkpoint 'step-99'"):
         h._command(started.run_id, "step-99", "test", 8, 0)
     assert h._command(started.run_id, "", "test", 8, 3, 5)[8:10] == ["--samples-per-prompt", "5"]
-    with pytest.raises(RunnerError, match="samples per prompt must be between 1 and 100"):
+    with pytest.raises(UserInputError, match="samples per prompt must be between 1 and 100"):
         h._command(started.run_id, "", "test", 8, 3, 0)
     assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
 
@@ -447,3 +494,24 @@ def test_the_compare_table_has_a_column_per_judge_beside_the_rewards():
     assert "| profanity-check before | profanity-check after |" in text
     assert "| **mean** | -1.000 | 1.000 | +2.000 | 0.800 | 0.100 | 0.300 | 0.367 |" in text
     assert "not optimised against" in text
+
+
+def test_a_bug_inside_compare_is_shown_as_unexpected_and_logged_with_its_traceback(ctx, monkeypatch, caplog):
+    """A ValueError from inside torch is no bad input: no "Cannot compare: <torch's words>"."""
+    import engine.evaluation
+    from dashboard.common import user_errors
+
+    def broken(*args, **kwargs):
+        raise ValueError("Expected all tensors to be on the same device")  # what torch says
+
+    monkeypatch.setattr(engine.evaluation, "compare", broken)
+    with pytest.raises(gr.Error) as err, caplog.at_level("ERROR"):
+        with user_errors("compare"):
+            CompareHandlers(ctx)._generate(object(), [object()], 0, lambda f, d: None)
+    assert err.value.message.startswith("Unexpected error while trying to compare: ValueError: Expected all tensors")
+    assert "details in the server log" in err.value.message
+    (record,) = [r for r in caplog.records if "unexpected error while trying to compare" in r.getMessage()]
+    assert record.exc_info and "broken" in "".join(__import__("traceback").format_exception(*record.exc_info))
+    with pytest.raises(gr.Error, match="Cannot compare: unknown dialogue source"):
+        with user_errors("compare"):
+            raise UserInputError("unknown dialogue source 'x': use test")

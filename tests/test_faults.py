@@ -52,7 +52,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def refresh(ctx, run_id: str | None):
-    return TrainHandlers(ctx).refresh(run_id, [], [], 20, {})
+    return TrainHandlers(ctx).refresh(run_id, [], [], {})
 
 
 def trainer_pid(run_dir: Path) -> int:
@@ -256,7 +256,7 @@ def test_a_runs_folder_under_a_file_is_refused_before_anything_starts(tmp_path):
         _, note, picker, _ = h.page_loaded()
     assert "Training cannot start here" in note and "Not a directory" in note and "--runs-dir" in note
     assert picker["choices"] == []
-    assert "No run yet" in h.refresh(None, [], [], 20, {}).progress
+    assert "No run yet" in h.refresh(None, [], [], {}).progress
     assert (tmp_path / "a-file").read_text() == "not a folder"
 
 
@@ -284,7 +284,7 @@ def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
         with pytest.warns(UserWarning) if "a-file" in runs_dir else contextlib.nullcontext():
             _, note, _, _ = h.page_loaded()
         assert "Training cannot start here" in note and runs_dir in note
-        assert "No run yet" in h.refresh(None, [], [], 20, {}).progress
+        assert "No run yet" in h.refresh(None, [], [], {}).progress
 
 
 def test_the_cli_refuses_an_unwritable_runs_folder_before_loading_anything(tmp_path):
@@ -486,7 +486,7 @@ def test_an_app_restarted_mid_run_reattaches_watches_and_stops_it(tmp_path, trai
             later = wait_for(lambda: (r := client_b.predict(run_id, api_name="/run_status"))["metric_rows"]
                              > first["metric_rows"] and r, timeout=60, what="more rows", every=0.25)
             assert later["status"]["state"] == "running"
-            progress, *_ = client_b.predict(None, [], ["Toxicity"], 20, {}, api_name="/train_refresh")
+            progress, *_ = client_b.predict(None, [], ["Toxicity"], {}, api_name="/train_refresh")
             assert "Training" in progress
             with pytest.raises(Exception, match=f"a run is already in progress: {run_id}"):
                 client_b.predict(preset="tiny", steps=2, api_name="/start_run")

@@ -125,7 +125,7 @@ def test_held_out_rows_are_written_at_the_right_steps_and_do_not_change_training
     from tests.test_dashboard_handlers import make_ctx
     from dashboard.train_tab import TrainHandlers
 
-    view = TrainHandlers(make_ctx(a.parent)).refresh(a.name, [], [], 20, {})
+    view = TrainHandlers(make_ctx(a.parent)).refresh(a.name, [], [], {})
     chart = {trace.name: trace for trace in view.held_out.data}
     assert list(chart["profanity-check"].x) == [0, 3, 6, 8]
     assert list(chart["reward model"].y) == pytest.approx([r["toxicity"]["reward model"] for r in rows])
