@@ -15,12 +15,13 @@ from typing import Any
 
 import gradio as gr
 
-from engine.config import OFFLINE_PRESET, shown
+from engine.config import OFFLINE_PRESET
 
 from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
 from dashboard.reward_tab import RewardHandlers
-from dashboard.runner import RunnerError, check_gpu_processes
+from dashboard.runner import RunnerError
+from dashboard.settings import api_settings, check_gpu_processes
 
 
 def _plain_errors(action: str):
@@ -40,19 +41,8 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         that many GPUs. Returns {run_id, run_dir, command}.
         """
         require_user(ctx, request, "start runs")
-        if settings is not None and not isinstance(settings, dict):
-            raise gr.Error(f"Cannot start the run: settings must be an object like {{\"ppo.batch_size\": 8}}, "
-                           f"got {type(settings).__name__}", title="Cannot start the run", print_exception=False)
-        values = dict(settings or {})
-        for key, value in (("ppo.steps", steps), ("ppo.learning_rate", learning_rate)):
-            if value is None:
-                continue
-            if key in values and values[key] != value:
-                raise gr.Error(f"Cannot start the run: {key} is given twice, {shown(value)} and "
-                               f"{shown(values[key])} in settings", title="Cannot start the run",
-                               print_exception=False)
-            values[key] = value
         with _plain_errors("start the run"):
+            values = api_settings(settings, steps=steps, learning_rate=learning_rate)
             check_gpu_processes(processes)
             started = ctx.runner.start(preset, values, auto_stop, processes=processes)
         return {"run_id": started.run_id, "run_dir": str(started.run_dir), "command": started.command}

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -21,29 +19,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import runs
-from engine.config import Config, ConfigError, preset as load_preset, resolve, shown
+from engine.config import ConfigError, shown
 from engine.preflight import check_files
 
 from dashboard import health
 from dashboard.access import Limits
 from dashboard.inputs import UserInputError
+from dashboard.settings import check_processes, equivalent_command, resolve_settings, train_argv
 from dashboard.storage import Storage
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAIN_COMMAND = [sys.executable, "-m", "engine.train"]
-# Data-parallel: one process per GPU through Accelerate (on a CPU-only machine: CPU ranks, gloo)
-LAUNCH_COMMAND = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_machines", "1",
-                  "--mixed_precision", "no", "--dynamo_backend", "no", "--num_processes"]
-
-SETTING_KEYS = (
-    "ppo.learning_rate", "ppo.steps", "ppo.batch_size", "ppo.mini_batch_size", "ppo.ppo_epochs",
-    "ppo.init_kl_coef", "ppo.adap_kl_ctrl", "ppo.target", "generation.output_min_length",
-    "generation.output_max_length", "ppo.reward_input", "ppo.seed", "run.save_every", "run.eval_every",
-)
-"""What the dashboard lets a user change. Model and data paths stay the preset's: a web form
-must not point the trainer at arbitrary files or Hub repos."""
 
 HEALTH_POLL_S = 2.0
 STOP_GRACE_S = 30.0
@@ -59,93 +46,6 @@ class Started:
     run_dir: Path
     command: str
     """The CLI command that would train the same config."""
-
-
-# --- settings and the equivalent command -----------------------------------------------------
-
-def _get(cfg: Config, key: str) -> Any:
-    section, name = key.split(".")
-    return getattr(getattr(cfg, section), name)
-
-
-def preset_settings(preset: str) -> dict[str, Any]:
-    """The preset's values of the settings the dashboard shows."""
-    try:
-        cfg = load_preset(preset)
-    except ConfigError as exc:
-        raise RunnerError(str(exc)) from exc
-    return {key: _get(cfg, key) for key in SETTING_KEYS}
-
-
-def _like(default: Any, value: Any) -> Any:
-    """`value` with the number type of the preset's value: a number field sends 8.0 for 8, or 6
-    for 6.0, and validation checks types."""
-    if isinstance(value, bool) or isinstance(default, bool):
-        return value
-    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(default, float) and isinstance(value, int):
-        return float(value)
-    return value
-
-
-def clean_settings(preset: str, settings: dict[str, Any] | None) -> dict[str, Any]:
-    """Only the settings that differ from the preset, with whole-number floats made ints.
-
-    Empty values (a cleared form field) mean "the preset's value".
-    """
-    defaults = preset_settings(preset)
-    unknown = sorted(set(settings or {}) - set(SETTING_KEYS))
-    if unknown:
-        names = [k if k.isprintable() and k.strip() else repr(k) for k in map(shown, unknown[:5])]
-        raise RunnerError(f"the dashboard cannot change {', '.join(names)}; it can change: "
-                          f"{', '.join(SETTING_KEYS)}")
-    cleaned: dict[str, Any] = {}
-    for key, value in (settings or {}).items():
-        if value is None or value == "":
-            continue
-        value = _like(defaults[key], value)
-        if value != defaults[key] or type(value) is not type(defaults[key]):
-            cleaned[key] = value
-    return cleaned
-
-
-def resolve_settings(preset: str, settings: dict[str, Any] | None) -> Config:
-    """The validated config of `preset` with `settings`; RunnerError listing every problem."""
-    overrides = clean_settings(preset, settings)
-    try:
-        return resolve(preset, overrides)
-    except ConfigError as exc:
-        raise RunnerError(str(exc)) from exc
-
-
-def _cli_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def gpu_count() -> int:
-    import torch
-
-    return torch.cuda.device_count()
-
-
-def equivalent_command(preset: str, settings: dict[str, Any] | None,
-                       runs_dir: Path | None = None, processes: int = 1) -> str:
-    """The `python -m engine.train` command line that trains the same config."""
-    overrides = clean_settings(preset, settings)
-    launcher = (["accelerate", "launch", "--multi_gpu", "--num_processes", str(processes)] if processes > 1
-                else ["python"])
-    parts = launcher + ["-m", "engine.train", "--preset", preset]
-    steps = overrides.pop("ppo.steps", None)
-    if steps is not None:
-        parts += ["--steps", str(steps)]
-    for key, value in overrides.items():
-        parts += ["--set", f"{key}={_cli_value(value)}"]
-    if runs_dir is not None and Path(runs_dir).absolute() != runs.default_runs_dir():
-        parts += ["--runs-dir", str(runs_dir)]
-    return " ".join(shlex.quote(part) for part in parts)
 
 
 # --- processes --------------------------------------------------------------------------------
@@ -179,28 +79,6 @@ def _recorded_state(run_dir: Path) -> str | None:
     return None if state == "unknown" else state
 
 
-def check_processes(processes: Any, cfg) -> int:
-    """1, or up to one process per GPU; batch and mini-batch must split evenly across them."""
-    if isinstance(processes, float) and processes.is_integer():
-        processes = int(processes)
-    if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 64:
-        raise RunnerError(f"the number of processes must be a whole number from 1 to 64, got {shown(repr(processes))}")
-    if processes > 1:
-        p = cfg.ppo
-        if p.batch_size % processes or p.mini_batch_size % processes:
-            raise RunnerError(f"batch size ({p.batch_size}) and mini-batch size ({p.mini_batch_size}) must be "
-                              f"divisible by the number of processes ({processes})")
-    return processes
-
-
-def check_gpu_processes(processes: Any) -> None:
-    """What a UI or API caller may ask for: several processes only with as many GPUs."""
-    # Not a whole number from 1 to 64: check_processes says so.
-    numeric = isinstance(processes, (int, float)) and not isinstance(processes, bool) and processes <= 64
-    if numeric and processes > max(gpu_count(), 1):
-        raise RunnerError(f"{processes} processes asked for, but this machine has {gpu_count()} GPU(s)")
-
-
 class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
@@ -209,7 +87,7 @@ class Runner:
         self.storage = storage
         self.limits = limits or Limits()
         self.runs_dir = storage.runs_dir
-        self.train_command = list(train_command or TRAIN_COMMAND)
+        self.train_command = train_command
         self._lock = threading.Lock()
         self._procs: dict[str, subprocess.Popen] = {}
         self._stop_requested: set[str] = set()
@@ -279,9 +157,7 @@ class Runner:
         return Started(run_id, run_dir, equivalent_command(preset, settings, self.runs_dir, processes))
 
     def _spawn(self, run_dir: Path, processes: int = 1) -> subprocess.Popen:
-        command = self.train_command + ["--run-dir", str(run_dir)]
-        if processes > 1:
-            command = LAUNCH_COMMAND + [str(processes)] + command[1:]  # [python] -m engine.train ...
+        command = train_argv(run_dir, processes, self.train_command)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / runs.LOG_FILE, "ab") as log_file:

@@ -25,8 +25,10 @@ from dashboard import health, hub, plots
 from dashboard.access import Limits
 from dashboard.common import (AppContext, banner, correctable_errors, dialogue_of, legend_label, preset_note,
                               require_user, run_choices, short_label, user_errors, warn)
-from dashboard.runner import (SETTING_KEYS, RunnerError, check_gpu_processes, describe_exit, equivalent_command,
-                              gpu_count, preset_settings, resolve_settings)
+from dashboard.inputs import UserInputError
+from dashboard.runner import describe_exit
+from dashboard.settings import (FIELDS, SETTING_KEYS, Field, check_gpu_processes, equivalent_command, gpu_count,
+                                preset_settings, resolve_settings)
 
 REFRESH_S = 2.0
 SAMPLES_SHOWN = 8
@@ -40,25 +42,6 @@ SAMPLE_COLUMNS = ["step", "reward", "response", "query"]
 PRESET_CHOICES = [(f"{name}: {text}", name) for name, text in DESCRIPTIONS.items()]
 """The preset menu: each name with its one-line description (the API takes the bare name)."""
 
-# key -> (label, limits shown to the user, whole number?)
-FIELDS: dict[str, tuple[str, str, bool]] = {
-    "ppo.learning_rate": ("Learning rate", "in (0, 0.01]", False),
-    "ppo.steps": ("PPO steps", "1 to {max_steps:,}", True),
-    "ppo.batch_size": ("Batch size", "prompts per step, 1 to {max_batch}", True),
-    "ppo.mini_batch_size": ("Mini-batch size", "must divide the batch size", True),
-    "ppo.ppo_epochs": ("PPO epochs", "passes over each batch, 1 to 100", True),
-    "ppo.init_kl_coef": ("KL coefficient", "initial weight of the KL penalty, 0 to 100", False),
-    "ppo.adap_kl_ctrl": ("Adaptive KL", "adapt the coefficient towards the target", False),
-    "ppo.target": ("KL target", "nats per response, > 0", False),
-    "generation.output_min_length": ("Min output tokens", "≥ 1", True),
-    "generation.output_max_length": ("Max output tokens", "exclusive, > min, ≤ 2048", True),
-    "ppo.reward_input": ("Reward model reads", "the summary alone, or prompt + summary (notebook)", False),
-    "ppo.seed": ("Seed", "0 to 2³²−1", True),
-    "run.save_every": ("Checkpoint every", "steps; 0 = only the final one", True),
-    "run.eval_every": ("Held-out toxicity every", "steps; 0 = never (the same few held-out prompts, "
-                       "scored by the reward model and the independent judges)", True),
-}
-assert tuple(FIELDS) == SETTING_KEYS
 
 
 class TrainView(NamedTuple):
@@ -230,7 +213,7 @@ class TrainHandlers:
         try:
             resolve_settings(preset, settings)
             return equivalent_command(preset, settings, self.ctx.runs_dir)
-        except RunnerError as exc:
+        except UserInputError as exc:
             return "# " + str(exc).replace("\n", "\n# ")
 
     # start and stop
@@ -282,7 +265,10 @@ class TrainHandlers:
             notes.append(banner("warn", f"Preset **{asked}** needs the Hugging Face Hub, which cannot be "
                                         f"reached from here; the dashboard switched to **{preset}**."))
         picker, overlay = self.runs_changed(None, [])
-        return gr.update(value=preset), "\n\n".join(n for n in notes if n), picker, overlay
+        gpus = gpu_count()
+        processes = gr.update(visible=gpus > 1, maximum=max(gpus, 1),
+                              info=f"data-parallel processes, 1 to {gpus} (Accelerate)")
+        return gr.update(value=preset), "\n\n".join(n for n in notes if n), picker, overlay, processes
 
     def _runs_dir_note(self) -> str:
         """A warning when no run could start here: the runs folder is unwritable or full. The
@@ -406,17 +392,39 @@ class TrainHandlers:
 
 # --- layout ----------------------------------------------------------------------------------
 
-def _field(key: str, value: Any, caps: Limits):
-    label, limits, whole = FIELDS[key]
-    limits = limits.format(max_steps=caps.max_steps, max_batch=caps.max_batch)  # this app's caps
-    elem_id = "setting-" + key.replace(".", "-").replace("_", "-")  # e.g. setting-ppo-steps
-    if key == "ppo.adap_kl_ctrl":
-        return gr.Checkbox(value=value, label=label, info=limits, elem_id=elem_id)
-    if key == "ppo.reward_input":
-        return gr.Radio(["response", "query+response"], value=value, label=label, info=limits,
-                        elem_id=elem_id)
-    return gr.Number(value=value, label=label, info=limits, precision=0 if whole else None,
+def _component(field: Field, value: Any, caps: Limits):
+    limits = field.limits.format(max_steps=caps.max_steps, max_batch=caps.max_batch)  # this app's caps
+    elem_id = "setting-" + field.key.replace(".", "-").replace("_", "-")  # e.g. setting-ppo-steps
+    if field.kind == "switch":
+        return gr.Checkbox(value=value, label=field.label, info=limits, elem_id=elem_id)
+    if field.kind == "choice":
+        return gr.Radio(list(field.choices), value=value, label=field.label, info=limits, elem_id=elem_id)
+    return gr.Number(value=value, label=field.label, info=limits, precision=0 if field.kind == "whole" else None,
                      elem_id=elem_id)
+
+
+def _lay_out(fields: list[Field], initial: dict[str, Any], caps: Limits) -> dict[str, Any]:
+    """Numbers two to a row, switches and choices on a row of their own, in the table's order."""
+    made: dict[str, Any] = {}
+    pending: list[Field] = []
+
+    def flush() -> None:
+        if pending:
+            with gr.Row():
+                for field in pending:
+                    made[field.key] = _component(field, initial[field.key], caps)
+            pending.clear()
+
+    for field in fields:
+        if field.kind in ("number", "whole"):
+            pending.append(field)
+            if len(pending) == 2:
+                flush()
+        else:
+            flush()
+            made[field.key] = _component(field, initial[field.key], caps)
+    flush()
+    return made
 
 
 def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
@@ -430,39 +438,17 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
             with gr.Group(visible=False) as hub_box:
                 hub_note = gr.Markdown()
                 use_offline = gr.Button(f"Use the offline {OFFLINE_PRESET} preset", size="sm", variant="primary")
-            f = {key: None for key in SETTING_KEYS}
-            with gr.Row():
-                f["ppo.learning_rate"] = _field("ppo.learning_rate", initial["ppo.learning_rate"], caps)
-                f["ppo.steps"] = _field("ppo.steps", initial["ppo.steps"], caps)
-            with gr.Row():
-                f["ppo.batch_size"] = _field("ppo.batch_size", initial["ppo.batch_size"], caps)
-                f["ppo.mini_batch_size"] = _field("ppo.mini_batch_size", initial["ppo.mini_batch_size"], caps)
-            with gr.Row():
-                f["ppo.ppo_epochs"] = _field("ppo.ppo_epochs", initial["ppo.ppo_epochs"], caps)
-                f["ppo.seed"] = _field("ppo.seed", initial["ppo.seed"], caps)
+            f = _lay_out([field for field in FIELDS if not field.advanced], initial, caps)
             with gr.Accordion("KL penalty, generation, reward, checkpoints", open=False):
-                with gr.Row():
-                    f["ppo.init_kl_coef"] = _field("ppo.init_kl_coef", initial["ppo.init_kl_coef"], caps)
-                    f["ppo.target"] = _field("ppo.target", initial["ppo.target"], caps)
-                f["ppo.adap_kl_ctrl"] = _field("ppo.adap_kl_ctrl", initial["ppo.adap_kl_ctrl"], caps)
-                with gr.Row():
-                    f["generation.output_min_length"] = _field("generation.output_min_length",
-                                                               initial["generation.output_min_length"], caps)
-                    f["generation.output_max_length"] = _field("generation.output_max_length",
-                                                               initial["generation.output_max_length"], caps)
-                f["ppo.reward_input"] = _field("ppo.reward_input", initial["ppo.reward_input"], caps)
-                with gr.Row():
-                    f["run.save_every"] = _field("run.save_every", initial["run.save_every"], caps)
-                    f["run.eval_every"] = _field("run.eval_every", initial["run.eval_every"], caps)
+                f.update(_lay_out([field for field in FIELDS if field.advanced], initial, caps))
             with gr.Accordion("Health alerts", open=False):
                 kl_max = gr.Number(value=health.Thresholds.kl_max, label="Alert when KL is above",
-                                   info="nats; alerts also fire on negative KL, collapsing reward, "
+                                   info="nats, for the runs you start here; alerts also fire on negative KL, collapsing reward, "
                                         "entropy or summaries, NaN losses, and a reward that rises "
                                         "while held-out toxicity by a judge does not fall")
                 auto_stop = gr.Checkbox(value=False, label="Stop the run automatically on an alert")
-            gpus = gpu_count()
-            processes = gr.Number(value=1, precision=0, minimum=1, maximum=max(gpus, 1), visible=gpus > 1,
-                                  label="GPUs", info=f"data-parallel processes, 1 to {gpus} (Accelerate)")
+            # Shown by page_loaded on a machine with several GPUs (counting them imports torch).
+            processes = gr.Number(value=1, precision=0, minimum=1, visible=False, label="GPUs")
             with gr.Row():
                 start = gr.Button("▶ Start", variant="primary", elem_id="start-btn")
                 stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
@@ -543,7 +529,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     stop.click(h.stop, [picker], [message], api_name="train_stop", api_visibility="undocumented")
     refresh_runs.click(h.runs_changed, [picker, overlay], [picker, overlay], api_name="train_list_runs",
                        api_visibility="undocumented")
-    demo.load(h.page_loaded, None, [preset, message, picker, overlay], api_name="train_page_load",
+    demo.load(h.page_loaded, None, [preset, message, picker, overlay, processes], api_name="train_page_load",
               api_visibility="undocumented")
     return {"handlers": h, "picker": picker, "preset": preset, "timer": timer, "start": start,
             "stop": stop, "progress": progress}

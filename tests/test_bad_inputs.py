@@ -36,7 +36,8 @@ from dashboard.compare_tab import CompareHandlers
 from dashboard.evaluate_tab import EvaluateHandlers
 from dashboard.model_cache import ModelCache
 from dashboard.reward_tab import RewardHandlers
-from dashboard.runner import Runner, gpu_count
+from dashboard.runner import Runner
+from dashboard.settings import gpu_count
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers
 from dashboard.ui import serve_locally

@@ -17,7 +17,8 @@ from dashboard.common import AppContext
 from dashboard.compare_tab import CompareHandlers
 from dashboard.inputs import UserInputError
 from dashboard.model_cache import ModelCache
-from dashboard.runner import Runner, RunnerError, equivalent_command
+from dashboard.runner import Runner, RunnerError
+from dashboard.settings import equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
 from tests.dashboard_helpers import wait_for
@@ -289,11 +290,11 @@ def test_equivalent_command_lists_only_what_differs_from_the_preset(tmp_path):
 
 
 def test_invalid_settings_give_a_message_and_write_nothing(ctx):
-    with pytest.raises(RunnerError, match=r"mini-batch size \(3\) must divide batch size \(8\)"):
+    with pytest.raises(UserInputError, match=r"mini-batch size \(3\) must divide batch size \(8\)"):
         ctx.runner.start("tiny", {"ppo.mini_batch_size": 3, "ppo.learning_rate": 0.5})
-    with pytest.raises(RunnerError, match="learning rate"):
+    with pytest.raises(UserInputError, match="learning rate"):
         ctx.runner.start("tiny", {"ppo.learning_rate": 0.5})
-    with pytest.raises(RunnerError, match="cannot change model.policy"):
+    with pytest.raises(UserInputError, match="cannot change model.policy"):
         ctx.runner.start("tiny", {"model.policy": "/etc"})
     assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
     with pytest.warns(UserWarning, match="must divide"):  # gr.Warning outside a request
@@ -515,3 +516,15 @@ def test_a_bug_inside_compare_is_shown_as_unexpected_and_logged_with_its_traceba
     with pytest.raises(gr.Error, match="Cannot compare: unknown dialogue source"):
         with user_errors("compare"):
             raise UserInputError("unknown dialogue source 'x': use test")
+
+
+def test_building_the_app_imports_no_torch():
+    """app.py promises nothing heavy at import: a Space shows its page before torch loads."""
+    import subprocess
+
+    code = "import sys, app; print(sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120, env={**__import__("os").environ,
+                                                                            "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -253,7 +253,7 @@ def test_a_runs_folder_under_a_file_is_refused_before_anything_starts(tmp_path):
     assert "Cannot start the run: runs folder" in message and picker == gr.skip()
     # The app still opens: a banner says why nothing can train, refresh shows an idle page.
     with pytest.warns(UserWarning, match="cannot read runs folder"):
-        _, note, picker, _ = h.page_loaded()
+        _, note, picker, _, _ = h.page_loaded()
     assert "Training cannot start here" in note and "Not a directory" in note and "--runs-dir" in note
     assert picker["choices"] == []
     assert "No run yet" in h.refresh(None, [], [], {}).progress
@@ -267,7 +267,7 @@ def test_a_full_disk_is_refused_with_the_numbers(tmp_path, monkeypatch):
     with pytest.raises(RunnerError, match=r"almost full: 50 MB free, and a run needs at least 200 MB"):
         ctx.runner.start("tiny", {"ppo.steps": 2})
     assert not any(ctx.runs_dir.iterdir())  # no run folder, no lock, no probe file left
-    _, note, _, _ = TrainHandlers(ctx).page_loaded()
+    _, note, _, _, _ = TrainHandlers(ctx).page_loaded()
     assert "Training cannot start here" in note and "50 MB free" in note
     monkeypatch.setattr(runs, "MIN_FREE_BYTES", 10 * 2**20)
     runs.check_writable(ctx.runs_dir)  # enough for a smaller minimum: no error
@@ -282,7 +282,7 @@ def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
         h = TrainHandlers(demo.dashboard)
         # listing a folder under a file warns too; a missing one is simply empty
         with pytest.warns(UserWarning) if "a-file" in runs_dir else contextlib.nullcontext():
-            _, note, _, _ = h.page_loaded()
+            _, note, _, _, _ = h.page_loaded()
         assert "Training cannot start here" in note and runs_dir in note
         assert "No run yet" in h.refresh(None, [], [], {}).progress
 
