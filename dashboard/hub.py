@@ -6,10 +6,10 @@ the answer only picks a default and a banner, so a slow network must not slow th
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 from engine import preflight
 from engine.config import OFFLINE_PRESET, ConfigError, preset as load_preset
+from engine.sources import is_hub_id
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,7 +27,7 @@ def needs_hub(preset: str) -> bool:
     m = cfg.model
     sources = [m.policy, m.reward_model, m.summary_adapter, m.tokenizer, m.reward_tokenizer,
                cfg.data.dataset]
-    return any(s and not Path(s).expanduser().exists() for s in sources)
+    return any(is_hub_id(s) for s in sources)
 
 
 def usable_offline(preset: str) -> bool:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import ASSETS, DataConfig
+from engine.sources import DATA_SUFFIXES, is_hub_id, local_path
 
 PROMPT = "\nSummarize the following conversation.\n\n{dialogue}\n\nSummary:\n"
 SPLIT_ALIASES = {"dev": ("dev", "validation", "val"), "validation": ("validation", "dev", "val"),
                  "train": ("train",), "test": ("test",)}
-DATA_SUFFIXES = (".jsonl", ".json", ".csv")
 MAX_TEXT_CHARS = 20_000
 """The longest dialogue or text a user may paste or send (the Compare tab, `score_text`): over
 four times DialogSum's longest (4,430 characters in dev and test); the models read 512 tokens."""
@@ -121,17 +121,9 @@ def _pick_split_file(folder: Path, split: str) -> Path:
                     "set data.split (e.g. dev or test) or point data.dataset at one file")
 
 
-def local_dataset(dataset: str) -> Path | None:
-    """The file or folder `dataset` names, or None for a Hub dataset id."""
-    path = Path(dataset).expanduser()
-    if path.exists() or path.suffix in DATA_SUFFIXES or dataset.startswith((".", "/", "~")):
-        return path
-    return None
-
-
 def load_rows(dataset: str, split: str = "train") -> list[Example]:
     """Rows of a Hub dataset id, a local file, or a folder holding one file per split."""
-    path = local_dataset(dataset)
+    path = local_path(dataset)
     if path is None:
         rows = _load_hub(dataset, split)
     else:
@@ -189,7 +181,7 @@ def usable_rows(cfg: DataConfig) -> list[Example]:
 def check_dataset(cfg: DataConfig) -> None:
     """Read a local dataset now, so a bad file is refused before a run starts; Hub datasets are
     left to the loader."""
-    if local_dataset(cfg.dataset) is not None:
+    if not is_hub_id(cfg.dataset):
         usable_rows(cfg)
 
 

@@ -14,7 +14,6 @@ Light at import (no torch): the dashboard reads the judge names from here.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -101,18 +100,21 @@ class ClassifierJudge:
 def load_classifier_judge(source: str, device, dtype) -> ClassifierJudge:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from engine.sources import is_hub_id
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForSequenceClassification.from_pretrained(source, dtype=dtype, use_safetensors=True)
     except (OSError, ValueError, KeyError, TypeError) as e:  # unreachable Hub, no such folder, no safetensors
-        where = "this folder" if Path(source).expanduser().exists() else "the Hugging Face Hub or its local cache"
+        where = "the Hugging Face Hub or its local cache" if is_hub_id(source) else "this folder"
         raise JudgeUnavailable(f"cannot load it from {where}: {type(e).__name__}: {str(e).strip()[:300]}") from e
     return ClassifierJudge(source, model.to(device), tokenizer)
 
 
 def load_judges(names: list[str], device, dtype) -> tuple[list[Judge], list[str]]:
     """The judges that load here, and one note per judge skipped (why, in words)."""
-    from engine.preflight import hub_reachable, in_hub_cache, local_folder
+    from engine.preflight import hub_reachable, in_hub_cache
+    from engine.sources import is_hub_id
 
     judges: list[Judge] = []
     notes: list[str] = []
@@ -122,7 +124,7 @@ def load_judges(names: list[str], device, dtype) -> tuple[list[Judge], list[str]
             if name == PROFANITY_CHECK:
                 judges.append(ProfanityCheck())
                 continue
-            if local_folder(name) is None and not in_hub_cache(name, "model"):
+            if is_hub_id(name) and not in_hub_cache(name, "model"):
                 hub = hub or [hub_reachable()]
                 if not hub[0]:  # refuse in a second, not after the Hub client's retries
                     raise JudgeUnavailable("the Hugging Face Hub cannot be reached from here and the "

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from engine.config import OFFLINE_PRESET, ModelConfig
+from engine.sources import is_hub_id
 
 VALUE_HEAD_FILE = "value_head.safetensors"
 
@@ -40,7 +41,7 @@ def pick_dtype(name: str, device: torch.device) -> torch.dtype:
 
 
 def _hub_hint(source: str, err: Exception) -> ModelError:
-    local = Path(source).expanduser().exists() or source.startswith((".", "/", "~"))
+    local = not is_hub_id(source)
     where = "this folder" if local else "the Hugging Face Hub or its local cache"
     hint = "" if local else f" If the Hub cannot be reached, use the offline '{OFFLINE_PRESET}' preset."
     return ModelError(f"cannot load '{source}' from {where}: {type(err).__name__}: {str(err).rstrip('.')}.{hint}")

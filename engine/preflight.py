@@ -18,8 +18,8 @@ import threading
 from pathlib import Path
 
 from engine.config import OFFLINE_PRESET, Config, ConfigError, DataConfig, ModelConfig
+from engine.sources import is_hub_id, local_path
 
-HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json")
 WEIGHTS_FILE = "model.safetensors"
 WEIGHTS_INDEX = "model.safetensors.index.json"
@@ -30,15 +30,6 @@ MAX_HEADER_BYTES = 100 * 1024 * 1024
 LORA_KEY = re.compile(r"^(?:base_model\.model\.)?(?P<module>.+)\.lora_(?P<part>[AB])(?:\.[^.]+)?\.weight$")
 
 Shapes = dict[str, list[int]]
-
-
-def local_folder(source: str) -> Path | None:
-    """The folder `source` names, or None when it is a Hub id (`org/name`) that is not a local
-    folder: those are the loader's to find."""
-    path = Path(source).expanduser()
-    if path.exists() or not HUB_ID.match(source):
-        return path
-    return None
 
 
 def safetensors_shapes(path: Path) -> Shapes:
@@ -77,7 +68,7 @@ class _Checker:
         """The local folder of setting `key`; None for a Hub id, or when it is missing."""
         if not source:
             return None
-        path = local_folder(source)
+        path = local_path(source)
         if path is None:
             return None
         if not path.exists():
@@ -331,14 +322,12 @@ def hub_reachable(timeout: float = HUB_TIMEOUT_S) -> bool:
 
 def hub_sources(cfg: Config) -> list[tuple[str, str, str]]:
     """(setting, Hub id, repo type) of every source that is not a local path."""
-    from engine.data import local_dataset
-
     m = cfg.model
     models = [("model.policy", m.policy), ("model.summary_adapter", m.summary_adapter),
               ("model.tokenizer", m.tokenizer), ("model.reward_model", m.reward_model),
               ("model.reward_tokenizer", m.reward_tokenizer)]
-    found = [(key, source, "model") for key, source in models if source and local_folder(source) is None]
-    if cfg.data.dataset and local_dataset(cfg.data.dataset) is None:  # data.py's rule, e.g. "x.jsonl" is a file
+    found = [(key, source, "model") for key, source in models if is_hub_id(source)]
+    if is_hub_id(cfg.data.dataset):
         found.append(("data.dataset", cfg.data.dataset, "dataset"))
     return found
 

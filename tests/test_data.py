@@ -100,3 +100,15 @@ def test_too_few_dialogues_is_a_clear_error(tmp_path):
     f.write_text(json.dumps({"dialogue": "x" * 300, "summary": "s"}) + "\n")
     with pytest.raises(DataError, match="need at least 2"):
         load_prompts(DataConfig(dataset=str(f)), tokenizer=None)
+
+
+def test_one_rule_tells_a_local_path_from_a_hub_id(tmp_path):
+    from engine.sources import is_hub_id, local_path
+
+    (tmp_path / "folder").mkdir()
+    for hub_id in ("google/flan-t5-base", "knkarthick/dialogsum", "gpt2", "s-nlp/roberta_toxicity_classifier"):
+        assert is_hub_id(hub_id) and local_path(hub_id) is None, hub_id
+    for local in (str(tmp_path / "folder"), "./models/x", "~/models/x", "/missing/folder", "data.jsonl",
+                  "dev.csv", "my model", "a/b/c"):
+        assert not is_hub_id(local) and local_path(local) is not None, local
+    assert not is_hub_id(None) and not is_hub_id("")
