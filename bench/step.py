@@ -85,7 +85,7 @@ def make_trainer_class():
     """PPOTrainer with phase timers and an optional second-copy reference (torch imported late)."""
     import torch
 
-    from engine.ppo import PPOTrainer, logprobs_from_logits, policy_forward
+    from engine.ppo import PPOTrainer, logprobs_from_logits
 
     class BenchTrainer(PPOTrainer):
         def __init__(self, *args, reference_model=None, **kwargs):
@@ -95,23 +95,15 @@ def make_trainer_class():
 
         def forward_passes(self, r, minibatches):
             with self.timer("forward"):
-                if self.reference_model is None:
-                    return super().forward_passes(r, minibatches)
-                return self.second_copy_forward_passes(r, minibatches)
+                return super().forward_passes(r, minibatches)
 
-        @torch.no_grad()
-        def second_copy_forward_passes(self, r, minibatches):
-            # the engine's forward_passes, with reference log-probs from the frozen copy instead
-            # of the LoRA-disabled policy (the engine has no hook for just that call)
-            logprobs = torch.zeros_like(r.response_mask)
-            ref_logprobs, values = torch.zeros_like(logprobs), torch.zeros_like(logprobs)
-            for mb in minibatches:
-                query_ids, query_mask, response_ids = r.query_ids[mb], r.query_mask[mb], r.response_ids[mb]
-                logprobs[mb], values[mb] = policy_forward(self.model, query_ids, query_mask, response_ids)
+        def reference_logprobs(self, query_ids, query_mask, response_ids):
+            if self.reference_model is None:
+                return super().reference_logprobs(query_ids, query_mask, response_ids)
+            with torch.no_grad():  # the frozen second copy, TRL's create_reference_model
                 logits = self.reference_model(input_ids=query_ids, attention_mask=query_mask,
                                               decoder_input_ids=response_ids[:, :-1], use_cache=False).logits
-                ref_logprobs[mb] = logprobs_from_logits(logits, response_ids[:, 1:])
-            return logprobs, ref_logprobs, values
+            return logprobs_from_logits(logits, response_ids[:, 1:])
 
         def update(self, *args, **kwargs):
             with self.timer("update"):

@@ -280,8 +280,13 @@ class PPOTrainer:
         for mb in minibatches:
             args = (r.query_ids[mb], r.query_mask[mb], r.response_ids[mb])
             logprobs[mb], values[mb] = policy_forward(self.model, *args)
-            ref_logprobs[mb] = reference_logprobs(self.policy, *args)
+            ref_logprobs[mb] = self.reference_logprobs(*args)
         return logprobs, ref_logprobs, values
+
+    def reference_logprobs(self, query_ids, query_mask, response_ids) -> torch.Tensor:
+        """The reference's log-probs: the policy with its LoRA off, one copy of the weights. A
+        hook: bench/step.py puts a second full copy here to measure what the single copy saves."""
+        return reference_logprobs(self.policy, query_ids, query_mask, response_ids)  # (B, T)
 
     # 6. update
     def update(self, r: Rollout, old_logprobs, old_values, advantages, returns,
