@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -346,13 +345,5 @@ class Storage:
 
 def write_sidecar(run_dir: Path, data: dict) -> dict:
     """Replace dashboard.json atomically (a reader sees the old or the new file, whole)."""
-    path = Path(run_dir) / SIDECAR_FILE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    runs.write_json_atomic(Path(run_dir) / SIDECAR_FILE, data, allow_nan=True)  # as json.dump did
     return data

@@ -74,21 +74,14 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {m:02d} min"
 
 
-def _parse_time(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
 def _elapsed(status: dict) -> float | None:
     """Seconds since the run started; for an ended run, until its last status update."""
-    begin = _parse_time(status.get("started_at"))
+    begin = runs.parse_time(status.get("started_at"))
     if begin is None:
         return None
     end = None
     if status.get("state") not in ("running", "queued"):
-        end = _parse_time(status.get("updated_at"))
+        end = runs.parse_time(status.get("updated_at"))
     return ((end or datetime.now(timezone.utc)) - begin).total_seconds()
 
 

@@ -21,7 +21,6 @@ During training, `HeldOut` scores the policy's summaries of a few held-out promp
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -397,9 +396,7 @@ def evaluate(models: Models, examples: list[Example], seed: int = 0, samples_per
 
 def save_evaluation(run_dir: Path, result: dict) -> Path:
     path = Path(run_dir) / runs.EVALUATION_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(path)
+    runs.write_json_atomic(path, result, allow_nan=True)  # an improvement over a zero mean is NaN
     return path
 
 

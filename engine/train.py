@@ -3,7 +3,7 @@
     python -m engine.train --preset demo --steps 60 [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
     accelerate launch --num_processes 2 -m engine.train --preset tiny     # data-parallel
 
-The run directory is written as the run goes (see engine/runs.py): metrics flushed per step,
+The run directory is written as the run goes (see engine/runs/): metrics flushed per step,
 checkpoints every `run.save_every` steps and at the end. SIGTERM or Ctrl-C: a checkpoint is
 saved and the state becomes `stopped`. An exception: state `failed` with the message, exit 1.
 A config that cannot run (a bad setting, a missing or wrong model folder, an unreadable local

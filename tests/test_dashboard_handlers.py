@@ -348,6 +348,14 @@ def test_auto_stop_on_a_nan_loss(tmp_path):
 
 # --- the Train tab's refresh -----------------------------------------------------------------
 
+def test_progress_of_a_run_whose_start_time_is_naive():
+    # A status written by hand or by an older writer may lack the UTC offset; it means UTC.
+    status = {"state": "running", "step": 2, "total_steps": 8, "started_at": "2026-01-01T00:00:00"}
+    assert "elapsed " in progress_html("r1", status, [], [], {})
+    ended = {**status, "state": "finished", "updated_at": "2026-01-01T00:01:05+00:00"}
+    assert "took 1 min 05 s" in progress_html("r1", ended, [], [], {})
+
+
 def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
     h = TrainHandlers(ctx)
     idle = h.refresh(None, [], ["Toxicity"], {})

@@ -269,7 +269,7 @@ def test_a_full_disk_is_refused_with_the_numbers(tmp_path, monkeypatch):
     assert not any(ctx.runs_dir.iterdir())  # no run folder, no lock, no probe file left
     _, note, _, _, _ = TrainHandlers(ctx).page_loaded()
     assert "Training cannot start here" in note and "50 MB free" in note
-    monkeypatch.setattr(runs, "MIN_FREE_BYTES", 10 * 2**20)
+    monkeypatch.setattr(runs.layout, "MIN_FREE_BYTES", 10 * 2**20)  # where check_writable reads it
     runs.check_writable(ctx.runs_dir)  # enough for a smaller minimum: no error
 
 

@@ -142,6 +142,13 @@ def test_write_status_merges_and_stamps(tmp_path):
     assert [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_parse_time_takes_a_naive_timestamp_as_utc():
+    naive = runs.parse_time("2026-01-01T00:00:00")
+    assert naive == datetime(2026, 1, 1, tzinfo=timezone.utc) and naive.tzinfo is not None
+    assert runs.parse_time("2026-01-01T02:00:00+02:00") == naive  # an aware one keeps its zone
+    assert runs.parse_time("yesterday") is None and runs.parse_time(None) is None
+
+
 def test_write_status_is_atomic_when_replace_fails(tmp_path, monkeypatch):
     run_dir = make_run(tmp_path)
     before = (run_dir / runs.STATUS_FILE).read_text()

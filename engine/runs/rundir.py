@@ -1,0 +1,222 @@
+"""One run's folder: create and find it, read its config, records, checkpoints and log, and
+say what is wrong with its files."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from engine.config import shown
+from engine.runs.files import _reason, read_jsonl, read_tail, write_json_atomic
+from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
+                                FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
+                                RunError, _is_run_dir, check_writable, new_run_id,
+                                validate_run_id)
+from engine.runs.status import status_problem, write_status
+
+log = logging.getLogger(__package__)  # "engine.runs", as before the package split
+
+_CHECKPOINT_RE = re.compile(r"^(?:final|step-(\d+))$")
+PROBLEMS_SHOWN = 5
+"""summarise_problems keeps this many messages and counts the rest."""
+
+
+def _nested(config: dict, *keys: str) -> Any:
+    """config[k1][k2]..., or None when any level is missing or not a dict."""
+    value: Any = config
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+# --- create and find -------------------------------------------------------------------------
+
+def create_run(runs_dir: Path, config: dict, preset: str, run_id: str | None = None) -> Path:
+    """Create a new run folder with config.json and a queued status.json; return its path."""
+    runs_dir = Path(runs_dir)
+    run_id = validate_run_id(run_id) if run_id is not None else new_run_id(preset)
+    try:
+        # Serialise before touching the disk so a bad config leaves no half-made run behind.
+        config_text = json.dumps(config, indent=2, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise RunError(f"the config of run {run_id} cannot be saved as JSON: {exc}") from exc
+    check_writable(runs_dir)
+    run_dir = runs_dir / run_id
+    try:
+        run_dir.mkdir()
+    except FileExistsError as exc:
+        raise RunError(f"run {run_id} already exists in {runs_dir}") from exc
+    except OSError as exc:
+        raise RunError(f"cannot create run folder {run_dir}: {_reason(exc)}") from exc
+    total_steps = _nested(config, "ppo", "steps")
+    try:
+        write_json_atomic(run_dir / CONFIG_FILE, json.loads(config_text))
+        write_status(run_dir, state="queued", step=0, total_steps=total_steps, pid=None,
+                     started_at=None, error=None, device=None)
+    except OSError as exc:
+        _remove_partial_run(run_dir)
+        raise RunError(f"cannot write run {run_id} in {runs_dir}: {_reason(exc)}") from exc
+    return run_dir
+
+
+def _remove_partial_run(run_dir: Path) -> None:
+    """Undo a create_run that failed halfway, touching only what create_run writes."""
+    for name in (CONFIG_FILE, STATUS_FILE):
+        (run_dir / name).unlink(missing_ok=True)
+    for leftover in run_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    try:
+        run_dir.rmdir()
+    except OSError as exc:
+        log.warning("could not remove the incomplete run folder %s: %s", run_dir, _reason(exc))
+
+
+def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
+    """The folder of `run`: a run id inside `runs_dir`, or (if `allow_paths`) a path to a run.
+
+    Anything with a path separator is taken as a path. A web UI that passes user input should
+    set `allow_paths=False` so only ids inside `runs_dir` can be reached.
+    """
+    runs_dir = Path(runs_dir)
+    if not isinstance(run, str) or not run.strip():
+        raise RunError("no run given: pass a run id or the path of a run folder")
+    looks_like_path = any(sep in run for sep in ("/", os.sep, os.altsep) if sep)
+    if allow_paths and looks_like_path:
+        path = Path(run).expanduser()
+        if not path.exists():
+            raise RunError(f"no run folder at '{shown(run, 200)}'")
+        if not _is_run_dir(path):
+            raise RunError(f"'{shown(run, 200)}' ({path.resolve()}) is not a run folder: it has "
+                           f"no {CONFIG_FILE} or {STATUS_FILE}")
+        return path.resolve()
+    run_dir = runs_dir / validate_run_id(run)
+    if not _is_run_dir(run_dir):
+        raise RunError(f"no run '{run}' in {runs_dir}")
+    return run_dir
+
+
+# --- problems --------------------------------------------------------------------------------
+
+def summarise_problems(problems: list[str], limit: int = PROBLEMS_SHOWN, total: int | None = None) -> list[str]:
+    """At most `limit` messages, the rest counted: a file full of garbage must not flood a page.
+    `total`: how many problems there are when `problems` holds only the first of them."""
+    total = len(problems) if total is None else total
+    if total <= limit:
+        return list(problems)
+    return [*problems[:limit - 1], f"... and {total - limit + 1} more problems like these"]
+
+
+def run_problems(run_dir: Path) -> list[str]:
+    """Everything wrong with a run's files that readers worked around: a corrupt status.json
+    or config.json, corrupt lines in metrics.jsonl, samples.jsonl or eval.jsonl. Empty for a sound run."""
+    run_dir = Path(run_dir)
+    problems = [p for p in [status_problem(run_dir)] if p]
+    try:
+        read_config(run_dir)
+    except RunError as exc:
+        problems.append(str(exc))
+    for name in (METRICS_FILE, SAMPLES_FILE, EVAL_FILE):
+        problems += read_jsonl(run_dir / name)[2]
+    return problems
+
+
+# --- records ---------------------------------------------------------------------------------
+
+def _read_whole_jsonl(path: Path) -> list[dict]:
+    rows, _, problems = read_jsonl(path)
+    for problem in problems:
+        log.warning("%s", problem)
+    return rows
+
+
+def read_metrics(run_dir: Path) -> list[dict]:
+    """All metric rows of a run (one per PPO step); bad lines are logged and skipped."""
+    return _read_whole_jsonl(Path(run_dir) / METRICS_FILE)
+
+
+def read_samples(run_dir: Path) -> list[dict]:
+    """All sample rows of a run ({step, query, response, reward}); bad lines skipped."""
+    return _read_whole_jsonl(Path(run_dir) / SAMPLES_FILE)
+
+
+def read_eval(run_dir: Path) -> list[dict]:
+    """All held-out evaluation rows of a run ({step, toxicity, samples, ...}); bad lines skipped."""
+    return _read_whole_jsonl(Path(run_dir) / EVAL_FILE)
+
+
+def read_config(run_dir: Path) -> dict:
+    """config.json of a run; RunError when it is missing or not a JSON object."""
+    run_dir = Path(run_dir)
+    try:
+        text = (run_dir / CONFIG_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise RunError(f"run {run_dir.name} has no {CONFIG_FILE}") from exc
+    except OSError as exc:
+        raise RunError(f"cannot read {CONFIG_FILE} of run {run_dir.name}: {_reason(exc)}") from exc
+    try:
+        config = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RunError(f"{CONFIG_FILE} of run {run_dir.name} is corrupt: {exc}") from exc
+    if not isinstance(config, dict):
+        raise RunError(f"{CONFIG_FILE} of run {run_dir.name} is corrupt: expected an object")
+    return config
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+def checkpoint_dir(run_dir: Path, step: int | None) -> Path:
+    """Where the checkpoint after `step` goes; None means the final one."""
+    if step is None:
+        return Path(run_dir) / FINAL_DIR
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise ValueError(f"checkpoint step must be a non-negative integer, got {step!r}")
+    return Path(run_dir) / CHECKPOINTS_DIR / f"step-{step}"
+
+
+def list_checkpoints(run_dir: Path) -> list[str]:
+    """Complete checkpoints, oldest first: 'step-N' in numeric order, then 'final'."""
+    run_dir = Path(run_dir)
+    steps: list[tuple[int, str]] = []
+    parent = run_dir / CHECKPOINTS_DIR
+    if parent.is_dir():
+        for child in parent.iterdir():
+            match = _CHECKPOINT_RE.match(child.name)
+            if match and match.group(1) and (child / ADAPTER_CONFIG_FILE).is_file():
+                steps.append((int(match.group(1)), child.name))
+    names = [name for _, name in sorted(steps)]
+    if (run_dir / FINAL_DIR / ADAPTER_CONFIG_FILE).is_file():
+        names.append(FINAL_DIR)
+    return names
+
+
+def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
+    """The folder of checkpoint `name`; None picks 'final', else the latest step."""
+    run_dir = Path(run_dir)
+    available = list_checkpoints(run_dir)
+    if name is None:
+        if not available:
+            raise RunError(f"run {run_dir.name} has no checkpoints yet")
+        name = FINAL_DIR if FINAL_DIR in available else available[-1]
+    elif not isinstance(name, str) or not _CHECKPOINT_RE.match(name):
+        raise RunError(f"invalid checkpoint name '{shown(name)}': use 'final' or "
+                       "'step-N'")
+    if name not in available:
+        has = ", ".join(available) if available else "none yet"
+        raise RunError(f"run {run_dir.name} has no checkpoint '{name}'; it has: {has}")
+    return run_dir / FINAL_DIR if name == FINAL_DIR else run_dir / CHECKPOINTS_DIR / name
+
+
+# --- log -------------------------------------------------------------------------------------
+
+def log_tail(run_dir: Path, lines: int = 40) -> str:
+    """The last `lines` lines of train.log as a terminal would show them; "" if absent.
+
+    Progress bars redraw a line with carriage returns; only each line's last redraw is kept,
+    so one bar does not fill the whole tail.
+    """
+    return read_tail(Path(run_dir) / LOG_FILE, lines)
