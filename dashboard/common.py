@@ -5,7 +5,6 @@ import html
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -112,19 +111,16 @@ def require_user(ctx: AppContext, request: gr.Request | None, action: str) -> No
 
 
 def short_label(run_id: str) -> str:
-    """'tiny-ceba · 11-25 15:43' from '20261125T154346Z-tiny-ceba'."""
-    stamp, _, rest = run_id.partition("-")
-    try:
-        when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").strftime("%m-%d %H:%M")
-    except ValueError:
+    """'tiny-ceba · 11-25 15:43' from '20261125T154346Z-tiny-ceba'; other ids as they are."""
+    parsed = runs.parse_run_id(run_id)
+    if parsed is None or parsed[0] is None:
         return run_id
-    return f"{rest} · {when}" if rest else run_id
+    return f"{legend_label(run_id)} · {parsed[0].strftime('%m-%d %H:%M')}"
 
 
 def legend_label(run_id: str) -> str:
     """'tiny-ceba' from '20261125T154346Z-tiny-ceba': short enough for a chart legend."""
-    stamp, sep, rest = run_id.partition("-")
-    return rest if sep and stamp.endswith("Z") and rest else run_id
+    return run_id.partition("-")[2] if runs.parse_run_id(run_id) else run_id
 
 
 def run_label(summary: dict) -> str:

@@ -22,7 +22,6 @@ During training, `HeldOut` scores the policy's summaries of a few held-out promp
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
