@@ -24,3 +24,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    """A fake app context (tests/dashboard_helpers.py) on a fresh runs folder, its runs stopped after."""
+    from tests.dashboard_helpers import make_ctx
+
+    context = make_ctx(tmp_path / "runs", "--delay", "0.05")
+    yield context
+    context.runner.terminate_all(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory):
+    """The real app on 127.0.0.1 (tiny models, a fresh runs folder): (demo, url, client)."""
+    from gradio_client import Client
+
+    from dashboard.ui import serve_locally
+
+    with serve_locally(tmp_path_factory.mktemp("runs")) as (demo, url):
+        yield demo, url, Client(url, verbose=False)

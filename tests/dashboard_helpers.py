@@ -1,8 +1,40 @@
-"""Helpers shared by the dashboard tests."""
+"""Helpers shared by the dashboard tests: a fake context (a real Storage and Runner driving
+tests/fake_trainer.py instead of torch), fresh runs, and polling."""
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
+
+from engine import runs
+from engine.config import preset as load_preset
+
+from dashboard.common import AppContext
+from dashboard.model_cache import ModelCache
+from dashboard.runner import Runner
+from dashboard.storage import Storage
+
+FAKE = Path(__file__).resolve().parent / "fake_trainer.py"
+
+
+def fake_command(*extra: str) -> list[str]:
+    """The fake trainer's command; engine.runs trusts only pids whose command mentions engine."""
+    return [sys.executable, str(FAKE), "--as", "engine.train", *extra]
+
+
+def make_ctx(runs_dir: Path, *fake_args: str) -> AppContext:
+    """An app context whose runner starts the fake trainer (with `fake_args`)."""
+    storage = Storage(runs_dir)
+    return AppContext(storage=storage, runner=Runner(storage, fake_command(*fake_args)),
+                      models=ModelCache(), preset="tiny")
+
+
+def new_run(runs_dir: Path, steps: int = 8) -> Path:
+    """A tiny run's directory, created but never trained."""
+    cfg = load_preset("tiny")
+    cfg.ppo.steps = steps
+    return runs.create_run(runs_dir, cfg.to_dict(), "tiny")
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",

@@ -28,7 +28,7 @@ from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
 from dashboard.train_tab import TrainHandlers
 from dashboard.ui import access_note, free_port
 from tests.dashboard_helpers import wait_for
-from tests.test_dashboard_handlers import make_ctx
+from tests.dashboard_helpers import make_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 OAUTH_SECRET = "test-oauth-secret"

@@ -5,18 +5,16 @@ from __future__ import annotations
 import math
 
 import pytest
-from gradio_client import Client
 
-from dashboard.ui import serve_locally
 from tests.dashboard_helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with serve_locally(tmp_path_factory.mktemp("runs")) as (demo, url):
-        yield demo, Client(url, verbose=False)
+def app(served_app):
+    demo, _, client = served_app
+    return demo, client
 
 
 def test_api_is_documented(app):

@@ -16,6 +16,7 @@ def run_module(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_rollout_benchmark_prints_a_table_and_the_speedup_line():
     proc = run_module("bench.rollout", "--preset", "tiny", "--device", "cpu", "--batch", "3", "--quick")
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -26,6 +27,7 @@ def test_rollout_benchmark_prints_a_table_and_the_speedup_line():
         assert re.search(rf"^{row}\s", table, re.M), table
 
 
+@pytest.mark.slow
 def test_step_benchmark_child_reports_zero_kl_for_both_references():
     """The second-copy reference must be the same model as the LoRA-disabled policy: KL 0 at step 1."""
     proc = run_module("bench.step", "--child", "--preset", "tiny", "--variant", "both", "--device", "cpu",

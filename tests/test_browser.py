@@ -10,7 +10,6 @@ import os
 import pytest
 
 from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
-from dashboard.ui import serve_locally
 
 pytestmark = [
     pytest.mark.slow,
@@ -21,9 +20,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with serve_locally(tmp_path_factory.mktemp("runs")) as (_, url):
-        yield url
+def app_url(served_app):
+    return served_app[1]
 
 
 @pytest.fixture(scope="module")

@@ -21,34 +21,8 @@ from dashboard.runner import Runner, RunnerError
 from dashboard.settings import equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
-from tests.dashboard_helpers import wait_for
+from tests.dashboard_helpers import fake_command, make_ctx, new_run, wait_for
 from tests.fake_trainer import eval_row, metrics_row
-
-FAKE = Path(__file__).resolve().parent / "fake_trainer.py"
-
-
-def fake_command(*extra: str) -> list[str]:
-    return [sys.executable, str(FAKE), "--as", "engine.train", *extra]
-
-
-def make_ctx(runs_dir: Path, *fake_args: str) -> AppContext:
-    storage = Storage(runs_dir)
-    return AppContext(storage=storage, runner=Runner(storage, fake_command(*fake_args)),
-                      models=ModelCache(), preset="tiny")
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path / "runs", "--delay", "0.05")
-    yield context
-    context.runner.terminate_all(timeout=10)
-
-
-def new_run(runs_dir: Path, steps: int = 8) -> Path:
-    cfg = load_preset("tiny")
-    cfg.ppo.steps = steps
-    return runs.create_run(runs_dir, cfg.to_dict(), "tiny")
-
 
 # --- storage ---------------------------------------------------------------------------------
 
@@ -526,6 +500,7 @@ def test_a_bug_inside_compare_is_shown_as_unexpected_and_logged_with_its_traceba
             raise UserInputError("unknown dialogue source 'x': use test")
 
 
+@pytest.mark.slow
 def test_building_the_app_imports_no_torch():
     """app.py promises nothing heavy at import: a Space shows its page before torch loads."""
     import subprocess

@@ -28,7 +28,7 @@ from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers
 from tests.conftest import ROOT
 from tests.dashboard_helpers import wait_for
-from tests.test_dashboard_handlers import FAKE, make_ctx, new_run
+from tests.dashboard_helpers import FAKE, make_ctx, new_run
 
 # The user must see a killed run as failed "within a few seconds".
 DEATH_NOTICED_S = 5.0
@@ -135,6 +135,7 @@ def start_detached_fake(run_dir: Path, delay: float = 0.1) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_run_started_elsewhere_is_failed_and_says_what_is_known(tmp_path, trainers):
     run_dir = new_run(tmp_path, steps=500)
     proc = start_detached_fake(run_dir)
@@ -177,6 +178,7 @@ def test_a_reader_sees_the_death_at_once_even_before_the_watcher(tmp_path, train
 
 # --- 2. an app restarted mid-run (fast part; the real one is below) --------------------------
 
+@pytest.mark.slow
 def test_a_new_app_adopts_a_run_on_sight_and_stops_it_with_a_checkpoint(tmp_path, trainers):
     run_dir = new_run(tmp_path, steps=500)
     proc = start_detached_fake(run_dir, delay=0.05)
@@ -287,6 +289,7 @@ def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
         assert "No run yet" in h.refresh(None, [], [], {}).progress
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_an_unwritable_runs_folder_before_loading_anything(tmp_path):
     (tmp_path / "a-file").write_text("x")
     done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "tiny", "--runs-dir",
@@ -396,13 +399,9 @@ def test_many_corrupt_lines_are_summarised_and_a_replaced_file_forgets_them(tmp_
 # --- the served app: API and the real tiny trainer -------------------------------------------
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    from gradio_client import Client
-
-    from dashboard.ui import serve_locally
-
-    with serve_locally(tmp_path_factory.mktemp("runs")) as (demo, url):
-        yield demo, Client(url, verbose=False)
+def served(served_app):
+    demo, _, client = served_app
+    return demo, client
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ CPU = torch.device("cpu")
 TINY = ROOT / "assets" / "tiny"
 
 
+@pytest.mark.slow
 def test_shape_true_flan_t5_base_has_the_notebooks_trainable_parameter_count():
     cfg = preset("shape-base")
     policy, _ = load_policy(cfg.model, CPU, torch.float32)

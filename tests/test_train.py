@@ -14,6 +14,8 @@ from engine import runs
 from engine.runs import TrainingLock, read_metrics, read_status
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every test here starts the real trainer
+
 
 def cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
@@ -122,7 +124,7 @@ def test_held_out_rows_are_written_at_the_right_steps_and_do_not_change_training
     assert "held-out evaluation every 3 steps on 4 prompts (stress), judges: profanity-check" in \
         (a / runs.LOG_FILE).read_text()
     # ... and the Train tab charts them
-    from tests.test_dashboard_handlers import make_ctx
+    from tests.dashboard_helpers import make_ctx
     from dashboard.train_tab import TrainHandlers
 
     view = TrainHandlers(make_ctx(a.parent)).refresh(a.name, [], [], {})
