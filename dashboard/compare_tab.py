@@ -84,7 +84,7 @@ class CompareHandlers:
         if source == "paste":
             examples = [Example(user_text(dialogue, "dialogue", PASTE_HINT), references=[])]
         run_dir = self.ctx.storage.run_dir(run_id)
-        ckpt = runs.resolve_checkpoint(run_dir, checkpoint_name(checkpoint)).name
+        ckpt = self.ctx.storage.checkpoint(run_id, checkpoint_name(checkpoint)).name
         if not self.ctx.models.has_models(run_dir, ckpt):
             progress(0.02, f"Loading the models of {ckpt} (once; they are kept for the next click)…")
         models = self.ctx.models.models(run_dir, ckpt)

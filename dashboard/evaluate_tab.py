@@ -221,8 +221,7 @@ class EvaluateHandlers:
     def _command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> list[str]:
         if not run_id:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
-        run_dir = self.ctx.storage.run_dir(run_id)  # validates the id: never a path
-        name = runs.resolve_checkpoint(run_dir, checkpoint or None).name
+        name = self.ctx.storage.checkpoint(run_id, checkpoint or None).name  # validates the id: never a path
         samples = whole_number(samples, "samples", 1, MAX_SAMPLES)
         k = whole_number(samples_per_prompt, "samples per prompt", 1, MAX_SAMPLES_PER_PROMPT)
         seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)

@@ -73,12 +73,6 @@ def describe_exit(code: int) -> str:
     return f"killed by signal {-code} ({name})"
 
 
-def _recorded_state(run_dir: Path) -> str | None:
-    """The state as status.json stores it, without the liveness verdict read_status adds."""
-    state = runs.read_status_file(run_dir)["state"]
-    return None if state == "unknown" else state
-
-
 class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
@@ -115,7 +109,7 @@ class Runner:
         only exiting (its lock is already released)."""
         proc = self._procs.get(run_id)
         return (proc is not None and proc.poll() is None
-                and _recorded_state(self.runs_dir / run_id) in ("queued", "running"))
+                and self.storage.recorded_status(run_id)["state"] in ("queued", "running"))
 
     def exit_code(self, run_id: str) -> int | None:
         return self.storage.exit_code(run_id)
@@ -141,7 +135,7 @@ class Runner:
             if busy:
                 raise RunnerError(f"a run is already in progress: {busy}")
             try:
-                run_dir = runs.create_run(self.runs_dir, cfg.to_dict(), cfg.preset)
+                run_dir = self.storage.create_run(cfg.to_dict(), cfg.preset)
             except runs.RunError as exc:
                 raise RunnerError(str(exc)) from exc
             run_id = run_dir.name
@@ -152,7 +146,7 @@ class Runner:
             self.storage.child_started(run_id)
             # A queued status with a pid is watched for liveness: if the process dies while it
             # loads models, readers see the run fail instead of waiting forever.
-            runs.write_status(run_dir, pid=proc.pid)
+            self.storage.write_status(run_id, pid=proc.pid)
         self._watch(run_id, proc.wait, lambda: proc.poll() is None)
         return Started(run_id, run_dir, equivalent_command(preset, settings, self.runs_dir, processes))
 
@@ -160,13 +154,13 @@ class Runner:
         command = train_argv(run_dir, processes, self.train_command)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
-            with open(run_dir / runs.LOG_FILE, "ab") as log_file:
+            with self.storage.log_file(run_dir.name) as log_file:
                 return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
                                         stderr=subprocess.STDOUT, cwd=ROOT, env=env,
                                         start_new_session=True)
         except OSError as exc:
             message = f"cannot start the training process: {exc.strerror or exc}"
-            runs.write_status(run_dir, state="failed", error=message)
+            self.storage.write_status(run_dir.name, state="failed", error=message)
             raise RunnerError(message) from exc
 
     # --- stop --------------------------------------------------------------------------------
@@ -224,7 +218,7 @@ class Runner:
         if not run_id or run_id in self._watched or run_id in self._procs:
             return
         try:
-            pid = runs.read_status_file(self.storage.run_dir(run_id)).get("pid")
+            pid = self.storage.recorded_status(run_id).get("pid")
         except runs.RunError as exc:
             log.warning("cannot adopt run %s: %s", run_id, exc)
             return
@@ -274,7 +268,7 @@ class Runner:
         code = proc.returncode if proc is not None else None
         fields: dict[str, Any] = {}
         try:
-            recorded = runs.read_status_file(self.storage.run_dir(run_id))
+            recorded = self.storage.recorded_status(run_id)
             if recorded["state"] in ("queued", "running") or _only_known_as_gone(recorded, code):
                 # Killed before engine.train could write its last state (kill -9, the OOM
                 # killer, stopped while still importing): say what happened rather than

@@ -1,10 +1,14 @@
 """The dashboard's one window on run directories: status, metrics, samples, held-out
-evaluations, logs, checkpoints.
+evaluations, logs, checkpoints, and the few writes the app makes (a new run, its notes, the
+status of a child that died before it could write it).
 
-Every tab reads runs through a `Storage`. Metrics, samples and held-out rows are JSONL files that only grow, so
-each file is read incrementally: a per-run cache keeps the rows read so far and the byte offset
-where the next read starts (engine.runs.read_jsonl), which makes a refresh every two seconds
-cost a `stat` when nothing changed and a read of the new lines when something did.
+Nothing else in dashboard/ opens a run file. `snapshot(run_id)` is the one read of a run that
+the Train tab, `/run_status` and auto-stop share. Metrics, samples and held-out rows are JSONL
+files that only grow, so each is read incrementally: a per-run cache keeps the rows read so far
+and the byte offset where the next read starts (engine.runs.read_jsonl), which makes a refresh
+every two seconds cost a `stat` when nothing changed and a read of the new lines when something
+did. config.json, dashboard.json and evaluation.json are re-read only when their size or
+modification time changed; a corrupt one is named among the run's problems, never read as empty.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from engine import runs
 
@@ -177,6 +182,17 @@ class Storage:
     def active_run(self) -> str | None:
         return runs.active_run(self.runs_dir)
 
+    def check_writable(self) -> None:
+        """RunError when no run could be created here (unwritable or nearly full)."""
+        runs.check_writable(self.runs_dir)
+
+    def create_run(self, config: dict, preset: str) -> Path:
+        return runs.create_run(self.runs_dir, config, preset)
+
+    def checkpoint(self, run_id: str, name: str | None) -> Path:
+        """The checkpoint folder `name` (final, step-N; None: final, else the newest) of a run."""
+        return runs.resolve_checkpoint(self.run_dir(run_id), name)
+
     def _entry(self, run_id: str) -> _RunCache:
         run_dir = self.run_dir(run_id)
         with self._lock:
@@ -264,6 +280,20 @@ class Storage:
                 if code is not None:
                     self._exit_codes[run_id] = code
                 self._children.discard(run_id)
+
+    def recorded_status(self, run_id: str) -> dict:
+        """status.json as it is stored, without a liveness verdict (the runner judges its own
+        children by their process)."""
+        return runs.read_status_file(self.run_dir(run_id))
+
+    def write_status(self, run_id: str, **fields: Any) -> None:
+        runs.write_status(self.run_dir(run_id), **fields)
+
+    @contextmanager
+    def log_file(self, run_id: str) -> Iterator[Any]:
+        """train.log opened for appending: a child's stdout and stderr."""
+        with open(self.run_dir(run_id) / runs.LOG_FILE, "ab") as f:
+            yield f
 
     def is_child(self, run_id: str) -> bool:
         with self._lock:

@@ -267,7 +267,7 @@ class TrainHandlers:
         """A warning when no run could start here: the runs folder is unwritable or full. The
         app still opens, to show the runs already there."""
         try:
-            runs.check_writable(self.ctx.runs_dir)
+            self.ctx.storage.check_writable()
         except runs.RunError as exc:
             return banner("warn", f"**Training cannot start here**: {html.escape(str(exc))}. Start the app "
                                   "with `--runs-dir` (or `DETOX_RUNS_DIR`) set to a writable folder "
