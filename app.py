@@ -18,7 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard.space import RUNS_DIR_ENV, default_runs_dir, on_spaces, prepare_environment
+from dashboard.space import on_spaces, prepare_environment
+from engine.runs import RUNS_DIR_ENV, default_runs_dir
 
 PRESET_ENV = "DETOX_PRESET"
 prepare_environment()  # before gradio and huggingface_hub are imported

@@ -6,32 +6,8 @@ because the hub library reads HF_HOME once, at import.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Mapping
 
-SPACES_DATA = Path("/data")
-"""A Space's persistent storage, when its owner added some; everything else is lost on restart."""
-RUNS_DIR_ENV = "DETOX_RUNS_DIR"
-
-
-def on_spaces(env: Mapping[str, str] = os.environ) -> bool:
-    return env.get("SYSTEM") == "spaces" or bool(env.get("SPACE_ID"))
-
-
-def persistent_storage(env: Mapping[str, str] = os.environ, data: Path = SPACES_DATA) -> Path | None:
-    """/data on a Space that has persistent storage, else None."""
-    if on_spaces(env) and data.is_dir() and os.access(data, os.W_OK):
-        return data
-    return None
-
-
-def default_runs_dir(env: Mapping[str, str] = os.environ, data: Path = SPACES_DATA) -> str | None:
-    """$DETOX_RUNS_DIR, else <persistent storage>/runs on a Space, else None (./runs)."""
-    configured = env.get(RUNS_DIR_ENV, "").strip()
-    if configured:
-        return configured
-    storage = persistent_storage(env, data)
-    return str(storage / "runs") if storage else None
+from engine.runs.layout import on_spaces, persistent_storage  # the runs folder's rule lives there
 
 
 def prepare_environment() -> None:

@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     + f" (default: {OFFLINE_PRESET})")
     ap.add_argument("--steps", type=int, help="PPO steps (same as --set ppo.steps=N)")
     ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
-                    f"(default: ${runs.RUNS_DIR_ENV} or ./runs)")
+                    f"(default: ${runs.RUNS_DIR_ENV}, /data/runs on a Space with persistent storage, else ./runs)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a setting, e.g. --set ppo.learning_rate=1e-4 (repeatable)")
     ap.add_argument("--run-dir", type=Path, default=None,

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from gradio_client import Client
 
-from dashboard import space
+from engine import runs
 from dashboard.access import Access, AccessConfigError, Limits, LoginThrottle, hf_username, parse_auth
 from dashboard.runner import RunnerError
 from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
@@ -80,10 +80,11 @@ def test_limits_from_the_environment():
 
 def test_runs_folder_on_a_space_with_persistent_storage(tmp_path):
     spaces = {"SYSTEM": "spaces", "SPACE_ID": "owner/detox"}
-    assert space.default_runs_dir(spaces, tmp_path) == str(tmp_path / "runs")
-    assert space.default_runs_dir(spaces, tmp_path / "absent") is None  # no storage: ./runs
-    assert space.default_runs_dir({}, tmp_path) is None  # not a Space
-    assert space.default_runs_dir({**spaces, "DETOX_RUNS_DIR": "/x"}, tmp_path) == "/x"
+    # one rule for the app, the trainer and the CLI (engine.runs)
+    assert runs.default_runs_dir(spaces, tmp_path) == tmp_path / "runs"
+    assert runs.default_runs_dir(spaces, tmp_path / "absent") == Path("runs").absolute()  # no storage
+    assert runs.default_runs_dir({}, tmp_path) == Path("runs").absolute()  # not a Space
+    assert runs.default_runs_dir({**spaces, "DETOX_RUNS_DIR": "/x"}, tmp_path) == Path("/x")
 
 
 class FakeRequest:

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                                      description="List and inspect detox training runs.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--runs-dir", type=Path, default=None,
-                        help=f"runs folder (default: ${RUNS_DIR_ENV} or ./runs)")
+                        help=f"runs folder (default: ${RUNS_DIR_ENV}, /data/runs on a Space with persistent storage, else ./runs)")
     common.add_argument("--json", action="store_true", help="print JSON instead of text")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", parents=[common], help="list runs, newest first")

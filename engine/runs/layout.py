@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Mapping
 
 from engine.config import shown
 from engine.runs.files import _reason
@@ -102,10 +103,30 @@ def parse_run_id(run_id: str) -> tuple[datetime | None, str] | None:
 
 # --- the runs folder -------------------------------------------------------------------------
 
-def default_runs_dir() -> Path:
-    """$DETOX_RUNS_DIR, else ./runs; absolute so it survives a subprocess with another cwd."""
-    configured = os.environ.get(RUNS_DIR_ENV, "").strip()
-    return Path(configured or "runs").expanduser().absolute()
+SPACES_DATA = Path("/data")
+"""A Hugging Face Space's persistent storage, when its owner added some; all else is lost on restart."""
+
+
+def on_spaces(env: Mapping[str, str] = os.environ) -> bool:
+    return env.get("SYSTEM") == "spaces" or bool(env.get("SPACE_ID"))
+
+
+def persistent_storage(env: Mapping[str, str] = os.environ, data: Path = SPACES_DATA) -> Path | None:
+    """/data on a Space that has persistent storage, else None."""
+    if on_spaces(env) and data.is_dir() and os.access(data, os.W_OK):
+        return data
+    return None
+
+
+def default_runs_dir(env: Mapping[str, str] = os.environ, data: Path = SPACES_DATA) -> Path:
+    """The one answer for the app, the trainer and the CLI: $DETOX_RUNS_DIR, else <persistent
+    storage>/runs on a Space that has some, else ./runs; absolute so that it survives a
+    subprocess with another working directory."""
+    configured = env.get(RUNS_DIR_ENV, "").strip()
+    storage = persistent_storage(env, data)
+    if configured:
+        return Path(configured).expanduser().absolute()
+    return storage / "runs" if storage else Path("runs").absolute()
 
 
 def _megabytes(n_bytes: int) -> str:
