@@ -330,3 +330,17 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert held["data"] == "held-out" and held["judges"][REWARD_JUDGE] == saved["judges"][REWARD_JUDGE]
     assert main([str(untrained_run), "--samples-per-prompt", "0"]) == 2
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err
+
+
+def test_the_cli_does_not_dress_a_bug_up_as_bad_input(untrained_run, monkeypatch):
+    """A ValueError after the models load (from inside torch, say) is no bad input: it is not
+    answered with exit 2 and "error: ...", its traceback shows."""
+    import engine.evaluation
+    from engine.evaluate import main
+
+    def broken(*args, **kwargs):
+        raise ValueError("Expected all tensors to be on the same device")
+
+    monkeypatch.setattr(engine.evaluation, "evaluate", broken)
+    with pytest.raises(ValueError, match="same device"):
+        main([str(untrained_run), "--samples", "2", "--samples-per-prompt", "1"])
