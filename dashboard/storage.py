@@ -142,6 +142,8 @@ class RunSnapshot:
     """The newest sample rows."""
     log_tail: str
     checkpoints: list[str]
+    evaluation: dict | None
+    """evaluation.json, when the run was evaluated and the file is sound."""
     thresholds: health.Thresholds
     """The alert levels the run was started with (the defaults for a run started elsewhere)."""
     auto_stop: bool
@@ -229,10 +231,12 @@ class Storage:
             return list(entry.evals.rows)
 
     def problems(self, run_id: str) -> list[str]:
+        return self._problems(self._entry(run_id))
+
+    def _problems(self, entry: _RunCache) -> list[str]:
         """What is wrong with the run's files, each message naming its file (corrupt status.json,
         config.json, dashboard.json or evaluation.json, corrupt metrics/samples/eval lines); []
         for a sound run. Readers work around all of these; the user should still know."""
-        entry = self._entry(run_id)
         run_dir = entry.metrics.path.parent
         found = [p for p in [runs.status_problem(run_dir)] if p]
         with entry.lock:
@@ -249,7 +253,9 @@ class Storage:
 
     def log_tail(self, run_id: str, lines: int = 40) -> str:
         """The end of train.log; re-read only when the file changed."""
-        entry = self._entry(run_id)
+        return self._log_tail(self._entry(run_id), lines)
+
+    def _log_tail(self, entry: _RunCache, lines: int) -> str:
         path = entry.metrics.path.parent / runs.LOG_FILE
         try:
             st = path.stat()
@@ -308,7 +314,9 @@ class Storage:
     def status(self, run_id: str) -> dict:
         """status.json with liveness applied: a dead 'running' run reads 'failed' (and is saved
         so, unless it is our child, whose end the runner records)."""
-        run_dir = self.run_dir(run_id)
+        return self._status(run_id, self.run_dir(run_id))
+
+    def _status(self, run_id: str, run_dir: Path) -> dict:
         if self.is_child(run_id):
             return runs.read_status(run_dir)
         return runs.reconcile_status(run_dir)
@@ -352,21 +360,23 @@ class Storage:
 
     def snapshot(self, run_id: str, samples: int = 8, log_lines: int = 40) -> RunSnapshot:
         """One consistent read of everything about a run (see RunSnapshot)."""
-        entry = self._entry(run_id)
+        entry = self._entry(run_id)  # the run id is resolved once per snapshot
         run_dir = entry.metrics.path.parent
-        status = self.status(run_id)
+        status = self._status(run_id, run_dir)
         notes, _ = self._sidecar(entry)  # a corrupt file is among the problems
         with entry.lock:
             for tail in (entry.metrics, entry.samples, entry.evals):
                 tail.update()
             metrics, held_out = list(entry.metrics.rows), list(entry.evals.rows)
+            evaluation = entry.evaluation.read(_json_object)[0]  # None if absent or corrupt (a problem)
             newest = list(entry.samples.rows[-samples:]) if samples else []
         return RunSnapshot(
             run_id=run_id, status=status, metrics=metrics, held_out=held_out, samples=newest,
-            log_tail=self.log_tail(run_id, log_lines), checkpoints=runs.list_checkpoints(run_dir),
+            log_tail=self._log_tail(entry, log_lines) if log_lines else "",
+            checkpoints=runs.list_checkpoints(run_dir), evaluation=evaluation,
             thresholds=health.Thresholds.from_dict(notes.get("thresholds")),
             auto_stop=bool(notes.get("auto_stop")), notes=notes, exit_code=self.exit_code(run_id),
-            problems=self.problems(run_id))
+            problems=self._problems(entry))
 
     def update_sidecar(self, run_id: str, **fields: Any) -> dict:
         notes, _ = self._sidecar(self._entry(run_id))  # a corrupt file is replaced by what we know

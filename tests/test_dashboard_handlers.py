@@ -511,3 +511,17 @@ def test_building_the_app_imports_no_torch():
                                                                             "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_one_refresh_tick_resolves_the_run_once_and_reads_its_status_once(ctx, monkeypatch):
+    run_dir = new_run(ctx.runs_dir)
+    runs.write_status(run_dir, state="finished", step=8)
+    h = TrainHandlers(ctx)
+    h.refresh(run_dir.name, [], [], {})
+    calls = {"resolve_run": 0, "reconcile_status": 0}
+    for name in calls:
+        real = getattr(runs, name)
+        monkeypatch.setattr(runs, name, lambda *a, _real=real, _name=name, **k: calls.__setitem__(
+            _name, calls[_name] + 1) or _real(*a, **k))
+    h.refresh(run_dir.name, [], [], {})
+    assert calls == {"resolve_run": 1, "reconcile_status": 1}
