@@ -20,6 +20,7 @@ from dashboard.api import register_api
 from dashboard.common import AppContext, banner
 from dashboard.compare_tab import create_compare_tab
 from dashboard.evaluate_tab import create_evaluate_tab
+from dashboard.guard import ClosedRoutes
 from dashboard.model_cache import ModelCache
 from dashboard.reward_tab import create_reward_tab
 from dashboard.runner import Runner
@@ -98,9 +99,14 @@ def theme() -> gr.themes.Base:
 
 
 def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
-    """What launch() needs besides host and port (Gradio 6 takes theme and CSS there)."""
+    """What launch() needs besides host and port (Gradio 6 takes theme and CSS there), with the
+    upload and URL-fetch routes closed (dashboard.guard), uploads capped at 0 bytes besides, and
+    no /openapi.json (the API is documented at /gradio_api/info, under the login when there is one)."""
+    from starlette.middleware import Middleware
+
     return {"theme": theme(), "css": CSS, "auth": app.dashboard.access.gradio_auth(),
-            "auth_message": "Sign in to use the detox dashboard."}
+            "auth_message": "Sign in to use the detox dashboard.", "max_file_size": 0,
+            "app_kwargs": {"middleware": [Middleware(ClosedRoutes)], "openapi_url": None}}
 
 
 def build_app(runs_dir: Path | str | None = None, preset: str | None = None,

@@ -313,3 +313,31 @@ def test_no_shell_no_remote_code_no_pickle_in_the_source():
     found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in sources + [ROOT / "app.py"]
              for n, line in enumerate(p.read_text().splitlines(), 1) if forbidden.search(line)]
     assert len(sources) > 20 and found == []
+
+
+def test_the_guard_refuses_uploads_and_outside_urls_and_lets_the_apps_own_files_through():
+    from dashboard.guard import NO_PROXY, NO_UPLOADS, refusal
+
+    assert refusal("POST", "/gradio_api/upload") == refusal("POST", "/upload/") == NO_UPLOADS
+    assert refusal("GET", "/gradio_api/file=https://example.com/x.bin") == NO_PROXY
+    assert refusal("HEAD", "/gradio_api/file=HTTP://169.254.169.254/latest") == NO_PROXY
+    assert refusal("GET", "/gradio_api/file=/tmp/gradio/abc/compare-run.csv") is None  # the CSV download
+    assert refusal("GET", "/gradio_api/upload_progress") is None and refusal("GET", "/config") is None
+
+
+@pytest.mark.slow
+def test_no_uploads_no_proxy_no_route_map_and_no_heartbeat_before_sign_in(serve_app):
+    url = serve_app()  # an open local app: uploads are refused to everyone
+    posted = httpx.post(url + "gradio_api/upload", files={"files": ("big.bin", b"x" * 100_000)})
+    assert (posted.status_code, posted.text) == (403, "This app accepts no file uploads.")
+    fetched = httpx.get(url + "gradio_api/file=https://example.com/index.html")
+    assert (fetched.status_code, fetched.text) == (403, "This app fetches no outside URLs.")
+    assert httpx.get(url + "openapi.json").status_code == 404
+    locked = serve_app(DETOX_AUTH="ann:pw1")
+    with httpx.stream("GET", locked + "gradio_api/heartbeat/abc", timeout=10) as stranger:
+        assert stranger.status_code == 401
+    with httpx.Client(base_url=locked, timeout=10) as http:
+        assert http.post("login", data={"username": "ann", "password": "pw1"}).status_code == 200
+        with http.stream("GET", "gradio_api/heartbeat/abc") as signed_in:
+            assert signed_in.status_code == 200 and next(signed_in.iter_text()).startswith("data: ALIVE")
+        assert http.post("gradio_api/upload", files={"files": ("a.txt", b"hi")}).status_code == 403
