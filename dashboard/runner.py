@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 HEALTH_POLL_S = 2.0
 STOP_GRACE_S = 30.0
+RETRY_S = 5.0
+"""How often the end of a run is written again when the disk refused it."""
+RETRY_FOR_S = 24 * 3600.0
+FULL_AT_EXIT = (". The disk holding the runs folder was full when it ended (No space left on device): "
+                "that is most likely what stopped it")
 
 
 class RunnerError(UserInputError):
@@ -274,16 +279,44 @@ class Runner:
                 # killer, stopped while still importing): say what happened rather than
                 # leave it "running".
                 fields = ({"state": "stopped", "error": None} if run_id in self._stop_requested
-                          else {"state": "failed", "error": _unrecorded_end(recorded, code)})
+                          else {"state": "failed", "error": _unrecorded_end(recorded, code)
+                                + runs.disk_note(self.storage.run_dir(run_id))})
         except (runs.RunError, OSError) as exc:
             log.warning("could not read the end of run %s: %s", run_id, exc)
         try:
             self.storage.child_ended(run_id, code, **fields)
-        except (runs.RunError, OSError) as exc:
+        except OSError as exc:
+            # Most likely the disk is full: what only we know (the exit code, that the disk was
+            # full when it ended) is written as soon as there is room again.
+            if fields.get("error") and runs.disk_full(exc) and "disk" not in fields["error"]:
+                fields["error"] += FULL_AT_EXIT
+            log.warning("could not record the end of run %s (%s); retrying every %.0f s", run_id, exc, RETRY_S)
+            threading.Thread(target=self._record_later, args=(run_id, code, fields), daemon=True,
+                             name=f"record-{run_id}").start()
+        except runs.RunError as exc:
             log.warning("could not record the end of run %s: %s", run_id, exc)
         finally:
             with self._watch_lock:
                 self._watched.discard(run_id)
+
+    def _record_later(self, run_id: str, code: int | None, fields: dict[str, Any]) -> None:
+        """Write `fields` once the disk takes it, unless the run's end got recorded meanwhile by
+        someone who knew it (a reader that only saw the process gone does not count)."""
+        deadline = time.monotonic() + RETRY_FOR_S
+        while time.monotonic() < deadline:
+            time.sleep(RETRY_S)
+            try:
+                recorded = self.storage.recorded_status(run_id)
+                if not (recorded["state"] in ("queued", "running", "unknown") or _only_known_as_gone(recorded, code)):
+                    return
+                self.storage.write_status(run_id, **fields)
+                log.info("recorded the end of run %s: %s", run_id, fields.get("error") or fields.get("state"))
+                return
+            except OSError as exc:
+                log.debug("still cannot record the end of run %s: %s", run_id, exc)
+            except runs.RunError as exc:
+                log.warning("gave up recording the end of run %s: %s", run_id, exc)
+                return
 
 
 def _only_known_as_gone(recorded: dict, code: int | None) -> bool:

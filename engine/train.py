@@ -283,21 +283,31 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         # our pid from the start, so that a death while models load is noticed too
         runs.write_status(run_dir, pid=os.getpid())
+        runs.make_reserve(run_dir)  # room to record a full disk, should it fill up
     try:
         state = train(cfg, run_dir, accelerator, stop)
     except BaseException as e:  # the run must end in a recorded state, whatever happened
         message = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
+        disk = runs.disk_full(e)
+        if is_main and disk:
+            runs.release_reserve(run_dir)  # the space set aside at the start: enough to say why
+            message = runs.disk_full_error(e, runs.read_status_file(run_dir).get("step"))
         # A model or data problem is the user's to fix and its message says how; a traceback is
         # for the unexpected.
-        expected = isinstance(e, (ModelError, DataError, ConfigError, KeyboardInterrupt))
+        expected = disk or isinstance(e, (ModelError, DataError, ConfigError, KeyboardInterrupt))
         log.error("run failed: %s%s", message, "" if expected else "\n" + traceback.format_exc())
         if is_main:
             state = "stopped" if isinstance(e, KeyboardInterrupt) else "failed"
-            runs.write_status(run_dir, state=state, error=message)
+            try:
+                runs.write_status(run_dir, state=state, error=message)
+            except OSError as exc:  # nowhere to write even so: the dashboard or a reader will say it
+                print(f"error: could not record how the run ended: {exc}", file=sys.stderr)
+            runs.release_reserve(run_dir)
             lock.release()
         print(f"error: {message}", file=sys.stderr)
         return 130 if isinstance(e, KeyboardInterrupt) else 1
     if is_main:
+        runs.release_reserve(run_dir)
         runs.write_status(run_dir, state=state, error=None)
         lock.release()
         log.info("run %s: %s", state, run_dir)

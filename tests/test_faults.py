@@ -23,12 +23,11 @@ import pytest
 
 from engine import runs
 
-from dashboard.runner import HEALTH_POLL_S, RunnerError, describe_exit
+from dashboard.runner import HEALTH_POLL_S, Runner, RunnerError, describe_exit
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers
 from tests.conftest import ROOT
-from tests.dashboard_helpers import wait_for
-from tests.dashboard_helpers import FAKE, make_ctx, new_run
+from tests.dashboard_helpers import FAKE, make_ctx, new_run, wait_for
 
 # The user must see a killed run as failed "within a few seconds".
 DEATH_NOTICED_S = 5.0
@@ -510,3 +509,127 @@ def _connect(url: str):
         return Client(url, verbose=False)
     except Exception:  # not listening yet (httpx raises several kinds): poll again
         return None
+
+
+# --- a full disk ---------------------------------------------------------------------------------
+
+FULL_DISK_TRAINER = r'''
+import errno, sys
+from pathlib import Path
+import engine.runs as runs, engine.runs.status as status, engine.train as train
+
+full = {"now": False}
+real_append, real_write = runs.append_jsonl, status.write_json_atomic
+
+def append(path, row):
+    # the disk fills up after two steps' metrics: every write fails from then on ...
+    if Path(path).name == runs.METRICS_FILE and len(runs.read_metrics(Path(path).parent)) >= 2:
+        full["now"] = True
+    if full["now"]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real_append(path, row)
+
+def write(path, data, *args, **kwargs):
+    # ... except into the space the trainer set aside, once it gives it back
+    if full["now"] and (Path(path).parent / runs.RESERVE_FILE).exists():
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real_write(path, data, *args, **kwargs)
+
+runs.append_jsonl, status.write_json_atomic = append, write
+sys.exit(train.main(["--preset", "tiny", "--steps", "6", "--runs-dir", sys.argv[1]]))
+'''
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_recorded_as_the_cause_by_the_trainer_itself(tmp_path):
+    """ENOSPC injected: the trainer frees the space it set aside and records the disk, so
+    nobody later takes the run for a kill -9 or an OOM."""
+    done = subprocess.run([sys.executable, "-c", FULL_DISK_TRAINER, str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    status = runs.reconcile_status(run_dir)
+    assert status["state"] == "failed"
+    assert status["error"].startswith("the disk holding the run filled up at step 2 (No space left on device)")
+    assert "killed" not in status["error"] and "Traceback" not in done.stderr
+    assert not (run_dir / runs.RESERVE_FILE).exists() and len(runs.read_metrics(run_dir)) == 2
+
+
+def test_the_app_records_its_childs_end_once_the_disk_has_room_again(tmp_path, monkeypatch):
+    """A child that died without a word while the disk was full: the app's first write fails,
+    a reader meanwhile can only say "gone"; once space is back the app writes what only it
+    knows (the exit code, the full disk) over that guess."""
+    import errno
+
+    import dashboard.runner as runner_module
+
+    monkeypatch.setattr(runner_module, "RETRY_S", 0.1)
+    storage = Storage(tmp_path)
+    dies = "import sys, time; time.sleep(0.5); sys.exit(1)"
+    runner = Runner(storage, [sys.executable, "-c", dies, "engine"])
+    full = {"now": True}
+    real_write = runs.write_status
+
+    def write_status(run_dir, **fields):
+        if full["now"] and "state" in fields:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(run_dir, **fields)
+
+    monkeypatch.setattr(runs, "write_status", write_status)
+    started = runner.start("tiny", {})
+    wait_for(lambda: not storage.is_child(started.run_id), timeout=30, what="the child's end")
+    assert runs.read_status_file(started.run_dir)["state"] in ("queued", "running")  # nothing could be written
+    full["now"] = False
+    status = wait_for(lambda: (s := runs.read_status_file(started.run_dir))["state"] == "failed" and s,
+                      timeout=10, what="the end to be recorded when there is room")
+    assert "exit code 1" in status["error"] and "disk holding the runs folder was full" in status["error"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 300 MB tmpfs, just above what a run needs free to start (skipped where mounting is not
+    allowed: the injected-ENOSPC tests above cover the same logic)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode})")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    """Write a file until the disk refuses (ENOSPC); the file is returned, to free the space."""
+    filler = folder / "filler.bin"
+    with contextlib.suppress(OSError), open(filler, "wb") as f:
+        while True:
+            f.write(b"\0" * (1 << 16))
+            f.flush()
+            os.fsync(f.fileno())
+    return filler
+
+
+@pytest.mark.slow
+def test_a_run_on_a_disk_that_fills_up_says_so_after_space_returns(small_disk):
+    runs_dir = small_disk / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "engine.train", "--preset", "tiny", "--steps", "2000",
+                             "--runs-dir", str(runs_dir), "--set", "run.save_every=0"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def started():
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            return next((p for p in runs_dir.iterdir() if p.is_dir()), None) if runs_dir.exists() else None
+
+        run_dir = wait_for(started, timeout=60, what="the run directory")
+        wait_for(lambda: (run_dir / runs.METRICS_FILE).exists() and len(runs.read_metrics(run_dir)) >= 2,
+                 timeout=120, what="two steps")
+        filler = _fill(small_disk)
+        assert proc.wait(timeout=120) == 1, proc.stderr.read()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    filler.unlink()  # space is back: now anyone looks
+    status = runs.reconcile_status(run_dir)
+    assert status["state"] == "failed" and "disk holding the run filled up" in status["error"], status
+    assert "killed" not in status["error"]

@@ -28,6 +28,8 @@ from __future__ import annotations
 import os  # noqa: F401
 import shutil  # noqa: F401
 
+from engine.runs.disk import (RESERVE_FILE, disk_full, disk_full_error, log_mentions_full_disk, make_reserve,
+                              release_reserve)
 from engine.runs.files import append_jsonl, read_jsonl, read_tail, write_json_atomic
 from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
                                 EVALUATION_FILE, FINAL_DIR, LOCK_FILE, LOG_FILE, METRICS_FILE,
@@ -46,6 +48,7 @@ from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks,
                                 write_status)
 
 __all__ = [
+    "RESERVE_FILE", "disk_full", "disk_full_error", "log_mentions_full_disk", "make_reserve", "release_reserve",
     "ADAPTER_CONFIG_FILE", "CHECKPOINTS_DIR", "CONFIG_FILE", "EVAL_FILE", "EVALUATION_FILE",
     "FINAL_DIR", "LOCK_FILE", "LOG_FILE", "METRICS_FILE", "MIN_FREE_BYTES", "PROBLEMS_SHOWN",
     "RUNS_DIR_ENV", "SAMPLES_FILE", "STATES", "STATUS_FILE", "RunError", "TrainingLock",

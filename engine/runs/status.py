@@ -114,12 +114,19 @@ def gone_error(pid: int) -> str:
 
 
 def disk_note(run_dir: Path) -> str:
-    """Why a run may have died unheard: on a full disk its last words cannot be written either."""
+    """Why a run may have died unheard: on a full disk its last words cannot be written either.
+    Asked now (little free space) and of the past (its log says the disk was full), because
+    space may be back by the time anyone looks."""
+    from engine.runs.disk import log_mentions_full_disk
+
     free = _low_free_space(run_dir)
-    if free is None:
-        return ""
-    return (f". The disk holding it has only {_megabytes(free)} free: it most likely filled up, "
-            "which stops a run before it can record why")
+    if free is not None:
+        return (f". The disk holding it has only {_megabytes(free)} free: it most likely filled up, "
+                "which stops a run before it can record why")
+    if log_mentions_full_disk(run_dir):
+        return (f". Its {LOG_FILE} says the disk was full (No space left on device): that is most "
+                "likely what stopped it")
+    return ""
 
 
 def _status_with_liveness(run_dir: Path) -> tuple[dict, bool]:

@@ -1,0 +1,79 @@
+"""A full disk, told truly: a run whose disk fills up must still record that this is why it stopped.
+
+On a full disk the trainer's last words (status.json, train.log) cannot be written either, and
+whoever looks later, once space is back, would see a process that vanished and guess kill -9.
+So the trainer sets a little space aside when it starts (`RESERVE_FILE`), and gives it back
+just before it records a failure caused by the disk; readers that find a silent death look for
+the disk in the log tail and in the free space.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from pathlib import Path
+
+from engine.runs.layout import LOG_FILE
+
+log = logging.getLogger("engine.runs")
+
+RESERVE_FILE = ".disk-reserve"
+RESERVE_BYTES = 256 * 1024
+"""Enough for status.json and a few log lines, many times over."""
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DISK_WORDS = ("No space left on device", "Disk quota exceeded")
+
+
+def make_reserve(run_dir: Path) -> None:
+    """Set RESERVE_BYTES aside in the run directory (written, not sparse, so it really holds space)."""
+    try:
+        with open(Path(run_dir) / RESERVE_FILE, "wb") as f:
+            f.write(b"\0" * RESERVE_BYTES)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:  # the disk is already nearly full: the run may still start; say so
+        log.warning("could not set %d KiB aside for recording a full disk: %s", RESERVE_BYTES // 1024, exc)
+        release_reserve(run_dir)
+
+
+def release_reserve(run_dir: Path) -> bool:
+    """Give the reserved space back; True when there was some."""
+    try:
+        os.unlink(Path(run_dir) / RESERVE_FILE)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from or while handling, is a full disk."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+            return True
+        if any(words in str(exc) for words in DISK_WORDS):  # wrapped, e.g. by safetensors
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full_error(exc: BaseException, step: int | None = None) -> str:
+    """The error a run records when its disk filled up."""
+    at = f" at step {step}" if step else ""
+    words = exc.strerror if isinstance(exc, OSError) and exc.strerror else DISK_WORDS[0]
+    return (f"the disk holding the run filled up{at} ({words}): "
+            "free some space and start the run again; its checkpoints and metrics so far are kept")
+
+
+def log_mentions_full_disk(run_dir: Path, tail_bytes: int = 64 * 1024) -> bool:
+    """Whether the end of train.log says the disk was full (a trainer that could log but not
+    write its status, or whose parent logged the failure)."""
+    path = Path(run_dir) / LOG_FILE
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - tail_bytes))
+            tail = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(words in tail for words in DISK_WORDS)
