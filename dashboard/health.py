@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable
 
 from engine.config import shown
+from engine.runs import STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning
 from engine.judges import REWARD_JUDGE
 
 KL = "objective/kl"
@@ -41,6 +42,9 @@ class Thresholds:
     by at least this fraction of its step-0 value; if not, the policy may be gaming the reward."""
     collapse_fraction: float = 0.5
     """Summary length or distinct-2 below this fraction of its starting value: collapsing."""
+    stall_min_s: float = STALL_MIN_S
+    """A running run silent for this long, and for stall_factor of its own step time, is stalled."""
+    stall_factor: float = STALL_FACTOR
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Thresholds:
@@ -63,8 +67,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    """nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming or
-    summary_collapse."""
+    """stalled, nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming
+    or summary_collapse."""
     level: str
     """"error" (the run is broken) or "warning" (the run is going somewhere bad)."""
     step: int | None
@@ -205,10 +209,19 @@ def summary_collapse(rows: list[dict], eval_rows: list[dict], t: Thresholds) -> 
     return None
 
 
-def check(rows: list[dict], thresholds: Thresholds | None = None, eval_rows: list[dict] = ()) -> list[Alert]:
-    """Every alert that applies to the run's rows now, errors first."""
+def stalled(rows: list[dict], status: dict | None, t: Thresholds, now: float | None = None) -> Alert | None:
+    """A running trainer that stopped showing signs of life (engine.runs.stall_seconds)."""
+    quiet = stall_seconds(status or {}, rows, now, t.stall_min_s, t.stall_factor)
+    if quiet is None:
+        return None
+    return Alert("stalled", "error", (status or {}).get("step"), f"The run is stalled: {stall_warning(quiet, rows)}.")
+
+
+def check(rows: list[dict], thresholds: Thresholds | None = None, eval_rows: list[dict] = (),
+          status: dict | None = None, now: float | None = None) -> list[Alert]:
+    """Every alert that applies to the run's rows (and its status, for a stall) now, errors first."""
     t = thresholds or Thresholds()
     eval_rows = list(eval_rows)
-    found = [nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t), entropy_collapse(rows, t),
-             reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t)]
+    found = [stalled(rows, status, t, now), nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t),
+             entropy_collapse(rows, t), reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t)]
     return sorted((a for a in found if a), key=lambda a: a.level != "error")

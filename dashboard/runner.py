@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 HEALTH_POLL_S = 2.0
 STOP_GRACE_S = 30.0
+"""At least this long between SIGTERM and SIGKILL for a run that does not stop."""
+STOP_GRACE_STEPS = 3.0
+"""... and at least three of its steps: it stops after the current one and saves a checkpoint."""
 RETRY_S = 5.0
 """How often the end of a run is written again when the disk refused it."""
 RETRY_FOR_S = 24 * 3600.0
@@ -82,14 +85,20 @@ class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
     def __init__(self, storage: Storage, train_command: list[str] | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, stop_grace_s: float = STOP_GRACE_S,
+                 stall_min_s: float = runs.STALL_MIN_S):
         self.storage = storage
         self.limits = limits or Limits()
+        self.stop_grace_s, self.stall_min_s = stop_grace_s, stall_min_s
         self.runs_dir = storage.runs_dir
         self.train_command = train_command
         self._lock = threading.Lock()
         self._procs: dict[str, subprocess.Popen] = {}
         self._stop_requested: set[str] = set()
+        self._stop_asked: dict[str, tuple[float, float]] = {}
+        """run id -> (when Stop was pressed, when the run is killed if still alive) (monotonic)."""
+        self._killed: dict[str, str] = {}
+        """Runs this app killed, and why."""
         self._watched: set[str] = set()
         self._watch_lock = threading.Lock()  # not self._lock: start() holds that while it adopts
 
@@ -182,14 +191,60 @@ class Runner:
         pid = self._live_pid(run_id, status)
         if pid is None:
             raise RunnerError(f"run {run_id} is not running (it is {status.get('state')})")
+        rows = self.storage.metrics(run_id)
+        asked = self._stop_asked.get(run_id)
+        if asked is not None:  # Stop pressed again: kill at once if it is frozen, else say when
+            if runs.stall_seconds(status, rows, min_s=self.stall_min_s) is not None:
+                self._kill(run_id, pid, "it was stalled and Stop was pressed again")
+                return f"Run {run_id} was stalled: it is killed now (stopped by force)."
+            left = max(0.0, asked[1] - time.monotonic())
+            return (f"Run {run_id} is already stopping (asked {time.monotonic() - asked[0]:.0f} s ago); if it "
+                    f"has not stopped in {left:.0f} s more, it is killed.")
         self._stop_requested.add(run_id)
         if reason:
             self.storage.update_sidecar(run_id, auto_stopped={"reason": reason,
                                                               "step": status.get("step")})
+        grace = self.stop_grace(rows)
+        self._stop_asked[run_id] = (time.monotonic(), time.monotonic() + grace)
         _signal_training_process(pid, signal.SIGTERM)
+        threading.Thread(target=self._kill_if_still_alive, args=(run_id, pid, grace), daemon=True,
+                         name=f"stop-{run_id}").start()
+        if runs.stall_seconds(status, rows, min_s=self.stall_min_s) is not None:
+            return (f"Stopping run {run_id}: it looks frozen; if it does not stop within {grace:.0f} s "
+                    "it is killed (press Stop again to kill it now).")
         if status.get("state") == "queued":
             return f"Stopping run {run_id} while it loads its models."
         return f"Stopping run {run_id}: it saves a checkpoint after the current step."
+
+    def stop_grace(self, rows: list[dict]) -> float:
+        """How long a run may take to stop after SIGTERM before it is killed: the current step
+        and a checkpoint, several times over (a slow CPU's long steps are no hang)."""
+        return max(self.stop_grace_s, STOP_GRACE_STEPS * (runs.typical_step_s(rows) or 0.0))
+
+    def _kill_if_still_alive(self, run_id: str, pid: int, grace: float) -> None:
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not runs.pid_alive(pid):
+                return
+            time.sleep(min(0.2, grace))
+        if runs.pid_alive(pid):
+            self._kill(run_id, pid, f"it did not stop within {grace:.0f} s of SIGTERM")
+
+    def _kill(self, run_id: str, pid: int, why: str) -> None:
+        """SIGKILL the run's whole process group; its end is recorded as stopped by force."""
+        self._killed[run_id] = why
+        log.warning("killing run %s (pid %d): %s", run_id, pid, why)
+        _signal_training_process(pid, signal.SIGKILL)  # its watcher (child or adopted) records the end
+
+    def _forced_stop(self, run_id: str) -> str:
+        """The error of a run this app killed: why, and what of it is kept."""
+        try:
+            checkpoints = self.storage.checkpoints(run_id)
+        except runs.RunError:
+            checkpoints = []
+        kept = (f"its newest checkpoint is {checkpoints[-1]}; the steps after it are lost" if checkpoints
+                else "it saved no checkpoint")
+        return f"stopped by force (SIGKILL): {self._killed[run_id]}; {kept}"
 
     def _live_pid(self, run_id: str, status: dict) -> int | None:
         if self._starting_or_running(run_id):
@@ -278,9 +333,13 @@ class Runner:
                 # Killed before engine.train could write its last state (kill -9, the OOM
                 # killer, stopped while still importing): say what happened rather than
                 # leave it "running".
-                fields = ({"state": "stopped", "error": None} if run_id in self._stop_requested
-                          else {"state": "failed", "error": _unrecorded_end(recorded, code)
-                                + runs.disk_note(self.storage.run_dir(run_id))})
+                if run_id in self._killed:
+                    fields = {"state": "stopped", "error": self._forced_stop(run_id)}
+                elif run_id in self._stop_requested:
+                    fields = {"state": "stopped", "error": None}
+                else:
+                    fields = {"state": "failed", "error": _unrecorded_end(recorded, code)
+                              + runs.disk_note(self.storage.run_dir(run_id))}
         except (runs.RunError, OSError) as exc:
             log.warning("could not read the end of run %s: %s", run_id, exc)
         try:
@@ -296,6 +355,7 @@ class Runner:
         except runs.RunError as exc:
             log.warning("could not record the end of run %s: %s", run_id, exc)
         finally:
+            self._stop_asked.pop(run_id, None)
             with self._watch_lock:
                 self._watched.discard(run_id)
 

@@ -156,7 +156,7 @@ class RunSnapshot:
 
     @property
     def alerts(self) -> list[health.Alert]:
-        return health.check(self.metrics, self.thresholds, self.held_out)
+        return health.check(self.metrics, self.thresholds, self.held_out, self.status)
 
 
 class Storage:

@@ -308,8 +308,9 @@ class TrainHandlers:
         if data_key != view.get("data"):
             view["data"] = data_key
             charts = self._charts(data_key, snap, others, extras or [])
-            out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[5])
-            out["alerts"] = self._changed(view, "alerts", charts[4])
+            out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[4])
+        # every tick, not with the charts: a frozen trainer writes no rows, and that is the news
+        out["alerts"] = self._changed(view, "alerts", alerts_markdown(snap.alerts))
         if status.get("state") != view.get("state") and picker is skip:
             # The run's label in the picker shows its state: refresh the labels when it changes.
             picker = gr.update(choices=run_choices(self.ctx))
@@ -325,8 +326,8 @@ class TrainHandlers:
 
     def _charts(self, key: list, snap, others: dict[str, tuple[list[dict], list[dict]]],
                 extras: list[str]) -> tuple:
-        """The figures and the alerts for this data (`others`: (metric rows, held-out rows) of
-        each overlaid run); built once per new step, however many browsers watch (a figure costs
+        """The figures for this data (`others`: (metric rows, held-out rows) of each overlaid
+        run); built once per new step, however many browsers watch (a figure costs
         tens of milliseconds, a dashboard may have a room full)."""
         cache_key = json.dumps(key)
         # Held while building: when a new step lands, the ticks of a whole room miss the cache
@@ -340,8 +341,7 @@ class TrainHandlers:
             series = {label: metric_rows for label, (metric_rows, _) in both.items()}
             held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
             charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
-                      plots.extra_figure(series, extras), alerts_markdown(snap.alerts),
-                      plots.held_out_figure(held_out))
+                      plots.extra_figure(series, extras), plots.held_out_figure(held_out))
             self._chart_cache[cache_key] = charts
             while len(self._chart_cache) > CHART_CACHE_SIZE:
                 self._chart_cache.popitem(last=False)

@@ -633,3 +633,60 @@ def test_a_run_on_a_disk_that_fills_up_says_so_after_space_returns(small_disk):
     status = runs.reconcile_status(run_dir)
     assert status["state"] == "failed" and "disk holding the run filled up" in status["error"], status
     assert "killed" not in status["error"]
+
+
+# --- a frozen trainer ---------------------------------------------------------------------------
+
+def _frozen_run(tmp_path, **runner_args):
+    """A fake run, SIGSTOPped after a few steps: its status stops moving, its process lives."""
+    from dashboard import health
+
+    storage = Storage(tmp_path / "runs")
+    runner = Runner(storage, [sys.executable, str(FAKE), "--as", "engine.train", "--delay", "0.05"],
+                    stall_min_s=0.5, **runner_args)
+    started = runner.start("tiny", {"ppo.steps": 400}, thresholds=health.Thresholds(stall_min_s=0.5))
+    wait_for(lambda: len(storage.metrics(started.run_id)) >= 3, timeout=30, what="three steps")
+    pid = runs.read_status_file(started.run_dir)["pid"]
+    os.killpg(pid, signal.SIGSTOP)
+    return storage, runner, started
+
+
+def test_a_frozen_trainer_is_called_stalled_and_a_second_stop_kills_it(tmp_path):
+    storage, runner, started = _frozen_run(tmp_path, stop_grace_s=60)
+    try:
+        alerts = wait_for(lambda: storage.snapshot(started.run_id).alerts, timeout=10, what="the stall alert")
+        assert alerts[0].kind == "stalled" and "trainer looks frozen" in alerts[0].message
+        shown = run_cli_show(storage.runs_dir, started.run_id, DETOX_STALL_S="0.5")
+        assert "stalled    no sign of life for" in shown
+        first = runner.stop(started.run_id)
+        assert "it looks frozen" in first and "press Stop again to kill it now" in first
+        assert "killed now" in runner.stop(started.run_id)
+        status = wait_for(lambda: (s := storage.status(started.run_id))["state"] == "stopped" and s,
+                          timeout=20, what="the forced stop to be recorded")
+        assert status["error"] == ("stopped by force (SIGKILL): it was stalled and Stop was pressed again; "
+                                   "it saved no checkpoint")
+        assert runner.in_progress() is None  # the lock is free: a new run may start
+    finally:
+        runner.terminate_all(timeout=10)
+
+
+def test_a_stop_that_is_not_answered_is_escalated_after_the_grace_period(tmp_path):
+    storage, runner, started = _frozen_run(tmp_path, stop_grace_s=1.0)
+    try:
+        assert "Stopping run" in runner.stop(started.run_id)
+        again = runner.stop(started.run_id) if not runs.stall_seconds(storage.status(started.run_id),
+                                                                      storage.metrics(started.run_id), min_s=0.5) \
+            else "skipped"
+        assert again == "skipped" or "already stopping" in again
+        status = wait_for(lambda: (s := storage.status(started.run_id))["state"] == "stopped" and s,
+                          timeout=20, what="the kill after the grace period")
+        assert status["error"].startswith("stopped by force (SIGKILL): it did not stop within 1 s of SIGTERM")
+    finally:
+        runner.terminate_all(timeout=10)
+
+
+def run_cli_show(runs_dir: Path, run_id: str, **env: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "engine.runs", "show", run_id, "--runs-dir", str(runs_dir)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -42,13 +42,14 @@ from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list
                                 log_tail, read_config, read_eval, read_metrics, read_samples,
                                 resolve_checkpoint, resolve_run, run_problems, summarise_problems)
 # _proc_stat_fields, _process_start_ticks and _STATUS_KEYS: for the tests.
+from engine.runs.status import (STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning, typical_step_s)
 from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks, _STATUS_KEYS,
                                 disk_note, gone_error, parse_time, pid_alive, read_status,
                                 read_status_file, reconcile_status, status_problem, utc_now,
                                 write_status)
 
 __all__ = [
-    "RESERVE_FILE", "disk_full", "disk_full_error", "log_mentions_full_disk", "make_reserve", "release_reserve",
+    "STALL_FACTOR", "STALL_MIN_S", "stall_seconds", "stall_warning", "typical_step_s", "RESERVE_FILE", "disk_full", "disk_full_error", "log_mentions_full_disk", "make_reserve", "release_reserve",
     "ADAPTER_CONFIG_FILE", "CHECKPOINTS_DIR", "CONFIG_FILE", "EVAL_FILE", "EVALUATION_FILE",
     "FINAL_DIR", "LOCK_FILE", "LOG_FILE", "METRICS_FILE", "MIN_FREE_BYTES", "PROBLEMS_SHOWN",
     "RUNS_DIR_ENV", "SAMPLES_FILE", "STATES", "STATUS_FILE", "RunError", "TrainingLock",

@@ -72,6 +72,8 @@ def _print_report(report: dict) -> None:
             f"at step {now['step']}" for name, value in first["toxicity"].items()
             if isinstance(value, (int, float))))
     print(f"checkpoints {', '.join(report['checkpoints']) or 'none'}")
+    if report.get("stalled"):
+        print(f"stalled    {report['stalled']}")
     printed = (status["error"], config["error"])
     for problem in summarise_problems([p for p in report["problems"] if p not in printed]):
         print(f"warning    {problem}")

@@ -8,7 +8,7 @@ from typing import Iterator
 from engine.runs.files import _reason, read_jsonl
 from engine.runs.layout import CONFIG_FILE, EVAL_FILE, METRICS_FILE, RunError, _is_run_dir, parse_run_id
 from engine.runs.rundir import _nested, list_checkpoints, log_tail, read_config, run_problems
-from engine.runs.status import parse_time, read_status, reconcile_status
+from engine.runs.status import parse_time, read_status, reconcile_status, stall_seconds, stall_warning
 
 _MAIN_METRICS = ("objective/kl", "env/reward_mean", "env/toxicity_mean")
 
@@ -103,6 +103,7 @@ def run_report(run_dir: Path) -> dict:
     metrics = read_jsonl(run_dir / METRICS_FILE)[0]  # problems are reported below, not logged
     last = metrics[-1] if metrics else {}
     held_out = read_jsonl(run_dir / EVAL_FILE)[0]
+    quiet = stall_seconds(status, metrics)
     return {
         "run_id": run_dir.name,
         "path": str(run_dir),
@@ -118,4 +119,5 @@ def run_report(run_dir: Path) -> dict:
         "checkpoints": list_checkpoints(run_dir),
         "log_tail": log_tail(run_dir, 10),
         "problems": run_problems(run_dir),
+        "stalled": stall_warning(quiet, metrics) if quiet is not None else None,
     }

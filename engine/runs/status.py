@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,56 @@ def pid_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state != "Z" and b"engine" in cmdline
+
+
+# --- a frozen trainer ------------------------------------------------------------------------
+
+STALL_ENV = "DETOX_STALL_S"
+
+
+def _stall_min_s() -> float:
+    raw = os.environ.get(STALL_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 120.0
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        log.warning("ignoring %s=%r: expected a positive number of seconds", STALL_ENV, raw)
+        return 120.0
+    return value
+
+
+STALL_MIN_S = _stall_min_s()
+"""A running run that wrote nothing for this long (and for STALL_FACTOR of its steps) is stalled
+(default 120 s; $DETOX_STALL_S sets it for the app, the trainer's readers and the CLI)."""
+STALL_FACTOR = 10.0
+"""... measured against the run's own step times: a slow machine's long steps are no stall."""
+
+
+def typical_step_s(rows: list[dict]) -> float | None:
+    """The median of the last 20 steps' time/step, or None before the first step."""
+    times = sorted(r["time/step"] for r in rows[-20:] if isinstance(r.get("time/step"), (int, float)))
+    return times[len(times) // 2] if times else None
+
+
+def stall_seconds(status: dict, rows: list[dict], now: float | None = None, min_s: float = STALL_MIN_S,
+                  factor: float = STALL_FACTOR) -> float | None:
+    """How long a running run has shown no sign of life (no status update) when that is far
+    longer than its steps take: a frozen trainer (SIGSTOP, a hung GPU, a machine swapping).
+    None for a run that is fine, not running, or has not finished a step yet."""
+    if status.get("state") != "running" or not status.get("step"):
+        return None
+    last = parse_time(status.get("updated_at"))
+    if last is None:
+        return None
+    quiet = (now if now is not None else time.time()) - last.timestamp()
+    limit = max(min_s, factor * (typical_step_s(rows) or 0.0))
+    return quiet if quiet > limit else None
+
+
+def stall_warning(quiet: float, rows: list[dict]) -> str:
+    step = typical_step_s(rows)
+    usual = f" (its steps take {step:.1f} s)" if step else ""
+    return (f"no sign of life for {quiet / 60:.1f} min{usual}: the trainer looks frozen (stopped with "
+            "SIGSTOP, a hung GPU, a machine out of memory and swapping). Stop it: if it does not "
+            "answer, it is killed after a grace period")
