@@ -283,6 +283,7 @@ def preset(name: str) -> Config:
 # --- overrides -----------------------------------------------------------------------------
 
 def _parse_value(raw: str, current: Any, key: str) -> Any:
+    """The text of a `--set key=value` as the setting's type: a command line has nothing but text."""
     if isinstance(current, bool):
         low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):
@@ -308,8 +309,12 @@ def _parse_value(raw: str, current: Any, key: str) -> Any:
 
 
 def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Config:
-    """Apply `section.field=value` strings (CLI `--set`) or a {key: value} dict (UI)."""
-    items = overrides.items() if isinstance(overrides, dict) else [_split(o) for o in overrides]
+    """Apply `section.field=value` strings (CLI `--set`) or a {key: value} dict (UI, API).
+
+    Only the strings are parsed: text is all a command line has. A dict's values are data and
+    must already have the setting's type (see _typed_value)."""
+    from_text = not isinstance(overrides, dict)
+    items = [_split(o) for o in overrides] if from_text else overrides.items()
     for key, value in items:
         section_name, _, name = key.partition(".")
         section = getattr(cfg, section_name, None) if name else None
@@ -318,15 +323,16 @@ def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Confi
         if not any(f.name == name for f in dataclasses.fields(section)):
             names = ", ".join(f"{section_name}.{f.name}" for f in dataclasses.fields(section))
             raise ConfigError(f"unknown setting '{key}'; '{section_name}' has: {names}")
-        setattr(section, name, _typed_value(value, getattr(section, name), key))
+        current = getattr(section, name)
+        setattr(section, name, _parse_value(value, current, key) if from_text else _typed_value(value, current, key))
     return cfg
 
 
 def _typed_value(value: Any, current: Any, key: str) -> Any:
-    """`value` of the setting's type: text is parsed as `--set` parses it; anything else (a UI
-    or API value) must already have that type, so `true` is no step count and 5 no switch."""
-    if isinstance(value, str):
-        return _parse_value(value, current, key)
+    """`value` if it has the setting's type, else ConfigError; nothing is converted. A UI or API
+    value says what it is: "8" is text, not a batch size, `true` no step count and 5 no switch.
+    Parsing them would make the API accept what a typed client never sends and hide the
+    caller's mistake (the README promises that values are not coerced)."""
     if isinstance(current, bool):
         ok = isinstance(value, bool)
         expected = "true or false"
@@ -340,10 +346,11 @@ def _typed_value(value: Any, current: Any, key: str) -> Any:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         expected = "a list of names"
     else:  # text settings, or None for "not set"
-        ok = value is None
+        ok = value is None or isinstance(value, str)
         expected = "text"
     if not ok:
-        raise ConfigError(f"{key}: expected {expected}, got {shown(json.dumps(value, default=str))}")
+        got = f"'{shown(value)}' (text)" if isinstance(value, str) else shown(json.dumps(value, default=str))
+        raise ConfigError(f"{key}: expected {expected}, got {got}")
     return value
 
 
