@@ -292,6 +292,7 @@ ROWS = [
     ui("start-lr-nan", LR + "nan", start({"ppo.learning_rate": float("nan")})),
     ui("start-steps-zero", STEPS + "0", start({"ppo.steps": 0})),
     ui("start-steps-above-cap", STEPS + str(MAX_STEPS + 1), start({"ppo.steps": MAX_STEPS + 1})),
+    ui("start-steps-absurd", STEPS + r"\d{39}…$", start({"ppo.steps": 1e308})),  # cut, not 309 digits
     ui("start-steps-text", r"ppo\.steps: expected a whole number, got 'ten'", start({"ppo.steps": "ten"})),
     ui("start-batch-numeric-text", r"ppo\.batch_size: expected a whole number, got '8' \(text\)",
        start({"ppo.batch_size": "8"})),
@@ -341,6 +342,7 @@ ROWS = [
         preset="tiny", learning_rate="1e-4"),
     api("start-steps-zero", STEPS + "0", "/start_run", preset="tiny", steps=0),
     api("start-steps-above-cap", STEPS + str(MAX_STEPS + 1), "/start_run", preset="tiny", steps=MAX_STEPS + 1),
+    api("start-steps-absurd", STEPS + r"\d{39}…$", "/start_run", preset="tiny", steps=1e308),
     api("start-steps-text", r"ppo\.steps: expected a whole number, got 'ten'", "/start_run", preset="tiny",
         steps="ten"),
     api("start-steps-numeric-text", r"ppo\.steps: expected a whole number, got '20' \(text\)", "/start_run",

@@ -135,6 +135,27 @@ def test_the_api_refuses_numbers_sent_as_text(shortcuts, settings, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize("shortcuts, message", [
+    ({"steps": 1e308}, "steps must be between 1 and 100000, got " + str(int(1e308))[:39] + "…"),
+    ({"learning_rate": 1e308}, "learning rate must be in (0, 0.01], got 1e+308"),
+    ({"learning_rate": 10**400}, "learning rate must be in (0, 0.01], got 1" + "0" * 38 + "…"),
+])
+def test_an_absurd_number_is_cut_in_the_message(shortcuts, message):
+    with pytest.raises(UserInputError) as err:
+        resolve_settings("tiny", api_settings(None, **shortcuts))
+    assert message in str(err.value) and len(str(err.value)) < 120
+
+
+def test_every_range_message_cuts_its_value():
+    huge = 10**300
+    cfg = preset("tiny")
+    cfg.ppo.mini_batch_size, cfg.generation.output_min_length, cfg.ppo.reward_input = huge, huge, "x" * 1000
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert str(huge) not in str(err.value) and "x" * 100 not in str(err.value)
+    assert "mini-batch size (1" + "0" * 38 + "…) must divide" in str(err.value)
+
+
 def test_unknown_preset_lists_the_known_ones():
     with pytest.raises(ConfigError, match="unknown preset 'huge'; choose one of: demo, seed, small, tiny, shape-base"):
         preset("huge")
