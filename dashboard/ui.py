@@ -15,7 +15,7 @@ import gradio as gr
 
 from engine import runs
 
-from dashboard.access import Access, Limits
+from dashboard.access import LOGIN_MESSAGE, Access, Limits
 from dashboard.api import register_api
 from dashboard.common import AppContext, banner
 from dashboard.compare_tab import create_compare_tab
@@ -99,8 +99,9 @@ def theme() -> gr.themes.Base:
 
 def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
     """What launch() needs besides host and port (Gradio 6 takes theme and CSS there)."""
-    return {"theme": theme(), "css": CSS, "auth": app.dashboard.access.gradio_auth(),
-            "auth_message": "Sign in to use the detox dashboard."}
+    access = app.dashboard.access
+    return {"theme": theme(), "css": CSS, "auth": access.gradio_auth(), "auth_message": LOGIN_MESSAGE,
+            "app_kwargs": {"middleware": access.gradio_middleware()}}
 
 
 def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
