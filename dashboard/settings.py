@@ -85,7 +85,10 @@ def _like(default: Any, value: Any) -> Any:
     if isinstance(default, int) and isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(default, float) and isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond any float (10**400): validation refuses it as it is
+            return value
     return value
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ MAX_CACHED_RUNS = 32
 MAX_PROBLEMS = 20
 SIDECAR_FILE = "dashboard.json"
 """The dashboard's own notes on a run it started (auto-stop settings and verdict)."""
+WRITABLE_RECHECK_S = 10.0
+"""How long the Train tab reuses its answer to "could a run start here?": the check writes and
+fsyncs a probe file, and every browser refreshes every two seconds. Starting a run checks afresh."""
 
 
 @dataclass
@@ -162,8 +166,12 @@ class RunSnapshot:
 class Storage:
     """Run-directory reads for the UI, with the incremental metrics/samples cache."""
 
-    def __init__(self, runs_dir: Path | str):
+    def __init__(self, runs_dir: Path | str, clock: Callable[[], float] = time.monotonic):
         self.runs_dir = Path(runs_dir).expanduser().absolute()
+        self.clock = clock
+        """What runs_dir_problem measures its WRITABLE_RECHECK_S with (tests move it by hand)."""
+        self._writable: tuple[float, str | None] | None = None
+        """(when, the problem or None) of the last runs-folder check."""
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, _RunCache] = OrderedDict()
         self._children: set[str] = set()
@@ -184,9 +192,22 @@ class Storage:
     def active_run(self) -> str | None:
         return runs.active_run(self.runs_dir)
 
-    def check_writable(self) -> None:
-        """RunError when no run could be created here (unwritable or nearly full)."""
-        runs.check_writable(self.runs_dir)
+    def runs_dir_problem(self) -> str | None:
+        """Why no run could be created here (unwritable or nearly full), or None; the answer of
+        the last check when it is under WRITABLE_RECHECK_S old, so a room of refreshing browsers
+        does not write a probe file each."""
+        now = self.clock()
+        with self._lock:
+            if self._writable is not None and now - self._writable[0] < WRITABLE_RECHECK_S:
+                return self._writable[1]
+        try:
+            runs.check_writable(self.runs_dir)
+            problem = None
+        except runs.RunError as exc:
+            problem = str(exc)
+        with self._lock:
+            self._writable = (now, problem)
+        return problem
 
     def create_run(self, config: dict, preset: str) -> Path:
         return runs.create_run(self.runs_dir, config, preset)

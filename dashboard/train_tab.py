@@ -253,7 +253,8 @@ class TrainHandlers:
         self.ctx.runner.adopt()
         preset = hub.default_preset(self.ctx.preset)
         asked = self.ctx.preset
-        notes = [self._runs_dir_note()]
+        runs_dir_note = self._runs_dir_note()
+        notes = [runs_dir_note]
         if asked and asked != preset:
             notes.append(banner("warn", f"Preset **{asked}** needs the Hugging Face Hub, which cannot be "
                                         f"reached from here; the dashboard switched to **{preset}**."))
@@ -261,15 +262,16 @@ class TrainHandlers:
         gpus = gpu_count()
         processes = gr.update(visible=gpus > 1, maximum=max(gpus, 1),
                               info=f"data-parallel processes, 1 to {gpus} (Accelerate)")
-        return gr.update(value=preset), "\n\n".join(n for n in notes if n), picker, overlay, processes
+        # Greyed out under the banner at once; the refreshes keep it so while the folder is unusable.
+        start = gr.update(interactive=False) if runs_dir_note else gr.skip()
+        return gr.update(value=preset), "\n\n".join(n for n in notes if n), picker, overlay, processes, start
 
     def _runs_dir_note(self) -> str:
         """A warning when no run could start here: the runs folder is unwritable or full. The
         app still opens, to show the runs already there."""
-        try:
-            self.ctx.storage.check_writable()
-        except runs.RunError as exc:
-            return banner("warn", f"**Training cannot start here**: {html.escape(str(exc))}. Start the app "
+        problem = self.ctx.storage.runs_dir_problem()
+        if problem:
+            return banner("warn", f"**Training cannot start here**: {html.escape(problem)}. Start the app "
                                   "with `--runs-dir` (or `DETOX_RUNS_DIR`) set to a writable folder "
                                   "with free space.")
         return ""
@@ -372,7 +374,10 @@ class TrainHandlers:
 
     def _view(self, view: dict, out: dict, picker: Any, in_progress: str | None) -> TrainView:
         may_act = view.get("may_act", True)
-        buttons = [may_act and in_progress is None, may_act and in_progress is not None]
+        # Start is live only where a press could work: the runner would refuse it in a runs
+        # folder that is unwritable or full (the banner says why). Asked last: the check costs a write.
+        may_start = may_act and in_progress is None and self.ctx.storage.runs_dir_problem() is None
+        buttons = [may_start, may_act and in_progress is not None]
         if buttons != view.get("buttons"):
             view["buttons"] = buttons
             start, stop = gr.update(interactive=buttons[0]), gr.update(interactive=buttons[1])
@@ -522,7 +527,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     stop.click(h.stop, [picker], [message], api_name="train_stop", api_visibility="undocumented")
     refresh_runs.click(h.runs_changed, [picker, overlay], [picker, overlay], api_name="train_list_runs",
                        api_visibility="undocumented")
-    demo.load(h.page_loaded, None, [preset, message, picker, overlay, processes], api_name="train_page_load",
+    demo.load(h.page_loaded, None, [preset, message, picker, overlay, processes, start], api_name="train_page_load",
               api_visibility="undocumented")
     return {"handlers": h, "picker": picker, "preset": preset, "timer": timer, "start": start,
             "stop": stop, "progress": progress}

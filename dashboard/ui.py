@@ -15,7 +15,7 @@ import gradio as gr
 
 from engine import runs
 
-from dashboard.access import Access, Limits
+from dashboard.access import LOGIN_MESSAGE, Access, Limits
 from dashboard.api import register_api
 from dashboard.common import AppContext, banner
 from dashboard.compare_tab import create_compare_tab
@@ -100,13 +100,16 @@ def theme() -> gr.themes.Base:
 
 def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
     """What launch() needs besides host and port (Gradio 6 takes theme and CSS there), with the
-    upload and URL-fetch routes closed (dashboard.guard), uploads capped at 0 bytes besides, and
-    no /openapi.json (the API is documented at /gradio_api/info, under the login when there is one)."""
+    upload and URL-fetch routes closed (dashboard.guard), uploads capped at 0 bytes besides, the
+    login throttled by client address (dashboard.access), and no /openapi.json (the API is
+    documented at /gradio_api/info, under the login when there is one)."""
     from starlette.middleware import Middleware
 
-    return {"theme": theme(), "css": CSS, "auth": app.dashboard.access.gradio_auth(),
-            "auth_message": "Sign in to use the detox dashboard.", "max_file_size": 0,
-            "app_kwargs": {"middleware": [Middleware(ClosedRoutes)], "openapi_url": None}}
+    access = app.dashboard.access
+    return {"theme": theme(), "css": CSS, "auth": access.gradio_auth(), "auth_message": LOGIN_MESSAGE,
+            "max_file_size": 0,
+            "app_kwargs": {"middleware": [Middleware(ClosedRoutes), *access.gradio_middleware()],
+                           "openapi_url": None}}
 
 
 def build_app(runs_dir: Path | str | None = None, preset: str | None = None,

@@ -283,6 +283,7 @@ def preset(name: str) -> Config:
 # --- overrides -----------------------------------------------------------------------------
 
 def _parse_value(raw: str, current: Any, key: str) -> Any:
+    """The text of a `--set key=value` as the setting's type: a command line has nothing but text."""
     if isinstance(current, bool):
         low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):
@@ -308,8 +309,12 @@ def _parse_value(raw: str, current: Any, key: str) -> Any:
 
 
 def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Config:
-    """Apply `section.field=value` strings (CLI `--set`) or a {key: value} dict (UI)."""
-    items = overrides.items() if isinstance(overrides, dict) else [_split(o) for o in overrides]
+    """Apply `section.field=value` strings (CLI `--set`) or a {key: value} dict (UI, API).
+
+    Only the strings are parsed: text is all a command line has. A dict's values are data and
+    must already have the setting's type (see _typed_value)."""
+    from_text = not isinstance(overrides, dict)
+    items = [_split(o) for o in overrides] if from_text else overrides.items()
     for key, value in items:
         section_name, _, name = key.partition(".")
         section = getattr(cfg, section_name, None) if name else None
@@ -318,15 +323,16 @@ def apply_overrides(cfg: Config, overrides: list[str] | dict[str, Any]) -> Confi
         if not any(f.name == name for f in dataclasses.fields(section)):
             names = ", ".join(f"{section_name}.{f.name}" for f in dataclasses.fields(section))
             raise ConfigError(f"unknown setting '{key}'; '{section_name}' has: {names}")
-        setattr(section, name, _typed_value(value, getattr(section, name), key))
+        current = getattr(section, name)
+        setattr(section, name, _parse_value(value, current, key) if from_text else _typed_value(value, current, key))
     return cfg
 
 
 def _typed_value(value: Any, current: Any, key: str) -> Any:
-    """`value` of the setting's type: text is parsed as `--set` parses it; anything else (a UI
-    or API value) must already have that type, so `true` is no step count and 5 no switch."""
-    if isinstance(value, str):
-        return _parse_value(value, current, key)
+    """`value` if it has the setting's type, else ConfigError; nothing is converted. A UI or API
+    value says what it is: "8" is text, not a batch size, `true` no step count and 5 no switch.
+    Parsing them would make the API accept what a typed client never sends and hide the
+    caller's mistake (the README promises that values are not coerced)."""
     if isinstance(current, bool):
         ok = isinstance(value, bool)
         expected = "true or false"
@@ -340,10 +346,11 @@ def _typed_value(value: Any, current: Any, key: str) -> Any:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         expected = "a list of names"
     else:  # text settings, or None for "not set"
-        ok = value is None
+        ok = value is None or isinstance(value, str)
         expected = "text"
     if not ok:
-        raise ConfigError(f"{key}: expected {expected}, got {shown(json.dumps(value, default=str))}")
+        got = f"'{shown(value)}' (text)" if isinstance(value, str) else shown(json.dumps(value, default=str))
+        raise ConfigError(f"{key}: expected {expected}, got {got}")
     return value
 
 
@@ -361,7 +368,10 @@ MAX_BATCH = 1024
 
 
 def validate(cfg: Config) -> Config:
-    """Raise ConfigError listing every problem, in words a workshop participant understands."""
+    """Raise ConfigError listing every problem, in words a workshop participant understands.
+
+    Every value is echoed through shown(): an API caller may send 1e308 for a step count, which
+    is a whole float and becomes a 309-digit int, or a megabyte of text for a choice."""
     p, g, d, m, r = cfg.ppo, cfg.generation, cfg.data, cfg.model, cfg.run
     problems: list[str] = []
 
@@ -376,72 +386,73 @@ def validate(cfg: Config) -> Config:
         return isinstance(x, int) and not isinstance(x, bool)
 
     check(number(p.learning_rate) and 0 < p.learning_rate <= 1e-2,
-          f"learning rate must be in (0, 0.01], got {p.learning_rate}")
+          f"learning rate must be in (0, 0.01], got {shown(p.learning_rate)}")
     check(whole(p.steps) and 1 <= p.steps <= MAX_STEPS,
-          f"steps must be between 1 and {MAX_STEPS}, got {p.steps}")
+          f"steps must be between 1 and {MAX_STEPS}, got {shown(p.steps)}")
     check(whole(p.batch_size) and 1 <= p.batch_size <= MAX_BATCH,
-          f"batch size must be between 1 and {MAX_BATCH}, got {p.batch_size}")
+          f"batch size must be between 1 and {MAX_BATCH}, got {shown(p.batch_size)}")
     mb_ok = whole(p.mini_batch_size) and p.mini_batch_size >= 1
-    check(mb_ok, f"mini-batch size must be at least 1, got {p.mini_batch_size}")
+    check(mb_ok, f"mini-batch size must be at least 1, got {shown(p.mini_batch_size)}")
     if mb_ok and whole(p.batch_size) and p.batch_size >= 1:
         check(p.batch_size % p.mini_batch_size == 0,
-              f"mini-batch size ({p.mini_batch_size}) must divide batch size ({p.batch_size})")
+              f"mini-batch size ({shown(p.mini_batch_size)}) must divide batch size ({shown(p.batch_size)})")
     check(whole(p.ppo_epochs) and 1 <= p.ppo_epochs <= 100,
-          f"PPO epochs must be between 1 and 100, got {p.ppo_epochs}")
+          f"PPO epochs must be between 1 and 100, got {shown(p.ppo_epochs)}")
     check(number(p.init_kl_coef) and 0 <= p.init_kl_coef <= 100,
-          f"KL coefficient must be between 0 and 100, got {p.init_kl_coef}")
-    check(number(p.target) and p.target > 0, f"KL target must be positive, got {p.target}")
-    check(whole(p.horizon) and p.horizon >= 1, f"KL horizon must be at least 1, got {p.horizon}")
-    check(number(p.gamma) and 0 <= p.gamma <= 1, f"gamma must be in [0, 1], got {p.gamma}")
-    check(number(p.lam) and 0 <= p.lam <= 1, f"GAE lambda must be in [0, 1], got {p.lam}")
-    check(number(p.cliprange) and 0 < p.cliprange < 1, f"cliprange must be in (0, 1), got {p.cliprange}")
+          f"KL coefficient must be between 0 and 100, got {shown(p.init_kl_coef)}")
+    check(number(p.target) and p.target > 0, f"KL target must be positive, got {shown(p.target)}")
+    check(whole(p.horizon) and p.horizon >= 1, f"KL horizon must be at least 1, got {shown(p.horizon)}")
+    check(number(p.gamma) and 0 <= p.gamma <= 1, f"gamma must be in [0, 1], got {shown(p.gamma)}")
+    check(number(p.lam) and 0 <= p.lam <= 1, f"GAE lambda must be in [0, 1], got {shown(p.lam)}")
+    check(number(p.cliprange) and 0 < p.cliprange < 1, f"cliprange must be in (0, 1), got {shown(p.cliprange)}")
     check(number(p.cliprange_value) and p.cliprange_value > 0,
-          f"value cliprange must be positive, got {p.cliprange_value}")
-    check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {p.vf_coef}")
+          f"value cliprange must be positive, got {shown(p.cliprange_value)}")
+    check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {shown(p.vf_coef)}")
     check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
-          f"max grad norm must be >= 0, got {p.max_grad_norm}")
+          f"max grad norm must be >= 0, got {shown(p.max_grad_norm)}")
     check(p.reward_input in ("response", "query+response"),
-          f"reward input must be 'response' or 'query+response', got '{p.reward_input}'")
-    check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {p.seed}")
+          f"reward input must be 'response' or 'query+response', got '{shown(p.reward_input)}'")
+    check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {shown(p.seed)}")
 
     lengths_ok = all(whole(x) for x in (g.output_min_length, g.output_max_length))
     check(lengths_ok and g.output_min_length >= 1,
-          f"output min length must be a positive whole number, got {g.output_min_length}")
+          f"output min length must be a positive whole number, got {shown(g.output_min_length)}")
     check(lengths_ok and g.output_max_length > g.output_min_length,
-          f"output length range is empty: min {g.output_min_length} must be below max "
-          f"{g.output_max_length} (max is exclusive)")
+          f"output length range is empty: min {shown(g.output_min_length)} must be below max "
+          f"{shown(g.output_max_length)} (max is exclusive)")
     check(lengths_ok and g.output_max_length <= 2048,
-          f"output max length must be at most 2048 tokens, got {g.output_max_length}")
-    check(whole(g.min_length) and g.min_length >= 0, f"min_length must be >= 0, got {g.min_length}")
-    check(whole(g.top_k) and g.top_k >= 0, f"top_k must be >= 0, got {g.top_k}")
-    check(number(g.top_p) and 0 < g.top_p <= 1, f"top_p must be in (0, 1], got {g.top_p}")
+          f"output max length must be at most 2048 tokens, got {shown(g.output_max_length)}")
+    check(whole(g.min_length) and g.min_length >= 0, f"min_length must be >= 0, got {shown(g.min_length)}")
+    check(whole(g.top_k) and g.top_k >= 0, f"top_k must be >= 0, got {shown(g.top_k)}")
+    check(number(g.top_p) and 0 < g.top_p <= 1, f"top_p must be in (0, 1], got {shown(g.top_p)}")
 
-    check(whole(d.min_chars) and d.min_chars >= 0, f"min_chars must be >= 0, got {d.min_chars}")
+    check(whole(d.min_chars) and d.min_chars >= 0, f"min_chars must be >= 0, got {shown(d.min_chars)}")
     check(whole(d.max_chars) and whole(d.min_chars) and d.max_chars > d.min_chars,
-          f"dialogue length range is empty: min_chars {d.min_chars} must be below max_chars {d.max_chars}")
+          f"dialogue length range is empty: min_chars {shown(d.min_chars)} must be below "
+          f"max_chars {shown(d.max_chars)}")
     check(number(d.test_fraction) and 0 < d.test_fraction < 1,
-          f"test fraction must be in (0, 1), got {d.test_fraction}")
+          f"test fraction must be in (0, 1), got {shown(d.test_fraction)}")
     check(whole(d.max_prompt_tokens) and 8 <= d.max_prompt_tokens <= 4096,
-          f"max prompt tokens must be between 8 and 4096, got {d.max_prompt_tokens}")
+          f"max prompt tokens must be between 8 and 4096, got {shown(d.max_prompt_tokens)}")
     check(bool(d.dataset), "dataset must be a Hub id or a path")
 
     check(bool(m.policy), "policy model must be a Hub id or a path")
     check(bool(m.reward_model), "reward model must be a Hub id or a path")
-    check(whole(m.lora_r) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {m.lora_r}")
-    check(number(m.lora_alpha) and m.lora_alpha > 0, f"LoRA alpha must be positive, got {m.lora_alpha}")
+    check(whole(m.lora_r) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {shown(m.lora_r)}")
+    check(number(m.lora_alpha) and m.lora_alpha > 0, f"LoRA alpha must be positive, got {shown(m.lora_alpha)}")
     check(bool(m.lora_target_modules), "LoRA target modules must not be empty")
     check(m.dtype in ("auto", "float32", "bfloat16", "float16"),
-          f"dtype must be auto, float32, bfloat16 or float16, got '{m.dtype}'")
+          f"dtype must be auto, float32, bfloat16 or float16, got '{shown(m.dtype)}'")
     check(m.device == "auto" or m.device == "cpu" or m.device.startswith("cuda"),
-          f"device must be auto, cpu or cuda[:N], got '{m.device}'")
+          f"device must be auto, cpu or cuda[:N], got '{shown(m.device)}'")
 
-    check(whole(r.save_every) and r.save_every >= 0, f"save_every must be >= 0, got {r.save_every}")
+    check(whole(r.save_every) and r.save_every >= 0, f"save_every must be >= 0, got {shown(r.save_every)}")
     check(whole(r.samples_per_step) and 0 <= r.samples_per_step <= 64,
-          f"samples per step must be in 0..64, got {r.samples_per_step}")
+          f"samples per step must be in 0..64, got {shown(r.samples_per_step)}")
     check(isinstance(r.judges, list) and all(isinstance(j, str) and j.strip() for j in r.judges),
           f"judges must be a list of names (profanity-check or Hugging Face classifiers), got {shown(r.judges)}")
-    check(whole(r.eval_every) and r.eval_every >= 0, f"eval_every must be >= 0, got {r.eval_every}")
-    check(whole(r.eval_size) and 1 <= r.eval_size <= 256, f"eval_size must be in 1..256, got {r.eval_size}")
+    check(whole(r.eval_every) and r.eval_every >= 0, f"eval_every must be >= 0, got {shown(r.eval_every)}")
+    check(whole(r.eval_size) and 1 <= r.eval_size <= 256, f"eval_size must be in 1..256, got {shown(r.eval_size)}")
     check(isinstance(r.eval_prompts, str) and bool(r.eval_prompts.strip()),
           "eval_prompts must be stress, test or a file of dialogues")
     if problems:

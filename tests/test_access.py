@@ -5,6 +5,7 @@ would give it; raw HTTP checks that the queue itself refuses what the UI hides.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -22,7 +23,8 @@ import yaml
 from gradio_client import Client
 
 from engine import runs
-from dashboard.access import Access, AccessConfigError, Limits, LoginThrottle, hf_username, parse_auth
+from dashboard.access import (LOGIN_ADDRESS, Access, AccessConfigError, Limits, LoginGate, LoginPaused, LoginThrottle,
+                              hf_username, parse_auth)
 from dashboard.runner import RunnerError
 from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
 from dashboard.train_tab import TrainHandlers
@@ -47,15 +49,65 @@ def test_auth_pairs_are_parsed_and_checked_in_constant_time():
             parse_auth(bad)
 
 
-def test_repeated_wrong_passwords_lock_the_name_for_a_minute():
+STRANGER, ANN_AT_HOME = "203.0.113.66", "198.51.100.7"
+
+
+def throttled_access() -> tuple[Access, list[float]]:
+    """A password app whose throttle reads a clock the test moves (no sleeping)."""
     now = [0.0]
-    access = Access(passwords=(("ann", "pw1"), ("bob", "pw2")), throttle=LoginThrottle(clock=lambda: now[0]))
+    return Access(passwords=(("ann", "pw1"), ("bob", "pw2")), throttle=LoginThrottle(clock=lambda: now[0])), now
+
+
+def test_a_strangers_guesses_pause_only_the_strangers_address():
+    access, now = throttled_access()
     for _ in range(LoginThrottle.MAX_FAILURES):
-        assert not access.check_password("ann", "guess")
-    assert not access.check_password("ann", "pw1")  # locked, even with the right password
-    assert access.check_password("bob", "pw2")  # other names are not affected
-    now[0] += LoginThrottle.WINDOW_S + 1
-    assert access.check_password("ann", "pw1")
+        assert not access.check_password("ann", "guess", STRANGER)
+        now[0] += 1
+    assert access.check_password("ann", "pw1", ANN_AT_HOME)  # the real ann signs in from her address
+    assert access.check_password("bob", "pw2", STRANGER)  # other names from that address too
+    now[0] += 11  # 16 s after the first wrong password
+    with pytest.raises(LoginPaused) as paused:
+        access.check_password("ann", "pw1", STRANGER)  # the right password: not checked, not "incorrect"
+    assert paused.value.status_code == 429 and paused.value.headers == {"Retry-After": "44"}
+    assert paused.value.detail == ("Sign-in as ann from your address is paused for 44 more seconds after 5 wrong "
+                                   "passwords; the password was not checked. Try again then.")
+    now[0] += 44
+    assert access.check_password("ann", "pw1", STRANGER)  # the window has passed
+
+
+def test_guesses_from_many_addresses_slow_every_sign_in_but_never_refuse_one():
+    access, now = throttled_access()
+    throttle = access.throttle
+    for i in range(LoginThrottle.GLOBAL_FAILURES):
+        assert not access.check_password("ann", "guess", f"10.0.0.{i}")
+    assert throttle.delay() == 0  # a room of people mistyping is not slowed
+    for i in range(100):
+        access.check_password("ann", "guess", f"10.0.1.{i}")
+    assert throttle.delay() == LoginThrottle.MAX_DELAY_S  # slower, with a ceiling
+    assert access.check_password("ann", "pw1", ANN_AT_HOME)  # and still let in
+    now[0] += LoginThrottle.WINDOW_S
+    assert throttle.delay() == 0
+
+
+def test_the_login_gate_hands_gradios_check_the_client_address_and_waits_without_blocking():
+    """Gradio calls the check with (user, password) only: LoginGate, around POST /login, gives it
+    the address and waits the throttle's delay with an awaitable sleep (the test's records it)."""
+    access, _ = throttled_access()
+    for i in range(LoginThrottle.GLOBAL_FAILURES + 2):
+        access.check_password("ann", "guess", f"10.0.0.{i}")
+    slept, seen = [], []
+
+    async def fake_sleep(seconds):
+        slept.append(seconds)
+
+    async def gradio(scope, receive, send):
+        seen.append((scope["path"], LOGIN_ADDRESS.get()))
+
+    gate = LoginGate(gradio, access.throttle, sleep=fake_sleep)
+    for path in ("/login", "/login/", "/config"):
+        asyncio.run(gate({"type": "http", "method": "POST", "path": path, "client": (STRANGER, 5000)}, None, None))
+    assert seen == [("/login", STRANGER), ("/login/", STRANGER), ("/config", "")]
+    assert slept == [2 * LoginThrottle.DELAY_STEP_S] * 2  # only the login route waits
 
 
 def test_modes_from_the_environment():
@@ -231,6 +283,34 @@ def test_password_login_guards_every_route_and_every_handler(serve_app, tmp_path
                    in ("finished", "failed") and s, timeout=120, what="the run to end", every=0.5)
     assert run["status"]["state"] == "finished"
     Client(url, auth=("ann", "pw1"), verbose=False).predict("hello", api_name="/score_text")
+
+
+@pytest.mark.slow
+def test_a_stranger_cannot_lock_the_real_user_out_of_the_served_login_page(tmp_path, monkeypatch):
+    """The real app's POST /login: addresses as uvicorn reports them (X-Forwarded-For from
+    127.0.0.1, as from a proxy there), and the pause said in words with a 429, not Gradio's
+    "Incorrect credentials."."""
+    from dashboard.ui import serve_locally
+
+    monkeypatch.setenv("DETOX_AUTH", "ann:pw1,bob:pw2")
+    with serve_locally(tmp_path / "runs") as (demo, url):
+        now = [0.0]
+        demo.dashboard.access.throttle.clock = lambda: now[0]
+
+        def login(password: str, address: str) -> httpx.Response:
+            return httpx.post(url + "login", data={"username": "ann", "password": password},
+                              headers={"X-Forwarded-For": address}, timeout=30)
+
+        for _ in range(LoginThrottle.MAX_FAILURES):
+            wrong = login("guess", STRANGER)
+            assert wrong.status_code == 400 and wrong.json()["detail"] == "Incorrect credentials."
+        now[0] += 20
+        paused = login("pw1", STRANGER)
+        assert paused.status_code == 429 and paused.headers["Retry-After"] == "40"
+        assert "paused for 40 more seconds" in paused.json()["detail"]
+        signed_in = login("pw1", ANN_AT_HOME)
+        assert signed_in.status_code == 200 and signed_in.json() == {"success": True}
+        assert httpx.get(url + "config", cookies=signed_in.cookies, timeout=30).status_code == 200
 
 
 @pytest.mark.slow

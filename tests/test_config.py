@@ -6,6 +6,9 @@ import pytest
 
 from engine.config import Config, ConfigError, PRESETS, apply_overrides, preset, resolve, validate
 
+from dashboard.inputs import UserInputError
+from dashboard.settings import api_settings, resolve_settings
+
 
 def test_seed_preset_is_the_original_recipe():
     cfg = preset("seed")
@@ -99,6 +102,58 @@ def test_bad_overrides_are_explained(bad, message):
     with pytest.raises(ConfigError) as err:
         apply_overrides(preset("tiny"), [bad])
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"ppo.batch_size": "8"}, "ppo.batch_size: expected a whole number, got '8' (text)"),
+    ({"ppo.learning_rate": "1e-4"}, "ppo.learning_rate: expected a number, got '1e-4' (text)"),
+    ({"ppo.adap_kl_ctrl": "false"}, "ppo.adap_kl_ctrl: expected true or false, got 'false' (text)"),
+    ({"model.lora_target_modules": "q,v"}, "model.lora_target_modules: expected a list of names, got 'q,v' (text)"),
+])
+def test_values_from_the_ui_or_the_api_are_not_parsed_from_text(values, message):
+    """Only `--set key=value` is text to parse; a dict's value is data and must have the setting's type."""
+    with pytest.raises(ConfigError) as err:
+        apply_overrides(preset("tiny"), values)
+    assert message in str(err.value)
+    key, value = next(iter(values.items()))
+    assert apply_overrides(preset("tiny"), [f"{key}={value}"])  # the same text on a command line is parsed
+
+
+def test_text_settings_still_take_text_from_a_dict():
+    cfg = apply_overrides(preset("tiny"), {"ppo.reward_input": "query+response", "model.summary_adapter": None})
+    assert cfg.ppo.reward_input == "query+response" and cfg.model.summary_adapter is None
+
+
+@pytest.mark.parametrize("shortcuts, settings, message", [
+    ({"steps": "20"}, None, "ppo.steps: expected a whole number, got '20' (text)"),
+    ({"learning_rate": "1e-4"}, None, "ppo.learning_rate: expected a number, got '1e-4' (text)"),
+    ({}, {"ppo.batch_size": "8"}, "ppo.batch_size: expected a whole number, got '8' (text)"),
+])
+def test_the_api_refuses_numbers_sent_as_text(shortcuts, settings, message):
+    with pytest.raises(UserInputError) as err:
+        resolve_settings("tiny", api_settings(settings, **shortcuts))
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("shortcuts, message", [
+    ({"steps": 1e308}, "steps must be between 1 and 100000, got " + str(int(1e308))[:39] + "…"),
+    ({"learning_rate": 1e308}, "learning rate must be in (0, 0.01], got 1e+308"),
+    ({"learning_rate": 10**400}, "learning rate must be in (0, 0.01], got 1" + "0" * 38 + "…"),
+])
+def test_an_absurd_number_is_cut_in_the_message(shortcuts, message):
+    with pytest.raises(UserInputError) as err:
+        resolve_settings("tiny", api_settings(None, **shortcuts))
+    assert message in str(err.value) and len(str(err.value)) < 120
+
+
+def test_every_range_message_cuts_its_value():
+    huge = 10**300
+    cfg = preset("tiny")
+    cfg.ppo.mini_batch_size, cfg.generation.output_min_length, cfg.ppo.reward_input = huge, huge, "x" * 1000
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert str(huge) not in str(err.value) and "x" * 100 not in str(err.value)
+    assert "mini-batch size (1" + "0" * 38 + "…) must divide" in str(err.value)
 
 
 def test_unknown_preset_lists_the_known_ones():

@@ -23,8 +23,9 @@ import pytest
 
 from engine import runs
 
+from dashboard.access import Access
 from dashboard.runner import HEALTH_POLL_S, Runner, RunnerError, describe_exit
-from dashboard.storage import Storage
+from dashboard.storage import WRITABLE_RECHECK_S, Storage
 from dashboard.train_tab import TrainHandlers
 from tests.conftest import ROOT
 from tests.dashboard_helpers import FAKE, make_ctx, new_run, wait_for
@@ -252,12 +253,15 @@ def test_a_runs_folder_under_a_file_is_refused_before_anything_starts(tmp_path):
     with pytest.warns(UserWarning, match="not writable"):  # gr.Warning outside a request
         message, picker, _ = h.start("tiny", {"ppo.steps": 2})
     assert "Cannot start the run: runs folder" in message and picker == gr.skip()
-    # The app still opens: a banner says why nothing can train, refresh shows an idle page.
+    # The app still opens: a banner says why nothing can train, Start is greyed out under it,
+    # refresh shows an idle page and keeps Start greyed out.
     with pytest.warns(UserWarning, match="cannot read runs folder"):
-        _, note, picker, _, _ = h.page_loaded()
+        _, note, picker, _, _, start = h.page_loaded()
     assert "Training cannot start here" in note and "Not a directory" in note and "--runs-dir" in note
-    assert picker["choices"] == []
-    assert "No run yet" in h.refresh(None, [], [], {}).progress
+    assert picker["choices"] == [] and start["interactive"] is False
+    first = h.refresh(None, [], [], {})
+    assert "No run yet" in first.progress and first.start["interactive"] is False
+    assert h.refresh(None, [], [], first.view).start == gr.skip()  # unchanged: still greyed out
     assert (tmp_path / "a-file").read_text() == "not a folder"
 
 
@@ -268,10 +272,36 @@ def test_a_full_disk_is_refused_with_the_numbers(tmp_path, monkeypatch):
     with pytest.raises(RunnerError, match=r"almost full: 50 MB free, and a run needs at least 200 MB"):
         ctx.runner.start("tiny", {"ppo.steps": 2})
     assert not any(ctx.runs_dir.iterdir())  # no run folder, no lock, no probe file left
-    _, note, _, _, _ = TrainHandlers(ctx).page_loaded()
-    assert "Training cannot start here" in note and "50 MB free" in note
+    now = [0.0]
+    ctx.storage.clock = lambda: now[0]
+    h = TrainHandlers(ctx)
+    _, note, _, _, _, start = h.page_loaded()
+    assert "Training cannot start here" in note and "50 MB free" in note and start["interactive"] is False
+    view = h.refresh(None, [], [], {})
+    assert view.start["interactive"] is False
     monkeypatch.setattr(runs.layout, "MIN_FREE_BYTES", 10 * 2**20)  # where check_writable reads it
     runs.check_writable(ctx.runs_dir)  # enough for a smaller minimum: no error
+    # Refreshes reuse the answer for a few seconds (each check writes and fsyncs a file), then
+    # ask again: Start comes back once the folder is usable.
+    assert h.refresh(None, [], [], view.view).start == gr.skip()
+    now[0] += WRITABLE_RECHECK_S + 1
+    assert h.refresh(None, [], [], view.view).start["interactive"] is True
+    _, note, _, _, _, start = h.page_loaded()
+    assert note == "" and start == gr.skip()
+
+
+def test_viewers_and_a_run_in_progress_do_not_check_the_runs_folder(tmp_path, monkeypatch):
+    """The probe write costs an fsync: a refresh asks only when Start could be enabled."""
+    ctx = make_ctx(tmp_path / "runs")
+    asked = []
+    monkeypatch.setattr(ctx.storage, "runs_dir_problem", lambda: asked.append(1))
+    ctx.access = Access(hf_admins=frozenset({"owner"}))  # a visitor who is not signed in
+    assert TrainHandlers(ctx).refresh(None, [], [], {}).start["interactive"] is False
+    ctx.access = Access()
+    monkeypatch.setattr(ctx.runner, "in_progress", lambda: "20250101-000000-tiny")
+    running = TrainHandlers(ctx).refresh(None, [], [], {})
+    assert running.start["interactive"] is False and running.stop["interactive"] is True
+    assert asked == []
 
 
 def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
@@ -283,9 +313,10 @@ def test_build_app_with_an_unusable_runs_folder_does_not_crash(tmp_path):
         h = TrainHandlers(demo.dashboard)
         # listing a folder under a file warns too; a missing one is simply empty
         with pytest.warns(UserWarning) if "a-file" in runs_dir else contextlib.nullcontext():
-            _, note, _, _, _ = h.page_loaded()
-        assert "Training cannot start here" in note and runs_dir in note
-        assert "No run yet" in h.refresh(None, [], [], {}).progress
+            _, note, _, _, _, start = h.page_loaded()
+        assert "Training cannot start here" in note and runs_dir in note and start["interactive"] is False
+        view = h.refresh(None, [], [], {})
+        assert "No run yet" in view.progress and view.start["interactive"] is False
 
 
 @pytest.mark.slow
