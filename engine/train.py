@@ -62,19 +62,32 @@ class StopFlag:
         return self.signum is not None
 
 
+class RunLogHandler(logging.FileHandler):
+    """train.log, appended to like logging.FileHandler does, but never through a link: a link
+    planted in the run folder would make the trainer write into whatever file it names."""
+
+    def _open(self):
+        fd = runs.open_regular(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(run_dir: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     log_file = run_dir / runs.LOG_FILE if run_dir else None
     # When the dashboard runs us, stderr already *is* train.log: do not write every line twice.
     if log_file is not None and not _same_file(sys.stderr, log_file):
-        handlers.append(logging.FileHandler(log_file))
+        try:
+            handlers.append(RunLogHandler(log_file))
+        except runs.NotRegularFileError as exc:
+            print(f"warning: the log goes to the terminal only: {runs.LOG_FILE} is not written "
+                  f"because {exc.strerror}", file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         handlers=handlers, force=True)
 
 
 def _same_file(stream, path: Path) -> bool:
     try:
-        return path.exists() and os.path.samestat(os.fstat(stream.fileno()), path.stat())
+        return os.path.samestat(os.fstat(stream.fileno()), os.lstat(path))
     except (OSError, ValueError, AttributeError):
         return False
 
