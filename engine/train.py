@@ -261,6 +261,18 @@ def refuse(args, error: Exception) -> int:
     return 2
 
 
+def lost_the_lock(args, run_dir: Path, error: runs.RunError) -> int:
+    """Another run took the training lock between our check and our start: exit 2. A run folder
+    we made ourselves goes again (nothing of it ran, and a stray 'failed' run would only puzzle);
+    one the dashboard made for us stays, its status saying why it failed."""
+    print(f"error: {error}", file=sys.stderr)
+    if args.run_dir is None:
+        runs.remove_unstarted_run(run_dir)
+    else:
+        runs.write_status(run_dir, state="failed", error=str(error))
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     from engine.preflight import check_files
 
@@ -284,16 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = make_run_dir(args, cfg) if is_main else None  # rank 0 alone writes the run directory
     except (ConfigError, runs.RunError, ModelError) as e:
         return refuse(args, e)
-    setup_logging(run_dir)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
     if is_main:
-        print(f"run directory: {run_dir}", flush=True)
         try:
             lock.acquire()
         except runs.RunError as e:
-            runs.write_status(run_dir, state="failed", error=str(e))
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+            return lost_the_lock(args, run_dir, e)
+    setup_logging(run_dir)
+    if is_main:
+        print(f"run directory: {run_dir}", flush=True)
         # our pid from the start, so that a death while models load is noticed too
         runs.write_status(run_dir, pid=os.getpid())
     try:

@@ -17,8 +17,9 @@ One concern a module, each importing only those above it; callers use the names 
   (default, check_writable and its free space).
 - status: status.json (read, write, normalise), utc_now and parse_time (the one timestamp
   parser), process liveness (pid_alive, gone_error, read_status, reconcile_status).
-- rundir: one run's folder: create_run, resolve_run, read_config, metrics, samples and eval
-  rows, checkpoints, log_tail, and what is wrong with its files (run_problems).
+- rundir: one run's folder: create_run (and remove_unstarted_run), resolve_run, read_config,
+  metrics, samples and eval rows, checkpoints, log_tail, and what is wrong with its files
+  (run_problems).
 - lock: the training lock (TrainingLock, active_run).
 - listing: list_runs and the report that `show` prints.
 - __main__: the CLI, `python -m engine.runs list|show ...`.
@@ -41,8 +42,8 @@ from engine.runs.listing import list_runs, run_report
 from engine.runs.lock import TrainingLock, active_run
 from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list_checkpoints,
                                 log_problem, log_tail, read_config, read_eval, read_metrics,
-                                read_samples, resolve_checkpoint, resolve_run, run_problems,
-                                summarise_problems)
+                                read_samples, remove_unstarted_run, resolve_checkpoint,
+                                resolve_run, run_problems, summarise_problems)
 # _proc_stat_fields, _process_start_ticks and _STATUS_KEYS: for the tests.
 from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks, _STATUS_KEYS,
                                 disk_note, gone_error, parse_time, pid_alive, read_status,
@@ -58,7 +59,7 @@ __all__ = [
     "entry_problem", "gone_error", "list_checkpoints", "list_runs", "log_problem", "log_tail",
     "mode_problem", "new_run_id", "open_regular", "parse_run_id", "parse_time", "pid_alive",
     "read_config", "read_eval", "read_jsonl", "read_metrics", "read_samples", "read_status",
-    "read_status_file", "read_tail", "read_text", "reconcile_status", "resolve_checkpoint",
-    "resolve_run", "run_problems", "run_report", "status_problem", "summarise_problems",
-    "utc_now", "validate_run_id", "write_json_atomic", "write_status",
+    "read_status_file", "read_tail", "read_text", "reconcile_status", "remove_unstarted_run",
+    "resolve_checkpoint", "resolve_run", "run_problems", "run_report", "status_problem",
+    "summarise_problems", "utc_now", "validate_run_id", "write_json_atomic", "write_status",
 ]

@@ -61,13 +61,14 @@ def create_run(runs_dir: Path, config: dict, preset: str, run_id: str | None = N
         write_status(run_dir, state="queued", step=0, total_steps=total_steps, pid=None,
                      started_at=None, error=None, device=None)
     except OSError as exc:
-        _remove_partial_run(run_dir)
+        remove_unstarted_run(run_dir)
         raise RunError(f"cannot write run {run_id} in {runs_dir}: {_reason(exc)}") from exc
     return run_dir
 
 
-def _remove_partial_run(run_dir: Path) -> None:
-    """Undo a create_run that failed halfway, touching only what create_run writes."""
+def remove_unstarted_run(run_dir: Path) -> None:
+    """Undo a create_run (one that failed halfway, or whose run never started), touching only
+    what create_run writes: a folder holding anything else is left, with a warning."""
     for name in (CONFIG_FILE, STATUS_FILE):
         (run_dir / name).unlink(missing_ok=True)
     for leftover in run_dir.glob(".*.tmp"):
