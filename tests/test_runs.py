@@ -702,3 +702,29 @@ def test_the_trainer_writes_no_log_through_a_link(tmp_path, capsys):
         root.handlers[:], root.level = handlers, level
     assert target.read_text() == "SECRET host name\n"
     assert f"{runs.LOG_FILE} is not written because it is a symbolic link" in capsys.readouterr().err
+
+
+# --- CLI into a reader that stops early ------------------------------------------------------
+
+def first_line_then_close(*args: str) -> tuple[str, int, str]:
+    """Like `python -m engine.runs ... | head -1`: read one line, close the pipe, and return
+    (that line, exit code, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "engine.runs", *args], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    return line, proc.wait(timeout=60), stderr
+
+
+@pytest.mark.parametrize("command", [["show", "r1"], ["show", "r1", "--json"], ["list", "--json"]])
+def test_cli_into_a_reader_that_closes_early_stops_quietly(tmp_path, command):
+    """More output than a pipe holds (log lines and an error of 200 kB), so the CLI is still
+    writing when the reader goes away."""
+    run_dir = make_run(tmp_path, state="failed", error="x" * 200_000)
+    (run_dir / runs.LOG_FILE).write_text("".join(f"log {i} {'y' * 20_000}\n" for i in range(10)))
+    line, code, stderr = first_line_then_close(*command, "--runs-dir", str(tmp_path))
+    assert line.strip()
+    assert stderr == "", stderr
+    assert code == 1  # as Python's docs recommend for a closed pipe (the note on SIGPIPE)
