@@ -683,6 +683,17 @@ def test_a_linked_training_lock_is_not_read_and_ages_out(tmp_path):
     assert holder.exists()
 
 
+def test_a_pipe_in_place_of_a_run_file_is_named_and_never_waited_on(tmp_path):
+    """Opening a named pipe for reading waits for a writer: a reader must not hang on one."""
+    run_dir = make_run(tmp_path)
+    for name in (runs.LOG_FILE, runs.METRICS_FILE):
+        os.mkfifo(run_dir / name)
+    assert runs.log_tail(run_dir) == "" and runs.read_metrics(run_dir) == []
+    problems = runs.run_problems(run_dir)
+    for name in (runs.LOG_FILE, runs.METRICS_FILE):
+        assert f"{name} cannot be read: it is not a regular file" in problems
+
+
 def test_the_trainer_writes_no_log_through_a_link(tmp_path, capsys):
     import logging
 

@@ -30,7 +30,7 @@ def _reason(exc: OSError) -> str:
 
 # --- opening without following links ---------------------------------------------------------
 
-LINK_REFUSED = "it is a symbolic link, and runs are never read through links"
+LINK_REFUSED = "it is a symbolic link, and run files are never read or written through links"
 
 
 class NotRegularFileError(OSError):
