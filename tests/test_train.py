@@ -206,10 +206,11 @@ def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
 GATED_TRAINER = """
 import pathlib, sys, time
 import accelerate, engine.data, engine.models, engine.preflight, engine.train  # the slow part, before the gate
-gate = pathlib.Path(sys.argv[1])
+ready, gate = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+ready.touch()
 while not gate.exists():
     time.sleep(0.002)
-sys.exit(engine.train.main(sys.argv[2:]))
+sys.exit(engine.train.main(sys.argv[3:]))
 """
 
 
@@ -217,11 +218,15 @@ def test_of_three_trainers_started_at_once_one_runs_and_the_others_leave_nothing
     """Three `python -m engine.train` racing for one runs folder: each imports torch first, then
     all pass a gate together so they reach the lock within milliseconds of each other."""
     runs_dir, gate = tmp_path / "runs", tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", GATED_TRAINER, str(gate), "--preset", "tiny",
+    ready = [tmp_path / f"ready-{i}" for i in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", GATED_TRAINER, str(flag), str(gate), "--preset", "tiny",
                                "--steps", "2", "--runs-dir", str(runs_dir)],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
-    time.sleep(15)  # let every one of them finish importing
+             for flag in ready]
+    deadline = time.monotonic() + 120
+    while not all(flag.exists() for flag in ready):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a trainer did not start"
+        time.sleep(0.05)
     gate.touch()
     results = [(proc.wait(timeout=300), *proc.communicate()) for proc in procs]
     codes = sorted(code for code, _, _ in results)
