@@ -9,6 +9,8 @@ and the byte offset where the next read starts (engine.runs.read_jsonl), which m
 every two seconds cost a `stat` when nothing changed and a read of the new lines when something
 did. config.json, dashboard.json and evaluation.json are re-read only when their size or
 modification time changed; a corrupt one is named among the run's problems, never read as empty.
+No file is read or written through a symbolic link (engine.runs.open_regular): a linked run folder
+is no run, a linked file is named among the problems.
 """
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ class JsonlTail:
     def update(self) -> int:
         """Read what was appended since the last call; return how many rows arrived."""
         try:
-            st = os.stat(self.path)
+            st = os.lstat(self.path)  # a link's own entry: its target is never looked at
         except FileNotFoundError:
             if self.rows:
                 self.reset()  # the file went away: forget what it held
@@ -69,6 +71,13 @@ class JsonlTail:
         identity = (st.st_dev, st.st_ino)
         if self.identity is not None and identity != self.identity:
             self.reset()
+        why = runs.mode_problem(st.st_mode)
+        if why:  # a link or a pipe: no rows, and the problem named once, not once a tick
+            if identity != self.identity:
+                self.identity, self.problems, self.problem_count = identity, [], 1
+                self.problems.append(f"{self.path.name} cannot be read: {why}")
+                log.warning("%s: %s", self.path, self.problems[0])
+            return 0
         if identity == self.identity and st.st_size == self.offset:
             return 0  # nothing new: no open, no read
         rows, new_offset, problems = runs.read_jsonl(self.path, self.offset)
@@ -96,7 +105,7 @@ class JsonDoc:
     def read(self, load: Callable[[Path], Any]) -> tuple[Any, str | None]:
         """(value, problem): `load(path)`'s value, or None and what is wrong with the file."""
         try:
-            st = os.stat(self.path)
+            st = os.lstat(self.path)  # a link is refused by `load`, its target never looked at
             key = (st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             key = None
@@ -105,6 +114,9 @@ class JsonDoc:
             if key is not None:
                 try:
                     self.value = load(self.path)
+                except runs.NotRegularFileError as exc:
+                    self.problem = f"{self.path.name} cannot be read: {exc.strerror}"
+                    log.warning("%s: %s", self.path, self.problem)
                 except (OSError, ValueError, runs.RunError) as exc:
                     self.problem = f"{self.path.name} cannot be read: {exc}"
                     log.warning("%s: %s", self.path, self.problem)
@@ -112,7 +124,7 @@ class JsonDoc:
 
 
 def _json_object(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(runs.read_text(path))
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -259,7 +271,7 @@ class Storage:
         config.json, dashboard.json or evaluation.json, corrupt metrics/samples/eval lines); []
         for a sound run. Readers work around all of these; the user should still know."""
         run_dir = entry.metrics.path.parent
-        found = [p for p in [runs.status_problem(run_dir)] if p]
+        found = [p for p in [runs.status_problem(run_dir), runs.log_problem(run_dir)] if p]
         with entry.lock:
             documents = [entry.config.read(lambda path: runs.read_config(path.parent))[1],
                          entry.evaluation.read(_json_object)[1]]
@@ -279,7 +291,7 @@ class Storage:
     def _log_tail(self, entry: _RunCache, lines: int) -> str:
         path = entry.metrics.path.parent / runs.LOG_FILE
         try:
-            st = path.stat()
+            st = os.lstat(path)  # a link: runs.log_tail refuses it, its target is never looked at
             key = (st.st_size, st.st_mtime, lines)  # the API and the Log panel ask for different lengths
         except FileNotFoundError:
             return ""
@@ -318,8 +330,10 @@ class Storage:
 
     @contextmanager
     def log_file(self, run_id: str) -> Iterator[Any]:
-        """train.log opened for appending: a child's stdout and stderr."""
-        with open(self.run_dir(run_id) / runs.LOG_FILE, "ab") as f:
+        """train.log opened for appending: a child's stdout and stderr. NotRegularFileError (an
+        OSError) when it is a link: a child's output is never written through one."""
+        path = self.run_dir(run_id) / runs.LOG_FILE
+        with os.fdopen(runs.open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab") as f:
             yield f
 
     def is_child(self, run_id: str) -> bool:

@@ -129,8 +129,11 @@ def load_rows(dataset: str, split: str = "train") -> list[Example]:
     else:
         if path.is_dir():
             path = _pick_split_file(path, split)
-        if not path.is_file():
+        if not path.exists():
             raise DataError(f"dataset file {dataset} does not exist")
+        if not path.is_file():  # a device such as /dev/zero, a pipe: reading it never ends
+            raise DataError(f"dataset file {dataset} is not a regular file: point it at a "
+                            ".jsonl, .json or .csv file")
         rows = _read_local_file(path)
     return [normalize_row(r) for r in rows]
 

@@ -62,19 +62,32 @@ class StopFlag:
         return self.signum is not None
 
 
+class RunLogHandler(logging.FileHandler):
+    """train.log, appended to like logging.FileHandler does, but never through a link: a link
+    planted in the run folder would make the trainer write into whatever file it names."""
+
+    def _open(self):
+        fd = runs.open_regular(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(run_dir: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     log_file = run_dir / runs.LOG_FILE if run_dir else None
     # When the dashboard runs us, stderr already *is* train.log: do not write every line twice.
     if log_file is not None and not _same_file(sys.stderr, log_file):
-        handlers.append(logging.FileHandler(log_file))
+        try:
+            handlers.append(RunLogHandler(log_file))
+        except runs.NotRegularFileError as exc:
+            print(f"warning: the log goes to the terminal only: {runs.LOG_FILE} is not written "
+                  f"because {exc.strerror}", file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         handlers=handlers, force=True)
 
 
 def _same_file(stream, path: Path) -> bool:
     try:
-        return path.exists() and os.path.samestat(os.fstat(stream.fileno()), path.stat())
+        return os.path.samestat(os.fstat(stream.fileno()), os.lstat(path))
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -248,6 +261,18 @@ def refuse(args, error: Exception) -> int:
     return 2
 
 
+def lost_the_lock(args, run_dir: Path, error: runs.RunError) -> int:
+    """Another run took the training lock between our check and our start: exit 2. A run folder
+    we made ourselves goes again (nothing of it ran, and a stray 'failed' run would only puzzle);
+    one the dashboard made for us stays, its status saying why it failed."""
+    print(f"error: {error}", file=sys.stderr)
+    if args.run_dir is None:
+        runs.remove_unstarted_run(run_dir)
+    else:
+        runs.write_status(run_dir, state="failed", error=str(error))
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     from engine.preflight import check_files
 
@@ -271,16 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = make_run_dir(args, cfg) if is_main else None  # rank 0 alone writes the run directory
     except (ConfigError, runs.RunError, ModelError) as e:
         return refuse(args, e)
-    setup_logging(run_dir)
     lock = runs.TrainingLock(run_dir.parent, run_dir.name) if is_main else None
     if is_main:
-        print(f"run directory: {run_dir}", flush=True)
         try:
             lock.acquire()
         except runs.RunError as e:
-            runs.write_status(run_dir, state="failed", error=str(e))
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+            return lost_the_lock(args, run_dir, e)
+    setup_logging(run_dir)
+    if is_main:
+        print(f"run directory: {run_dir}", flush=True)
         # our pid from the start, so that a death while models load is noticed too
         runs.write_status(run_dir, pid=os.getpid())
         runs.make_reserve(run_dir)  # room to record a full disk, should it fill up

@@ -80,6 +80,74 @@ def test_storage_samples_newest_and_bad_ids(tmp_path):
         storage.status("20990101T000000Z-tiny-beef")
 
 
+
+def test_storage_serves_no_run_through_a_link(tmp_path):
+    """A link in the runs folder to a run elsewhere: /run_status (Storage.snapshot) refuses it
+    in words rather than serving the other folder's files."""
+    elsewhere = new_run(tmp_path / "elsewhere")
+    runs_dir = tmp_path / "runs"
+    runs_dir.mkdir()
+    (runs_dir / elsewhere.name).symlink_to(elsewhere, target_is_directory=True)
+    storage = Storage(runs_dir)
+    assert storage.list_runs() == []
+    with pytest.raises(runs.RunError, match="is a symbolic link; runs are never read through links"):
+        storage.snapshot(elsewhere.name)
+    context = make_ctx(runs_dir)
+    with pytest.raises(gr.Error, match="symbolic link"):
+        api_function(context, "run_status")(elsewhere.name)
+
+
+LINKED_GROUPS = {"log and documents": {runs.LOG_FILE: "hostname", "dashboard.json": "doc.json",
+                                        runs.EVALUATION_FILE: "doc.json"},
+                 "records": {runs.METRICS_FILE: "row.jsonl", runs.SAMPLES_FILE: "row.jsonl",
+                             runs.EVAL_FILE: "row.jsonl"}}
+
+
+@pytest.mark.parametrize("group", LINKED_GROUPS)
+def test_storage_reads_no_file_of_a_run_through_a_link(tmp_path, group):
+    """train.log linked to a file outside (like /etc/hostname), and every other file the
+    dashboard reads: none is read, each is named among the problems, the log tail is empty.
+    (In two groups: a page shows five problems.)"""
+    run_dir = new_run(tmp_path / "runs")
+    runs.write_status(run_dir, state="finished", step=8)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "hostname").write_text("SECRET host name\n")
+    (outside / "row.jsonl").write_text(json.dumps(metrics_row(1)) + "\n")
+    (outside / "doc.json").write_text(json.dumps({"auto_stop": True, "secret": True}))
+    linked = LINKED_GROUPS[group]
+    for name, target in linked.items():
+        (run_dir / name).unlink(missing_ok=True)
+        (run_dir / name).symlink_to(outside / target)
+    storage = Storage(tmp_path / "runs")
+    snap = storage.snapshot(run_dir.name)
+    assert snap.log_tail == "" and snap.metrics == snap.samples == snap.held_out == []
+    assert snap.evaluation is None and snap.notes == {} and not snap.auto_stop
+    assert snap.status["state"] == "finished"
+    assert len(snap.problems) == len(linked)
+    for name in linked:
+        assert any(p.startswith(f"{name} cannot be read: it is a symbolic link") for p in snap.problems), \
+            (name, snap.problems)
+    assert storage.snapshot(run_dir.name).problems == snap.problems  # named once, not once per tick
+    if runs.EVALUATION_FILE in linked:
+        with pytest.raises(runs.RunError, match="symbolic link"):
+            storage.evaluation(run_dir.name)
+        with pytest.raises(OSError, match="symbolic link"):
+            with storage.log_file(run_dir.name):
+                pass
+    assert (outside / "hostname").read_text() == "SECRET host name\n"
+
+
+def test_storage_reads_no_config_through_a_link(tmp_path):
+    run_dir = new_run(tmp_path)
+    (tmp_path / "doc.json").write_text(json.dumps({"preset": "secret"}))
+    (run_dir / runs.CONFIG_FILE).unlink()
+    (run_dir / runs.CONFIG_FILE).symlink_to(tmp_path / "doc.json")
+    storage = Storage(tmp_path)
+    with pytest.raises(runs.RunError, match="symbolic link"):
+        storage.config(run_dir.name)
+    assert any("symbolic link" in p for p in storage.problems(run_dir.name))
+
 # --- plots -----------------------------------------------------------------------------------
 
 def rows_with(values: dict[str, list], n: int) -> list[dict]:

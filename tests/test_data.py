@@ -52,6 +52,20 @@ def test_missing_file_and_non_utf8_file_give_clear_errors(tmp_path):
         load_rows(str(no_dialogue))
 
 
+
+def test_a_device_or_a_pipe_is_said_to_be_no_regular_file_not_missing(tmp_path):
+    """/dev/zero exists: saying it does not would send the user looking for a typo."""
+    import os
+
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    for path in ("/dev/zero", str(pipe)):
+        with pytest.raises(DataError, match=f"^dataset file {path} is not a regular file"):
+            load_rows(path)
+    with pytest.raises(DataError, match="does not exist"):
+        load_rows(str(tmp_path / "dangling.jsonl"))
+
+
 def _hub_style_folder(tmp_path):
     """A folder laid out like the Hub's knkarthick/dialogsum: train.csv with id, dialogue, summary, topic."""
     import pandas as pd

@@ -564,3 +564,178 @@ def test_list_runs_orders_runs_made_in_the_same_second(tmp_path):
     time.sleep(0.01)
     second = runs.create_run(tmp_path, CONFIG, "tiny", run_id=runs.new_run_id("aaa", now))
     assert [r["run_id"] for r in runs.list_runs(tmp_path)] == [second.name, first.name]
+
+
+# --- links: never followed out of the runs folder --------------------------------------------
+
+LINK_WORDS = "symbolic link"
+
+
+def secret_file(tmp_path: Path, text: str = "SECRET host name\n", name: str = "secret.txt") -> Path:
+    """A file outside the runs folder that a link inside it points to (like /etc/hostname)."""
+    path = tmp_path / "outside" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def replace_with_link(path: Path, target: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.symlink_to(target)
+
+
+def test_a_linked_run_folder_is_not_a_run(tmp_path):
+    """A link in the runs folder to a run elsewhere must not be listed or served: it would let
+    anyone who can write there publish any folder through the dashboard."""
+    elsewhere = make_run(tmp_path / "elsewhere", "r1")
+    runs_dir = tmp_path / "runs"
+    make_run(runs_dir, "real")
+    (runs_dir / "linked").symlink_to(elsewhere, target_is_directory=True)
+    assert [r["run_id"] for r in runs.list_runs(runs_dir)] == ["real"]
+    for run in ("linked", str(runs_dir / "linked")):
+        with pytest.raises(RunError, match="is a symbolic link; runs are never read through links"):
+            runs.resolve_run(runs_dir, run)
+    with pytest.raises(RunError, match=LINK_WORDS):
+        runs.resolve_run(runs_dir, "linked", allow_paths=False)
+
+
+def test_linked_files_inside_a_run_are_named_as_problems_not_read(tmp_path):
+    run_dir = make_run(tmp_path / "runs", state="finished", step=8)
+    secret = secret_file(tmp_path)
+    row = secret_file(tmp_path, json.dumps({"step": 1, "secret": True}) + "\n", "row.jsonl")
+    document = secret_file(tmp_path, json.dumps({"state": "finished", "preset": "secret"}), "doc.json")
+    replace_with_link(run_dir / runs.LOG_FILE, secret)
+    for name in (runs.METRICS_FILE, runs.SAMPLES_FILE, runs.EVAL_FILE):
+        replace_with_link(run_dir / name, row)
+    replace_with_link(run_dir / runs.CONFIG_FILE, document)
+    replace_with_link(run_dir / runs.STATUS_FILE, document)
+
+    assert runs.log_tail(run_dir) == ""
+    assert runs.read_metrics(run_dir) == runs.read_samples(run_dir) == runs.read_eval(run_dir) == []
+    with pytest.raises(RunError, match=f"config.json of run r1: it is a {LINK_WORDS}"):
+        runs.read_config(run_dir)
+    status = runs.read_status(run_dir)
+    assert status["state"] == "unknown" and LINK_WORDS in status["error"]
+    problems = runs.run_problems(run_dir)
+    for name in (runs.STATUS_FILE, runs.CONFIG_FILE, runs.METRICS_FILE, runs.SAMPLES_FILE,
+                 runs.EVAL_FILE, runs.LOG_FILE):
+        assert any(name in p and LINK_WORDS in p for p in problems), (name, problems)
+    assert [r["run_id"] for r in runs.list_runs(tmp_path / "runs")] == ["r1"]  # listed, with its error
+    report = runs.run_report(run_dir)
+    assert "SECRET" not in json.dumps(report) and "secret" not in json.dumps(report["config"])
+
+
+def test_a_linked_checkpoint_is_not_a_checkpoint(tmp_path):
+    run_dir = make_run(tmp_path / "runs")
+    outside = tmp_path / "outside"
+    add_checkpoint(outside / "step-1")
+    add_checkpoint(outside / "final")
+    add_checkpoint(runs.checkpoint_dir(run_dir, 2))
+    (run_dir / runs.CHECKPOINTS_DIR / "step-1").symlink_to(outside / "step-1")
+    (run_dir / runs.FINAL_DIR).symlink_to(outside / "final")
+    add_checkpoint(runs.checkpoint_dir(run_dir, 3))
+    (run_dir / runs.CHECKPOINTS_DIR / "step-3" / "adapter_config.json").unlink()
+    (run_dir / runs.CHECKPOINTS_DIR / "step-3" / "adapter_config.json").symlink_to(
+        outside / "final" / "adapter_config.json")
+    assert runs.list_checkpoints(run_dir) == ["step-2"]
+    with pytest.raises(RunError, match="has no checkpoint 'final'"):
+        runs.resolve_checkpoint(run_dir, "final")
+    other = make_run(tmp_path / "runs", "r2")
+    (other / runs.CHECKPOINTS_DIR).symlink_to(outside, target_is_directory=True)
+    assert runs.list_checkpoints(other) == []
+
+
+def test_writes_never_go_through_a_link(tmp_path):
+    """The trainer and the dashboard write status, JSONL rows and documents into a run; a link
+    planted there must not turn those writes into writes of some other file."""
+    run_dir = make_run(tmp_path / "runs")
+    target = secret_file(tmp_path)
+    replace_with_link(run_dir / runs.METRICS_FILE, target)
+    with pytest.raises(OSError, match=LINK_WORDS):
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, {"step": 1})
+    replace_with_link(run_dir / runs.STATUS_FILE, target)
+    runs.write_status(run_dir, state="running", step=1)
+    replace_with_link(run_dir / "dashboard.json", target)
+    runs.write_json_atomic(run_dir / "dashboard.json", {"auto_stop": True})
+    assert target.read_text() == "SECRET host name\n"
+    assert not (run_dir / runs.STATUS_FILE).is_symlink()  # the link itself was replaced
+    assert runs.read_status(run_dir)["step"] == 1
+
+
+def test_cli_show_of_a_run_whose_log_is_a_link(tmp_path):
+    run_dir = make_run(tmp_path, state="finished", step=8)
+    replace_with_link(run_dir / runs.LOG_FILE, secret_file(tmp_path))
+    text = run_cli("show", "r1", "--runs-dir", str(tmp_path))
+    assert text.returncode == 0, text.stderr
+    assert "SECRET" not in text.stdout
+    assert f"warning    {runs.LOG_FILE} cannot be read: it is a {LINK_WORDS}" in text.stdout
+
+
+def test_a_linked_training_lock_is_not_read_and_ages_out(tmp_path):
+    lock_path = tmp_path / runs.LOCK_FILE
+    holder = secret_file(tmp_path, json.dumps({"pid": os.getpid(), "run_id": "through-a-link"}))
+    lock_path.symlink_to(holder)
+    assert runs.active_run(tmp_path) is None
+    long_ago = time.time() - 3600
+    os.utime(lock_path, (long_ago, long_ago), follow_symlinks=False)
+    with runs.TrainingLock(tmp_path, "new"):
+        assert runs.active_run(tmp_path) == "new"
+    assert holder.exists()
+
+
+def test_a_pipe_in_place_of_a_run_file_is_named_and_never_waited_on(tmp_path):
+    """Opening a named pipe for reading waits for a writer: a reader must not hang on one."""
+    run_dir = make_run(tmp_path)
+    for name in (runs.LOG_FILE, runs.METRICS_FILE):
+        os.mkfifo(run_dir / name)
+    assert runs.log_tail(run_dir) == "" and runs.read_metrics(run_dir) == []
+    problems = runs.run_problems(run_dir)
+    for name in (runs.LOG_FILE, runs.METRICS_FILE):
+        assert f"{name} cannot be read: it is not a regular file" in problems
+
+
+def test_the_trainer_writes_no_log_through_a_link(tmp_path, capsys):
+    import logging
+
+    from engine.train import setup_logging
+
+    run_dir = make_run(tmp_path / "runs")
+    target = secret_file(tmp_path)
+    (run_dir / runs.LOG_FILE).symlink_to(target)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        setup_logging(run_dir)
+        logging.getLogger("engine.train").info("a line that must not land in the target")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:], root.level = handlers, level
+    assert target.read_text() == "SECRET host name\n"
+    assert f"{runs.LOG_FILE} is not written because it is a symbolic link" in capsys.readouterr().err
+
+
+# --- CLI into a reader that stops early ------------------------------------------------------
+
+def first_line_then_close(*args: str) -> tuple[str, int, str]:
+    """Like `python -m engine.runs ... | head -1`: read one line, close the pipe, and return
+    (that line, exit code, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "engine.runs", *args], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    return line, proc.wait(timeout=60), stderr
+
+
+@pytest.mark.parametrize("command", [["show", "r1"], ["show", "r1", "--json"], ["list", "--json"]])
+def test_cli_into_a_reader_that_closes_early_stops_quietly(tmp_path, command):
+    """More output than a pipe holds (log lines and an error of 200 kB), so the CLI is still
+    writing when the reader goes away."""
+    run_dir = make_run(tmp_path, state="failed", error="x" * 200_000)
+    (run_dir / runs.LOG_FILE).write_text("".join(f"log {i} {'y' * 20_000}\n" for i in range(10)))
+    line, code, stderr = first_line_then_close(*command, "--runs-dir", str(tmp_path))
+    assert line.strip()
+    assert stderr == "", stderr
+    assert code == 1  # as Python's docs recommend for a closed pipe (the note on SIGPIPE)

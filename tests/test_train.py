@@ -201,3 +201,39 @@ def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
     assert status["state"] == "failed" and "unknown variant `Q32`" in status["error"]
     assert "unknown variant `Q32`" in done.stderr
     assert "Traceback" in (only_run(runs_dir) / "train.log").read_text()  # the details stay in the log
+
+
+GATED_TRAINER = """
+import pathlib, sys, time
+import accelerate, engine.data, engine.models, engine.preflight, engine.train  # the slow part, before the gate
+ready, gate = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+ready.touch()
+while not gate.exists():
+    time.sleep(0.002)
+sys.exit(engine.train.main(sys.argv[3:]))
+"""
+
+
+def test_of_three_trainers_started_at_once_one_runs_and_the_others_leave_nothing(tmp_path):
+    """Three `python -m engine.train` racing for one runs folder: each imports torch first, then
+    all pass a gate together so they reach the lock within milliseconds of each other."""
+    runs_dir, gate = tmp_path / "runs", tmp_path / "go"
+    ready = [tmp_path / f"ready-{i}" for i in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", GATED_TRAINER, str(flag), str(gate), "--preset", "tiny",
+                               "--steps", "2", "--runs-dir", str(runs_dir)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for flag in ready]
+    deadline = time.monotonic() + 120
+    while not all(flag.exists() for flag in ready):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a trainer did not start"
+        time.sleep(0.05)
+    gate.touch()
+    results = [(proc.wait(timeout=300), *proc.communicate()) for proc in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2, 2], [(code, err[-1000:]) for code, _, err in results]
+    assert len([p for p in runs_dir.iterdir() if not p.name.startswith(".")]) == 1, list(runs_dir.iterdir())
+    assert read_status(only_run(runs_dir))["state"] == "finished"
+    for code, out, err in results:
+        if code == 2:
+            assert "error: a run is already in progress" in err and "Traceback" not in err
+            assert "run directory" not in out  # no folder announced that then vanishes

@@ -11,13 +11,15 @@ Pure standard library on purpose: the dashboard and the CLI import this without 
 One concern a module, each importing only those above it; callers use the names below as
 `runs.X` and need not know which module holds them:
 - files: atomic JSON writes (write_json_atomic), JSONL append and torn-line-tolerant reading,
-  the tail of a text file; nothing about runs.
+  the tail of a text file, opening a file without following a link (open_regular, read_text,
+  NotRegularFileError); nothing about runs.
 - layout: the file names of a run, RunError, run ids (validate, new, parse), the runs folder
   (default, check_writable and its free space).
 - status: status.json (read, write, normalise), utc_now and parse_time (the one timestamp
   parser), process liveness (pid_alive, gone_error, read_status, reconcile_status).
-- rundir: one run's folder: create_run, resolve_run, read_config, metrics, samples and eval
-  rows, checkpoints, log_tail, and what is wrong with its files (run_problems).
+- rundir: one run's folder: create_run (and remove_unstarted_run), resolve_run, read_config,
+  metrics, samples and eval rows, checkpoints, log_tail, and what is wrong with its files
+  (run_problems).
 - lock: the training lock (TrainingLock, active_run).
 - listing: list_runs and the report that `show` prints.
 - __main__: the CLI, `python -m engine.runs list|show ...`.
@@ -30,7 +32,9 @@ import shutil  # noqa: F401
 
 from engine.runs.disk import (RESERVE_FILE, disk_full, disk_full_error, log_mentions_full_disk, make_reserve,
                               release_reserve)
-from engine.runs.files import append_jsonl, read_jsonl, read_tail, write_json_atomic
+from engine.runs.files import (LINK_REFUSED, NotRegularFileError, append_jsonl, entry_problem,
+                               mode_problem, open_regular, read_jsonl, read_tail, read_text,
+                               write_json_atomic)
 from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
                                 EVALUATION_FILE, FINAL_DIR, LOCK_FILE, LOG_FILE, METRICS_FILE,
                                 MIN_FREE_BYTES, RUNS_DIR_ENV, SAMPLES_FILE, STATUS_FILE, RunError,
@@ -39,8 +43,9 @@ from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FIL
 from engine.runs.listing import list_runs, run_report
 from engine.runs.lock import TrainingLock, active_run
 from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list_checkpoints,
-                                log_tail, read_config, read_eval, read_metrics, read_samples,
-                                resolve_checkpoint, resolve_run, run_problems, summarise_problems)
+                                log_problem, log_tail, read_config, read_eval, read_metrics,
+                                read_samples, remove_unstarted_run, resolve_checkpoint,
+                                resolve_run, run_problems, summarise_problems)
 # _proc_stat_fields, _process_start_ticks and _STATUS_KEYS: for the tests.
 from engine.runs.status import (STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning, typical_step_s)
 from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks, _STATUS_KEYS,
@@ -51,13 +56,14 @@ from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks,
 __all__ = [
     "STALL_FACTOR", "STALL_MIN_S", "stall_seconds", "stall_warning", "typical_step_s", "RESERVE_FILE", "disk_full", "disk_full_error", "log_mentions_full_disk", "make_reserve", "release_reserve",
     "ADAPTER_CONFIG_FILE", "CHECKPOINTS_DIR", "CONFIG_FILE", "EVAL_FILE", "EVALUATION_FILE",
-    "FINAL_DIR", "LOCK_FILE", "LOG_FILE", "METRICS_FILE", "MIN_FREE_BYTES", "PROBLEMS_SHOWN",
-    "RUNS_DIR_ENV", "SAMPLES_FILE", "STATES", "STATUS_FILE", "RunError", "TrainingLock",
-    "active_run", "append_jsonl", "check_writable", "checkpoint_dir", "create_run",
-    "default_runs_dir", "disk_note", "gone_error", "list_checkpoints", "list_runs", "log_tail",
-    "new_run_id", "parse_run_id", "parse_time", "pid_alive", "read_config", "read_eval",
-    "read_jsonl", "read_metrics", "read_samples", "read_status", "read_status_file", "read_tail",
-    "reconcile_status", "resolve_checkpoint", "resolve_run", "run_problems", "run_report",
-    "status_problem", "summarise_problems", "utc_now", "validate_run_id", "write_json_atomic",
-    "write_status",
+    "FINAL_DIR", "LINK_REFUSED", "LOCK_FILE", "LOG_FILE", "METRICS_FILE", "MIN_FREE_BYTES",
+    "PROBLEMS_SHOWN", "RUNS_DIR_ENV", "SAMPLES_FILE", "STATES", "STATUS_FILE",
+    "NotRegularFileError", "RunError", "TrainingLock", "active_run", "append_jsonl",
+    "check_writable", "checkpoint_dir", "create_run", "default_runs_dir", "disk_note",
+    "entry_problem", "gone_error", "list_checkpoints", "list_runs", "log_problem", "log_tail",
+    "mode_problem", "new_run_id", "open_regular", "parse_run_id", "parse_time", "pid_alive",
+    "read_config", "read_eval", "read_jsonl", "read_metrics", "read_samples", "read_status",
+    "read_status_file", "read_tail", "read_text", "reconcile_status", "remove_unstarted_run",
+    "resolve_checkpoint", "resolve_run", "run_problems", "run_report", "status_problem",
+    "summarise_problems", "utc_now", "validate_run_id", "write_json_atomic", "write_status",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,16 +108,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point; user errors print 'error: ...' and return 2."""
+    """CLI entry point; user errors print 'error: ...' and return 2. A reader that stops early
+    (`| head -1`) ends the output quietly with exit code 1, as Python's docs recommend
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe), not with a traceback."""
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     args = _parser().parse_args(argv)
     args.runs_dir = args.runs_dir if args.runs_dir is not None else default_runs_dir()
     handlers = {"list": _cmd_list, "show": _cmd_show}
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # so that a closed pipe shows here, not at exit
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: send what is left to /dev/null instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import logging
 import os
 from pathlib import Path
 
+from engine.runs.files import open_regular
 from engine.runs.layout import LOG_FILE
 
 log = logging.getLogger("engine.runs")
@@ -27,7 +28,8 @@ DISK_WORDS = ("No space left on device", "Disk quota exceeded")
 def make_reserve(run_dir: Path) -> None:
     """Set RESERVE_BYTES aside in the run directory (written, not sparse, so it really holds space)."""
     try:
-        with open(Path(run_dir) / RESERVE_FILE, "wb") as f:
+        fd = open_regular(Path(run_dir) / RESERVE_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        with os.fdopen(fd, "wb") as f:
             f.write(b"\0" * RESERVE_BYTES)
             f.flush()
             os.fsync(f.fileno())
@@ -71,7 +73,7 @@ def log_mentions_full_disk(run_dir: Path, tail_bytes: int = 64 * 1024) -> bool:
     write its status, or whose parent logged the failure)."""
     path = Path(run_dir) / LOG_FILE
     try:
-        with open(path, "rb") as f:
+        with os.fdopen(open_regular(path), "rb") as f:  # never through a link
             f.seek(max(0, os.fstat(f.fileno()).st_size - tail_bytes))
             tail = f.read().decode("utf-8", errors="replace")
     except OSError:

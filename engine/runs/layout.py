@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Mapping
 
 from engine.config import shown
-from engine.runs.files import _reason
+from engine.runs.files import _reason, is_real_dir, is_regular_file
 
 log = logging.getLogger(__package__)  # "engine.runs", as before the package split
 
@@ -178,4 +178,7 @@ def _check_free_space(runs_dir: Path) -> None:
 
 
 def _is_run_dir(path: Path) -> bool:
-    return path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / STATUS_FILE).is_file())
+    """A folder (not a link to one) with a config.json or a status.json. Those may be links
+    themselves: such a run is still listed, its readers name the links as problems."""
+    return is_real_dir(path) and any(is_regular_file(path / name) or (path / name).is_symlink()
+                                     for name in (CONFIG_FILE, STATUS_FILE))

@@ -1,6 +1,7 @@
 """Runs as a whole: the list of runs in a runs folder, newest first, and one run's report."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -31,7 +32,7 @@ def _created_at(run_dir: Path, status: dict) -> tuple[datetime, float]:
     if moment is None:
         moment = parse_time(status.get("started_at")) or parse_time(status.get("updated_at"))
     try:
-        written = (run_dir / CONFIG_FILE).stat().st_mtime
+        written = os.lstat(run_dir / CONFIG_FILE).st_mtime
     except OSError:
         written = 0.0
     return moment or datetime.min.replace(tzinfo=timezone.utc), written

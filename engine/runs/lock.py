@@ -8,7 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
-from engine.runs.files import _reason
+from engine.runs.files import NotRegularFileError, _reason, read_text
 from engine.runs.layout import LOCK_FILE, RunError, check_writable
 from engine.runs.status import _proc_stat_fields, _process_exists, _process_start_ticks
 
@@ -20,11 +20,12 @@ _LOCK_GRACE_S = 10.0
 
 
 def _read_lock(path: Path) -> tuple[dict | None, float]:
-    """(lock contents or None when unreadable, age in seconds); FileNotFoundError if absent."""
-    age = time.time() - path.stat().st_mtime
+    """(lock contents or None when unreadable, age in seconds); FileNotFoundError if absent.
+    A link is unreadable (never followed): it ages like a lock that was never written."""
+    age = time.time() - os.lstat(path).st_mtime
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        info = json.loads(read_text(path))
+    except (ValueError, UnicodeDecodeError, NotRegularFileError):
         return None, age
     if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
         return None, age

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import shown
-from engine.runs.files import _reason, read_jsonl, read_tail, write_json_atomic
+from engine.runs.files import (NotRegularFileError, _reason, entry_problem, is_real_dir,
+                               is_regular_file, read_jsonl, read_tail, read_text,
+                               write_json_atomic)
 from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
                                 FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
                                 RunError, _is_run_dir, check_writable, new_run_id,
@@ -59,13 +61,14 @@ def create_run(runs_dir: Path, config: dict, preset: str, run_id: str | None = N
         write_status(run_dir, state="queued", step=0, total_steps=total_steps, pid=None,
                      started_at=None, error=None, device=None)
     except OSError as exc:
-        _remove_partial_run(run_dir)
+        remove_unstarted_run(run_dir)
         raise RunError(f"cannot write run {run_id} in {runs_dir}: {_reason(exc)}") from exc
     return run_dir
 
 
-def _remove_partial_run(run_dir: Path) -> None:
-    """Undo a create_run that failed halfway, touching only what create_run writes."""
+def remove_unstarted_run(run_dir: Path) -> None:
+    """Undo a create_run (one that failed halfway, or whose run never started), touching only
+    what create_run writes: a folder holding anything else is left, with a warning."""
     for name in (CONFIG_FILE, STATUS_FILE):
         (run_dir / name).unlink(missing_ok=True)
     for leftover in run_dir.glob(".*.tmp"):
@@ -80,7 +83,8 @@ def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
     """The folder of `run`: a run id inside `runs_dir`, or (if `allow_paths`) a path to a run.
 
     Anything with a path separator is taken as a path. A web UI that passes user input should
-    set `allow_paths=False` so only ids inside `runs_dir` can be reached.
+    set `allow_paths=False` so only ids inside `runs_dir` can be reached. A run folder that is
+    a symbolic link is refused either way: it could point anywhere.
     """
     runs_dir = Path(runs_dir)
     if not isinstance(run, str) or not run.strip():
@@ -88,6 +92,8 @@ def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
     looks_like_path = any(sep in run for sep in ("/", os.sep, os.altsep) if sep)
     if allow_paths and looks_like_path:
         path = Path(run).expanduser()
+        if path.is_symlink():
+            raise RunError(f"'{shown(run, 200)}' is a symbolic link; runs are never read through links")
         if not path.exists():
             raise RunError(f"no run folder at '{shown(run, 200)}'")
         if not _is_run_dir(path):
@@ -95,6 +101,9 @@ def resolve_run(runs_dir: Path, run: str, allow_paths: bool = True) -> Path:
                            f"no {CONFIG_FILE} or {STATUS_FILE}")
         return path.resolve()
     run_dir = runs_dir / validate_run_id(run)
+    if run_dir.is_symlink():
+        raise RunError(f"run '{run}' in {runs_dir} is a symbolic link; runs are never read "
+                       "through links")
     if not _is_run_dir(run_dir):
         raise RunError(f"no run '{run}' in {runs_dir}")
     return run_dir
@@ -113,7 +122,8 @@ def summarise_problems(problems: list[str], limit: int = PROBLEMS_SHOWN, total: 
 
 def run_problems(run_dir: Path) -> list[str]:
     """Everything wrong with a run's files that readers worked around: a corrupt status.json
-    or config.json, corrupt lines in metrics.jsonl, samples.jsonl or eval.jsonl. Empty for a sound run."""
+    or config.json, corrupt lines in metrics.jsonl, samples.jsonl or eval.jsonl, any of these
+    or train.log a link (never followed). Empty for a sound run."""
     run_dir = Path(run_dir)
     problems = [p for p in [status_problem(run_dir)] if p]
     try:
@@ -122,7 +132,7 @@ def run_problems(run_dir: Path) -> list[str]:
         problems.append(str(exc))
     for name in (METRICS_FILE, SAMPLES_FILE, EVAL_FILE):
         problems += read_jsonl(run_dir / name)[2]
-    return problems
+    return problems + [p for p in [log_problem(run_dir)] if p]
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -153,7 +163,7 @@ def read_config(run_dir: Path) -> dict:
     """config.json of a run; RunError when it is missing or not a JSON object."""
     run_dir = Path(run_dir)
     try:
-        text = (run_dir / CONFIG_FILE).read_text(encoding="utf-8")
+        text = read_text(run_dir / CONFIG_FILE)
     except FileNotFoundError as exc:
         raise RunError(f"run {run_dir.name} has no {CONFIG_FILE}") from exc
     except OSError as exc:
@@ -179,19 +189,24 @@ def checkpoint_dir(run_dir: Path, step: int | None) -> Path:
 
 
 def list_checkpoints(run_dir: Path) -> list[str]:
-    """Complete checkpoints, oldest first: 'step-N' in numeric order, then 'final'."""
+    """Complete checkpoints, oldest first: 'step-N' in numeric order, then 'final'. A link
+    (checkpoints/, a checkpoint's folder or its adapter_config.json) is no checkpoint."""
     run_dir = Path(run_dir)
     steps: list[tuple[int, str]] = []
     parent = run_dir / CHECKPOINTS_DIR
-    if parent.is_dir():
+    if is_real_dir(parent):
         for child in parent.iterdir():
             match = _CHECKPOINT_RE.match(child.name)
-            if match and match.group(1) and (child / ADAPTER_CONFIG_FILE).is_file():
+            if match and match.group(1) and _is_checkpoint(child):
                 steps.append((int(match.group(1)), child.name))
     names = [name for _, name in sorted(steps)]
-    if (run_dir / FINAL_DIR / ADAPTER_CONFIG_FILE).is_file():
+    if _is_checkpoint(run_dir / FINAL_DIR):
         names.append(FINAL_DIR)
     return names
+
+
+def _is_checkpoint(folder: Path) -> bool:
+    return is_real_dir(folder) and is_regular_file(folder / ADAPTER_CONFIG_FILE)
 
 
 def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:
@@ -217,6 +232,16 @@ def log_tail(run_dir: Path, lines: int = 40) -> str:
     """The last `lines` lines of train.log as a terminal would show them; "" if absent.
 
     Progress bars redraw a line with carriage returns; only each line's last redraw is kept,
-    so one bar does not fill the whole tail.
+    so one bar does not fill the whole tail. "" too when train.log is a link (never followed):
+    log_problem names it.
     """
-    return read_tail(Path(run_dir) / LOG_FILE, lines)
+    try:
+        return read_tail(Path(run_dir) / LOG_FILE, lines)
+    except NotRegularFileError:
+        return ""
+
+
+def log_problem(run_dir: Path) -> str | None:
+    """Why train.log is not shown (it is a link, or not a regular file), or None."""
+    why = entry_problem(Path(run_dir) / LOG_FILE)
+    return f"{LOG_FILE} cannot be read: {why}" if why else None

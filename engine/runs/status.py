@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from engine.runs.files import _jsonable, _reason, write_json_atomic
+from engine.runs.files import _jsonable, _reason, read_text, write_json_atomic
 from engine.runs.layout import LOG_FILE, STATUS_FILE, _low_free_space, _megabytes
 
 log = logging.getLogger(__package__)  # "engine.runs", as before the package split
@@ -46,10 +46,10 @@ def parse_time(text: Any) -> datetime | None:
 
 def read_status_file(run_dir: Path) -> dict:
     """status.json as stored, without the liveness verdict of read_status; state 'unknown'
-    with an error when missing or unreadable."""
+    with an error when missing or unreadable (a link, never followed, is unreadable)."""
     path = Path(run_dir) / STATUS_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return {"state": "unknown", "error": f"{STATUS_FILE} is missing"}
     except OSError as exc:
@@ -76,7 +76,7 @@ def write_status(run_dir: Path, **fields: Any) -> dict:
     """Merge `fields` into status.json, stamp updated_at, replace the file atomically.
 
     A missing or corrupt file is started over rather than refused: the writer is the one
-    process that knows the truth.
+    process that knows the truth. So is a link, which is replaced, never written through.
     """
     state = fields.get("state")
     if state is not None and state not in STATES:
