@@ -14,6 +14,7 @@ generation settings cannot drift apart between the two paths.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from bench.common import (BENCH_PRESETS, OtherLoad, PhaseTimer, bounded_int, describe_device, device_name,
@@ -40,6 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=None, help="sampling and length seed (default: the preset's)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config setting, as engine.train, e.g. --set generation.top_k=50")
+    ap.add_argument("--json", action="store_true", help="print the measurements as one JSON object (bench.gpu)")
     return ap.parse_args(argv)
 
 
@@ -182,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: run_path(name, policy, tokenizer, reward_model, prompts, lengths, cfg, device) for name in PATHS}
     other_cores = others.cores()
     dtype = next(policy.parameters()).dtype
+    if args.json:
+        print(json.dumps({"paths": results, "device": describe_device(device), "dtype": str(dtype).replace("torch.", ""),
+                          "batch": args.batch, "lengths": [g.output_min_length, g.output_max_length]}), flush=True)
+        return 0
     print(report(results, cfg, args, device, dtype, prompts, lengths, (load_before, load_average(), other_cores)),
           flush=True)
     return 0

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import time
@@ -249,7 +250,11 @@ def run_variant(variant, cfg, steps, device, policy, tokenizer, reward_model, da
     for _ in range(steps):
         batch = next(batches)
         stats, _, _ = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
-        rows.append({"rollout": stats["time/rollout"], "score": stats["time/score"],
+        # the engine's invariant, checked in the device's dtype: the first minibatch repeats the
+        # rollout's forward pass exactly, so its ratio is exactly 1
+        ratio_dev = float(trainer.last_minibatch_stats[0]["ppo/policy/ratio_max_dev"])
+        finite = all(v is None or math.isfinite(v) for v in stats.values() if isinstance(v, float))
+        rows.append({"ratio_dev": ratio_dev, "finite": finite, "rollout": stats["time/rollout"], "score": stats["time/score"],
                      "forward": trainer.timer.pop("forward"), "update": trainer.timer.pop("update"),
                      "step": stats["time/step"], "kl": stats["objective/kl"],
                      "response_len": stats["tokens/response_len_mean"], "peak": memory.peak_bytes()})
@@ -263,7 +268,9 @@ def run_variant(variant, cfg, steps, device, policy, tokenizer, reward_model, da
         "threads": torch.get_num_threads(), "batch": p.batch_size, "mini_batch": p.mini_batch_size,
         "lengths": [g.output_min_length, g.output_max_length], "steps": steps, "timed_steps": len(timed),
         "mean": {k: sum(r[k] for r in timed) / len(timed) for k in PHASES},
-        "total_s": total_s, "first_kl": rows[0]["kl"],
+        "total_s": total_s, "first_kl": rows[0]["kl"], "first_ratio_max_dev": rows[0]["ratio_dev"],
+        "all_finite": all(r["finite"] for r in rows),
+        "median": {k: sorted(r[k] for r in timed)[len(timed) // 2] for k in PHASES},
         "response_len_mean": sum(r["response_len"] for r in rows) / len(rows),
         "peak_bytes": peak, "peak_after_step": [r["peak"] for r in rows], "resident_before_bytes": resident_before,
         "memory_method": memory.method, "weight_bytes": weight_bytes(policy),

@@ -110,3 +110,44 @@ def test_detox_benchmark_runs_end_to_end():
     assert re.search(r"^demo run: 2 PPO steps, batch 16, \d+\.\d s wall", proc.stdout, re.M), proc.stdout
     for row in ("toxicity, reward model", "toxicity, profanity-check (independent)", "ROUGE-L vs polite references"):
         assert row in proc.stdout, proc.stdout
+
+
+@pytest.mark.slow
+def test_gpu_benchmark_runs_end_to_end_on_the_cpu(tmp_path):
+    """The script a GPU slot runs cannot rot: CI runs it with the same code paths, small sizes."""
+    proc = run_module("bench.gpu", "--device", "cpu", "--quick", "--json", str(tmp_path / "gpu.json"),
+                      "--markdown", str(tmp_path / "gpu.md"), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for line in ("PPO step, batch 2", "rollout: per-sample loop vs batched", "peak memory: second copy vs single copy",
+                 "holds  KL at the first step", "holds  first minibatch ratio - 1", "holds  every statistic finite",
+                 "demo run, 3 steps", "step time at batch 4"):
+        assert line in proc.stdout, line
+    result = json.loads((tmp_path / "gpu.json").read_text())
+    assert result["step"]["first_kl"] == 0.0 and result["step"]["first_ratio_max_dev"] == 0.0
+    assert (tmp_path / "gpu.md").read_text().count("\n| ") >= 8
+
+
+def test_gpu_benchmark_says_plainly_when_an_invariant_breaks():
+    from bench.gpu import report
+
+    step = {"batch": 16, "lengths": [100, 400], "median": {"step": 4.2, "rollout": 2.0, "score": 0.1, "forward": 0.5,
+                                                            "update": 1.6}, "peak_bytes": 10 * 2**30,
+            "memory_method": "torch.cuda.max_memory_allocated", "weight_bytes": 944 * 2**20, "first_kl": 0.0,
+            "first_ratio_max_dev": 0.0078125, "all_finite": True, "dtype": "bfloat16", "device_text": "NVIDIA H200"}
+    result = {"quick": False, "device": "cuda", "started": "now", "step": step,
+              "second_copy": {**step, "peak_bytes": 11 * 2**30},
+              "rollout": {"batch": 16, "paths": {"per-sample": {"generate": 30.0, "score": 1.0},
+                                                 "batched": {"generate": 2.0, "score": 0.1}}},
+              "demo": {"steps": 60, "wall_s": 20.0, "device": "cuda:0 (bfloat16)"},
+              "scale": {"16": step, "64": {**step, "median": {**step["median"], "step": 8.4}}}}
+    text = report(result)
+    assert "BROKEN first minibatch ratio - 1" in text and "holds  KL at the first step" in text
+    assert "1,024 MiB saved" in text and "14.76x" in text and "2.0x batch 16" in text
+    assert "meets  target: seed step < 5 s" in text
+
+
+@pytest.mark.slow
+def test_scale_benchmark_compares_one_and_two_processes():
+    proc = run_module("bench.scale", "--steps", "2", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "vs 1 x 16" in proc.stdout and re.search(r"^2\s+16\s+[0-9.]+ s", proc.stdout, re.MULTILINE)
