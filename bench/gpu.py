@@ -42,6 +42,9 @@ SCALE_BATCHES = (16, 64, 256)
 QUICK_SCALE_BATCHES = (2, 4)
 STEPS, QUICK_STEPS = 4, 2
 """PPO steps per step run: the first is a warm-up, the median is over the others."""
+SCALE_STEPS = 2
+"""Batch 256 with responses of up to 400 tokens is the costliest step here: one timed step each
+keeps the whole script inside a GPU slot (about 8 minutes, estimated: never run on a GPU yet)."""
 DEMO_QUICK_STEPS = 3
 TARGET_STEP_S = 5.0
 """The product's target for a seed-preset step on one H100-class GPU."""
@@ -111,8 +114,8 @@ def measure(args) -> dict:
             scale[batch] = single  # the step above is this batch's run
             continue
         sized = [o for o in base if not o.startswith(("ppo.batch_size", "ppo.mini_batch_size"))]
-        scale[batch] = step_runs(device, sized + [f"ppo.batch_size={batch}", f"ppo.mini_batch_size={min(batch, 4 if not quick else 2)}"],
-                                 steps, "single-copy")[0]
+        sizes = [f"ppo.batch_size={batch}", f"ppo.mini_batch_size={2 if quick else 4}"]
+        scale[batch] = step_runs(device, sized + sizes, SCALE_STEPS, "single-copy")[0]
     return {"device": device, "quick": quick, "started": time.strftime("%Y-%m-%d %H:%M %Z"),
             "step": single, "second_copy": second, "rollout": rollout(device, quick),
             "demo": demo_run(device, quick), "scale": {str(b): r for b, r in scale.items()}}
