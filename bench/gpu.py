@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bounded_int, device_name, format_table
+from bench.common import device_name, format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_STEP = ["ppo.batch_size=16", "ppo.mini_batch_size=4", "ppo.ppo_epochs=1",

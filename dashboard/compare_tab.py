@@ -12,12 +12,11 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import gradio as gr
 import pandas as pd
 
-from engine import runs
 from engine.data import MAX_TEXT_CHARS, Example
 
 from dashboard import plots

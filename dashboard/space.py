@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from engine.runs.layout import on_spaces, persistent_storage  # the runs folder's rule lives there
+from engine.runs.layout import on_spaces, persistent_storage  # noqa: F401 (on_spaces: asked through here)
 
 
 def prepare_environment() -> None:

@@ -10,18 +10,16 @@ import gradio as gr
 import pytest
 
 from engine import runs
-from engine.config import preset as load_preset
 
 from dashboard import health, hub, plots
 from dashboard.common import AppContext
 from dashboard.compare_tab import CompareHandlers
 from dashboard.inputs import UserInputError
-from dashboard.model_cache import ModelCache
 from dashboard.runner import Runner, RunnerError
 from dashboard.settings import equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
-from tests.dashboard_helpers import fake_command, make_ctx, new_run, wait_for
+from tests.dashboard_helpers import make_ctx, new_run, wait_for
 from tests.fake_trainer import eval_row, metrics_row
 
 # --- storage ---------------------------------------------------------------------------------
