@@ -43,7 +43,7 @@ from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FIL
 from engine.runs.listing import list_runs, run_report
 from engine.runs.lock import TrainingLock, active_run
 from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list_checkpoints,
-                                log_problem, log_tail, read_config, read_eval, read_metrics,
+                                log_problem, log_tail, read_config, read_eval, read_evaluation, read_metrics,
                                 read_samples, remove_unstarted_run, resolve_checkpoint,
                                 resolve_run, run_problems, summarise_problems)
 # _proc_stat_fields, _process_start_ticks and _STATUS_KEYS: for the tests.
@@ -62,7 +62,7 @@ __all__ = [
     "check_writable", "checkpoint_dir", "create_run", "default_runs_dir", "disk_note",
     "entry_problem", "gone_error", "list_checkpoints", "list_runs", "log_problem", "log_tail",
     "mode_problem", "new_run_id", "open_regular", "parse_run_id", "parse_time", "pid_alive",
-    "read_config", "read_eval", "read_jsonl", "read_metrics", "read_samples", "read_status",
+    "read_config", "read_eval", "read_evaluation", "read_jsonl", "read_metrics", "read_samples", "read_status",
     "read_status_file", "read_tail", "read_text", "reconcile_status", "remove_unstarted_run",
     "resolve_checkpoint", "resolve_run", "run_problems", "run_report", "status_problem",
     "summarise_problems", "utc_now", "validate_run_id", "write_json_atomic", "write_status",

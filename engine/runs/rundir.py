@@ -14,7 +14,7 @@ from engine.runs.files import (NotRegularFileError, _reason, entry_problem, is_r
                                is_regular_file, read_jsonl, read_tail, read_text,
                                write_json_atomic)
 from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
-                                FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
+                                EVALUATION_FILE, FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
                                 RunError, _is_run_dir, check_writable, new_run_id,
                                 validate_run_id)
 from engine.runs.status import status_problem, write_status
@@ -157,6 +157,25 @@ def read_samples(run_dir: Path) -> list[dict]:
 def read_eval(run_dir: Path) -> list[dict]:
     """All held-out evaluation rows of a run ({step, toxicity, samples, ...}); bad lines skipped."""
     return _read_whole_jsonl(Path(run_dir) / EVAL_FILE)
+
+
+def read_evaluation(run_dir: Path) -> dict | None:
+    """evaluation.json of a run (NaN allowed: an improvement over a zero mean is NaN); None when
+    the run was never evaluated; RunError when it is unreadable or corrupt."""
+    run_dir = Path(run_dir)
+    try:
+        text = read_text(run_dir / EVALUATION_FILE)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise RunError(f"cannot read {EVALUATION_FILE} of run {run_dir.name}: {_reason(exc)}") from exc
+    try:
+        result = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RunError(f"{EVALUATION_FILE} of run {run_dir.name} is corrupt: {exc}") from exc
+    if not isinstance(result, dict):
+        raise RunError(f"{EVALUATION_FILE} of run {run_dir.name} is corrupt: expected an object")
+    return result
 
 
 def read_config(run_dir: Path) -> dict:

@@ -1,0 +1,178 @@
+"""`python -m engine.export RUN`: take a run's result home, as a PEFT adapter or one merged model,
+with a model card of its detox numbers; optionally push it to the Hugging Face Hub.
+
+    python -m engine.export RUN --out DIR [--checkpoint final|step-N] [--merge]
+                                [--push OWNER/NAME [--private] [--overwrite]] [--runs-dir DIR]
+
+Without --merge: the detox LoRA (adapter_config.json, adapter_model.safetensors; it loads with
+`PeftModel.from_pretrained(reference, DIR)`, the reference being the base with the summary
+adapter merged in) and value_head.safetensors. With --merge: base + summary adapter + detox LoRA
+merged into one seq2seq model (safetensors, tokenizer, the run's dtype) that plain
+`AutoModelForSeq2SeqLM.from_pretrained(DIR)` loads. Both get README.md (the model card),
+training_curves.png, detox_config.json and, when the run was evaluated, evaluation.json.
+The folder is built beside DIR and renamed into place, so DIR is complete or absent.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import runs
+from engine.config import Config, ConfigError
+from engine.runs.files import is_regular_file
+
+ADAPTER_FILES = (runs.ADAPTER_CONFIG_FILE, "adapter_model.safetensors")
+CONFIG_COPY = "detox_config.json"
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be made, with what to do about it."""
+
+
+@dataclass
+class Exported:
+    folder: Path
+    run_id: str
+    checkpoint: str
+    merged: bool
+
+
+def trained_dtype(cfg: Config, status: dict) -> str:
+    """The dtype the run trained in: the config's, or for "auto" the one status.json recorded
+    ("cuda:0 (bfloat16)"), so that a merged export keeps it whatever machine exports."""
+    if cfg.model.dtype != "auto":
+        return cfg.model.dtype
+    device = str(status.get("device") or "")
+    for name in ("bfloat16", "float16", "float32"):
+        if f"({name})" in device:
+            return name
+    return "float32"
+
+
+def check_out(out: Path) -> None:
+    """Never write over something: DIR must be absent or an empty folder, its parent writable."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise ExportError(f"--out {out} exists and is not a folder: choose a new folder name")
+    if out.is_dir() and any(out.iterdir()):
+        raise ExportError(f"--out {out} is not empty: choose a new folder (nothing is overwritten)")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise ExportError(f"cannot export into {out}: its parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ExportError(f"cannot export into {out}: {parent} is not writable")
+
+
+def export(run_dir: Path, out: Path, checkpoint: str | None = None, merge: bool = False) -> Exported:
+    """Write the export folder; RunError, ExportError or ModelError when it cannot be made."""
+    run_dir, out = Path(run_dir), Path(out)
+    ckpt = runs.resolve_checkpoint(run_dir, checkpoint)
+    try:
+        cfg = Config.from_dict(runs.read_config(run_dir))
+    except ConfigError as e:
+        raise ExportError(f"config.json of run {run_dir.name} is not a valid config: {e}") from e
+    check_out(out)
+    staging = out.resolve().parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        if merge:
+            _write_merged(cfg, ckpt, staging, trained_dtype(cfg, runs.read_status_file(run_dir)))
+        else:
+            _write_adapter(ckpt, staging)
+        _write_card(cfg, run_dir, ckpt.name, merge, staging)
+        if out.is_dir():
+            out.rmdir()  # checked empty above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Exported(out, run_dir.name, ckpt.name, merge)
+
+
+def _write_adapter(ckpt: Path, folder: Path) -> None:
+    from engine.models import VALUE_HEAD_FILE
+
+    for name in (*ADAPTER_FILES, VALUE_HEAD_FILE):
+        source = ckpt / name
+        if not is_regular_file(source):
+            raise ExportError(f"checkpoint {ckpt.name} lacks {name}: it is incomplete")
+        shutil.copyfile(source, folder / name)
+
+
+def _write_merged(cfg: Config, ckpt: Path, folder: Path, dtype_name: str) -> None:
+    import torch
+
+    from engine.models import load_checkpoint, load_policy
+    from engine.preflight import check_model_paths
+
+    check_model_paths(cfg)
+    policy, tokenizer = load_policy(cfg.model, torch.device("cpu"), getattr(torch, dtype_name), seed=cfg.ppo.seed)
+    load_checkpoint(policy, ckpt)
+    model = policy.model.merge_and_unload()  # base (+ summary adapter, merged at load) + detox LoRA
+    g = cfg.generation
+    # a bare generate() samples as training and the dashboard did; do_sample=False gives greedy
+    model.generation_config.update(do_sample=True, top_k=g.top_k, top_p=g.top_p, min_length=g.min_length,
+                                   max_new_tokens=g.output_max_length - 1)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+
+
+def _write_card(cfg: Config, run_dir: Path, checkpoint: str, merged: bool, folder: Path) -> None:
+    from engine.model_card import CURVES_FILE, CardInputs, card_text, curves_png
+
+    evaluation = runs.read_evaluation(run_dir)
+    inputs = CardInputs(cfg=cfg, run_id=run_dir.name, checkpoint=checkpoint, merged=merged,
+                        status=runs.read_status_file(run_dir), metrics=runs.read_metrics(run_dir),
+                        evaluation=evaluation, held_out=runs.read_eval(run_dir))
+    if inputs.metrics:
+        curves_png(inputs.metrics, inputs.held_out, folder / CURVES_FILE)
+    (folder / "README.md").write_text(card_text(inputs), encoding="utf-8")
+    (folder / CONFIG_COPY).write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
+    if evaluation is not None:
+        (folder / runs.EVALUATION_FILE).write_text(json.dumps(evaluation, indent=1) + "\n", encoding="utf-8")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="python -m engine.export", description=__doc__.split("\n\n")[0])
+    ap.add_argument("run", help="run id (in the runs folder) or path to a run directory")
+    ap.add_argument("--out", type=Path, required=True, help="new folder to write (absent or empty)")
+    ap.add_argument("--checkpoint", default=None, help="final (default) or step-N")
+    ap.add_argument("--merge", action="store_true",
+                    help="one standalone model (base + summary adapter + detox LoRA) instead of the adapter")
+    ap.add_argument("--runs-dir", type=Path, default=None)
+    ap.add_argument("--push", metavar="OWNER/NAME", default=None, help="then upload the folder to this Hub repo")
+    ap.add_argument("--private", action="store_true", help="with --push: create the repo private")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="with --push: upload into the repo even if it exists (a new commit in it)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    from engine.models import ModelError
+    from engine.push import PushError, check_push, push
+
+    args = parse_args(argv)
+    try:
+        if args.push is None and (args.private or args.overwrite):
+            raise ExportError("--private and --overwrite go with --push OWNER/NAME")
+        run_dir = runs.resolve_run(args.runs_dir or runs.default_runs_dir(), args.run)
+        if args.push is not None:
+            check_push(args.push)  # no token or a bad name: say so before minutes of merging
+        result = export(run_dir, args.out, args.checkpoint, args.merge)
+        print(f"exported {result.run_id} ({result.checkpoint}, {'merged model' if result.merged else 'adapter'}) "
+              f"to {result.folder}")
+        if args.push is not None:
+            print(f"pushed to {push(result.folder, args.push, private=args.private, overwrite=args.overwrite)}")
+    except (runs.RunError, ExportError, ModelError, PushError) as e:  # anything else is a bug: traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
