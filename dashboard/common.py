@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import shutil
+import tempfile
+import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,3 +178,28 @@ def dialogue_of(query: str) -> str:
     if text.endswith(tail):
         text = text[: -len(tail)]
     return text.strip()
+
+
+class Downloads:
+    """A private temporary folder for files users download (CSVs, zips): made on first use,
+    removed with its owner, files older than `max_age_s` pruned on each new one."""
+
+    def __init__(self, prefix: str, max_age_s: float = 3600):
+        self.prefix, self.max_age_s = prefix, max_age_s
+        self._dir: Path | None = None
+
+    def folder(self) -> Path:
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix=f"detox-{self.prefix}-"))
+            weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
+        now = time.time()
+        for old in self._dir.iterdir():
+            if now - old.stat().st_mtime > self.max_age_s:
+                shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
+        return self._dir
+
+    def new_path(self, stem: str, suffix: str) -> Path:
+        """A fresh, unique file path in the folder (the file exists, empty)."""
+        fd, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=suffix, dir=self.folder())
+        os.close(fd)
+        return Path(name)

@@ -6,12 +6,8 @@ Models are loaded once per (run, checkpoint) and kept (dashboard.model_cache).
 from __future__ import annotations
 
 import statistics
-import shutil
-import tempfile
 import threading
 import time
-import weakref
-from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -20,7 +16,7 @@ import pandas as pd
 from engine.data import MAX_TEXT_CHARS, Example
 
 from dashboard import plots
-from dashboard.common import (AppContext, checkpointed_runs, correctable_errors, dialogue_of,
+from dashboard.common import (AppContext, Downloads, checkpointed_runs, correctable_errors, dialogue_of,
                               preset_note, preset_of, user_errors, warn)
 from dashboard.inputs import SEEDS, choice, user_text, whole_number
 
@@ -54,7 +50,7 @@ class CompareHandlers:
         # Generation switches the shared policy's adapter on and off and seeds torch's global
         # generator: two comparisons at once would mix their outputs.
         self._generation_lock = threading.Lock()
-        self._csv_dir: Path | None = None  # made on the first CSV, removed with the app
+        self._csvs = Downloads("compare", CSV_MAX_AGE_S)
 
     # --- choices -----------------------------------------------------------------------------
 
@@ -126,14 +122,7 @@ class CompareHandlers:
                 gr.update(value=self._csv(rows, run_id), visible=True))
 
     def _csv(self, rows: list[dict], run_id: str) -> str:
-        if self._csv_dir is None:
-            self._csv_dir = Path(tempfile.mkdtemp(prefix="detox-compare-"))
-            weakref.finalize(self, shutil.rmtree, self._csv_dir, ignore_errors=True)
-        now = time.time()
-        for old in self._csv_dir.glob("*.csv"):
-            if now - old.stat().st_mtime > CSV_MAX_AGE_S:
-                old.unlink(missing_ok=True)
-        path = Path(tempfile.mkstemp(prefix=f"compare-{run_id}-", suffix=".csv", dir=self._csv_dir)[1])
+        path = self._csvs.new_path(f"compare-{run_id}", ".csv")
         columns = COLUMNS + ["toxicity_before", "toxicity_after"] + judge_columns(rows)
         pd.DataFrame(with_judges(rows), columns=columns).to_csv(path, index=False)
         return str(path)

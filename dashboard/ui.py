@@ -1,4 +1,4 @@
-"""The whole app: header, the four tabs, the API, theme and CSS.
+"""The whole app: header, the five tabs, the API, theme and CSS.
 
 `build_app` only lays out components and wires handlers; no model is loaded until a user asks
 for one, so importing app.py stays fast.
@@ -20,6 +20,7 @@ from dashboard.api import register_api
 from dashboard.common import AppContext, banner
 from dashboard.compare_tab import create_compare_tab
 from dashboard.evaluate_tab import create_evaluate_tab
+from dashboard.export_tab import create_export_tab
 from dashboard.guard import ClosedRoutes
 from dashboard.model_cache import ModelCache
 from dashboard.reward_tab import create_reward_tab
@@ -137,6 +138,8 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
                 create_evaluate_tab(ctx, evaluate_tab)
             with gr.Tab("Reward", id="reward") as reward_tab:
                 reward_h = create_reward_tab(ctx, reward_tab)
+            with gr.Tab("Export", id="export") as export_tab:
+                create_export_tab(ctx, export_tab)
         register_api(ctx, compare_h, reward_h)
 
         def note_for(request: gr.Request) -> str:

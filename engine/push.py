@@ -76,7 +76,7 @@ def _http_message(e, repo_id: str) -> str:
     status = getattr(getattr(e, "response", None), "status_code", None)
     if status == 409:
         return (f"{repo_id} already exists on the Hub: choose another name, or pass --overwrite "
-                "(in the dashboard: tick 'overwrite') to upload into it as a new commit")
+                "(in the dashboard: tick 'Overwrite if it exists') to upload into it as a new commit")
     if status == 401:
         return "the Hub rejected the token (401): it is invalid or expired; set a valid HF_TOKEN"
     if status == 403:

@@ -47,3 +47,12 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "c
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class FakeRequest:
+    """What a handler sees: gradio's username (password login) and the session (HF login)."""
+
+    def __init__(self, username=None, hf_user=None, expires_in=3600):
+        self.username = username
+        info = {"userinfo": {"preferred_username": hf_user}, "expires_at": time.time() + expires_in}
+        self.session = {"oauth_info": info} if hf_user else {}

@@ -30,7 +30,7 @@ from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
 from dashboard.train_tab import TrainHandlers
 from dashboard.ui import access_note, free_port
 from tests.dashboard_helpers import wait_for
-from tests.dashboard_helpers import make_ctx
+from tests.dashboard_helpers import FakeRequest, make_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 OAUTH_SECRET = "test-oauth-secret"
@@ -137,15 +137,6 @@ def test_runs_folder_on_a_space_with_persistent_storage(tmp_path):
     assert runs.default_runs_dir(spaces, tmp_path / "absent") == Path("runs").absolute()  # no storage
     assert runs.default_runs_dir({}, tmp_path) == Path("runs").absolute()  # not a Space
     assert runs.default_runs_dir({**spaces, "DETOX_RUNS_DIR": "/x"}, tmp_path) == Path("/x")
-
-
-class FakeRequest:
-    """What a handler sees: gradio's username (password login) and the session (HF login)."""
-
-    def __init__(self, username=None, hf_user=None, expires_in=3600):
-        self.username = username
-        info = {"userinfo": {"preferred_username": hf_user}, "expires_at": time.time() + expires_in}
-        self.session = {"oauth_info": info} if hf_user else {}
 
 
 def test_who_may_act_in_each_mode():

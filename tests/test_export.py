@@ -235,3 +235,90 @@ def test_push_says_why_it_cannot_happen(run_dir, tmp_path, monkeypatch, capsys, 
     with pytest.raises(PushError, match=r"cannot reach the Hugging Face Hub at http://127.0.0.1:9: .*"
                                         r"check the network \(nothing was uploaded\)"):
         push(out, "alice/x")
+
+
+# --- the dashboard's Export tab ---------------------------------------------------------------
+
+def _no_progress(*args, **kwargs):
+    pass
+
+
+@pytest.fixture
+def export_tab(run_dir):
+    from dashboard.export_tab import ExportHandlers
+    from tests.dashboard_helpers import make_ctx
+
+    return ExportHandlers(make_ctx(run_dir.parent))
+
+
+def test_the_download_button_zips_the_adapter_with_its_card(export_tab, run_dir, tmp_path):
+    import zipfile
+
+    from dashboard.export_tab import KINDS
+
+    adapter = next(k for k, v in KINDS.items() if v == "adapter")
+    note, button = export_tab.download(run_dir.name, "final", adapter, request=None, progress=_no_progress)
+    archive = button["value"]
+    assert button["visible"] is True and archive.endswith(".zip") and "adapter" in note
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(tmp_path)
+        (folder,) = {name.split("/")[0] for name in z.namelist()}
+    assert folder.startswith(f"{run_dir.name}-adapter")
+    names = {p.name for p in (tmp_path / folder).iterdir()}
+    assert {"adapter_model.safetensors", "value_head.safetensors", "README.md", CURVES_FILE} <= names
+    assert (tmp_path / folder / "adapter_model.safetensors").read_bytes() == \
+        (run_dir / "final" / "adapter_model.safetensors").read_bytes()
+
+
+def test_viewers_may_neither_download_nor_push(export_tab, run_dir):
+    import gradio as gr
+
+    from dashboard.access import Access
+    from tests.dashboard_helpers import FakeRequest
+
+    export_tab.ctx.access = Access(hf_admins=frozenset({"owner"}))
+    kind = next(iter(__import__("dashboard.export_tab", fromlist=["KINDS"]).KINDS))
+    with pytest.raises(gr.Error, match="may not export or push a model"):
+        export_tab.download(run_dir.name, "final", kind, request=FakeRequest(hf_user="eve"), progress=_no_progress)
+    with pytest.raises(gr.Error, match="Sign in with Hugging Face"):
+        export_tab.push(run_dir.name, "final", kind, "eve/x", False, False, request=FakeRequest(),
+                        progress=_no_progress)
+    assert export_tab._zips._dir is None  # nothing was exported
+
+
+def test_a_run_still_training_is_not_exported(export_tab, run_dir, monkeypatch):
+    from dashboard.export_tab import KINDS
+
+    monkeypatch.setattr(export_tab.ctx.storage, "status", lambda run_id: {"state": "running"})
+    message, button = export_tab.download(run_dir.name, "final", next(iter(KINDS)), request=None,
+                                          progress=_no_progress)
+    assert "is running: export it once it has ended (or stop it)" in message
+
+
+def test_the_push_button_uploads_the_merged_model(export_tab, run_dir, monkeypatch, online):
+    from dashboard.export_tab import KINDS
+
+    merged = next(k for k, v in KINDS.items() if v == "merged")
+    with StandInHub() as hub:
+        monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", hub.endpoint)
+        monkeypatch.setenv("HF_TOKEN", hub.token)
+        message = export_tab.push(run_dir.name, "final", merged, " bob/tiny-merged ", True, False,
+                                  request=None, progress=_no_progress)
+        assert f"to [bob/tiny-merged]({hub.endpoint}/bob/tiny-merged)" in message
+        files = hub.repos["bob/tiny-merged"]["files"]
+        assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= set(files)
+        assert b"library_name: transformers" in files["README.md"]
+        again = export_tab.push(run_dir.name, "final", merged, "bob/tiny-merged", True, False,
+                                request=None, progress=_no_progress)
+        assert "bob/tiny-merged already exists on the Hub" in again
+    assert not any(export_tab._zips.folder().iterdir())  # the pushed folders are gone
+
+
+def test_the_equivalent_command(export_tab):
+    from dashboard.export_tab import KINDS
+
+    merged = next(k for k, v in KINDS.items() if v == "merged")
+    assert export_tab.command("R", "step-5", merged, "alice/m", True, False) == \
+        "```bash\npython -m engine.export R --out exports/R-merged --checkpoint step-5 --merge --push alice/m --private\n```"
+    assert export_tab.command("R", "final", next(iter(KINDS)), "", False, False) == \
+        "```bash\npython -m engine.export R --out exports/R-adapter\n```"
