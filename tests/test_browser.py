@@ -76,3 +76,23 @@ def test_start_watch_stop_compare(page):
     assert diffs == sorted(diffs, reverse=True)
     expect(page.locator("#compare-table")).to_contain_text("profanity-check after")
     expect(page.locator("#compare-summary")).to_contain_text("4 dialogues")
+
+
+def test_export_downloads_a_zip_of_the_stopped_run(page, tmp_path):
+    """After the run above: the Export tab zips its adapter with the model card."""
+    import zipfile
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page.get_by_role("tab", name="Export").click()
+    expect(page.locator("#export-checkpoint input")).not_to_have_value("", timeout=30_000)
+    page.locator("#export-download").click()
+    button = page.locator("#export-zip")
+    expect(button).to_be_visible(timeout=60_000)
+    expect(page.locator("#export-message")).to_contain_text("the detox LoRA adapter")
+    with page.expect_download() as download:
+        button.click()
+    path = tmp_path / "export.zip"
+    download.value.save_as(path)
+    with zipfile.ZipFile(path) as z:
+        names = {name.split("/", 1)[1] for name in z.namelist()}
+    assert {"adapter_model.safetensors", "value_head.safetensors", "README.md", "detox_config.json"} <= names
