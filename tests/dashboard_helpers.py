@@ -2,10 +2,13 @@
 tests/fake_trainer.py instead of torch), fresh runs, and polling."""
 from __future__ import annotations
 
+import logging
+import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from engine import runs
 from engine.config import preset as load_preset
@@ -56,3 +59,20 @@ class FakeRequest:
         self.username = username
         info = {"userinfo": {"preferred_username": hf_user}, "expires_at": time.time() + expires_in}
         self.session = {"oauth_info": info} if hf_user else {}
+
+
+@contextmanager
+def trainer_in_this_process() -> Iterator[None]:
+    """engine.train.main installs signal handlers and takes over logging: give them back."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        root.handlers[:], root.level = saved
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)

@@ -13,11 +13,12 @@ from engine import runs
 from engine.config import Config
 from engine.evaluate import main as evaluate_main
 from engine.evaluation import load_models, sample_summaries
-from engine.export import ExportError, export, main as export_main
+from engine.export import export, main as export_main
 from engine.model_card import CURVES_FILE, CardInputs, card_text
 from engine.ppo import LengthSampler
 from engine.push import NO_TOKEN, PushError, push
 from engine.train import main as train_main
+from tests.dashboard_helpers import trainer_in_this_process
 from tests.hub_stand_in import StandInHub
 
 SEED = 7
@@ -27,8 +28,9 @@ SEED = 7
 def run_dir(tmp_path_factory):
     """A finished 4-step tiny run, evaluated, with held-out rows: its tuned model differs from the reference."""
     runs_dir = tmp_path_factory.mktemp("runs")
-    assert train_main(["--preset", "tiny", "--steps", "4", "--runs-dir", str(runs_dir),
-                       "--set", "run.eval_every=2", "--set", "ppo.learning_rate=0.01"]) == 0
+    with trainer_in_this_process():
+        assert train_main(["--preset", "tiny", "--steps", "4", "--runs-dir", str(runs_dir),
+                           "--set", "run.eval_every=2", "--set", "ppo.learning_rate=0.01"]) == 0
     (run,) = [p for p in runs_dir.iterdir() if p.is_dir()]
     assert evaluate_main([str(run), "--samples", "6", "--samples-per-prompt", "2"]) == 0
     return run

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -28,7 +27,7 @@ from dashboard.runner import HEALTH_POLL_S, Runner, RunnerError, describe_exit
 from dashboard.storage import WRITABLE_RECHECK_S, Storage
 from dashboard.train_tab import TrainHandlers
 from tests.conftest import ROOT
-from tests.dashboard_helpers import FAKE, make_ctx, new_run, wait_for
+from tests.dashboard_helpers import FAKE, make_ctx, new_run, trainer_in_this_process, wait_for
 
 # The user must see a killed run as failed "within a few seconds".
 DEATH_NOTICED_S = 5.0
@@ -202,17 +201,8 @@ def test_a_new_app_adopts_a_run_on_sight_and_stops_it_with_a_checkpoint(tmp_path
 
 @pytest.fixture
 def in_process_trainer():
-    """engine.train.main installs signal handlers and takes over logging: give them back."""
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    yield
-    for handler in root.handlers:
-        if handler not in saved[0]:
-            handler.close()
-    root.handlers[:], root.level = saved
-    for signum, handler in handlers.items():
-        signal.signal(signum, handler)
+    with trainer_in_this_process():
+        yield
 
 
 def test_a_nan_reward_fails_the_run_with_a_message(tmp_path, monkeypatch, in_process_trainer):
