@@ -252,6 +252,7 @@ def curves_png(metrics: list[dict], held_out: list[dict], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     steps = [row["step"] for row in metrics]
     panels = 3 if held_out else 2
@@ -272,6 +273,7 @@ def curves_png(metrics: list[dict], held_out: list[dict], path: Path) -> Path:
         axes[2].set_ylim(0, 1)
         axes[2].legend(fontsize=7)
     for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("PPO step")
         ax.grid(alpha=0.3)
     fig.tight_layout()
