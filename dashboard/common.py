@@ -198,6 +198,10 @@ class Downloads:
                 shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
         return self._dir
 
+    def new_folder(self) -> Path:
+        """A fresh, unique, empty folder inside, for files that keep their own names."""
+        return Path(tempfile.mkdtemp(dir=self.folder()))
+
     def new_path(self, stem: str, suffix: str) -> Path:
         """A fresh, unique file path in the folder (the file exists, empty)."""
         fd, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=suffix, dir=self.folder())

@@ -16,7 +16,7 @@ import gradio as gr
 from engine.export import ExportError, export
 from engine.push import PushError, check_push, push
 
-from dashboard.common import (AppContext, Downloads, checkpointed_runs, preset_note, preset_of, require_user,
+from dashboard.common import (AppContext, Downloads, banner, checkpointed_runs, preset_note, preset_of, require_user,
                               user_errors, warn)
 from dashboard.inputs import choice, user_text
 
@@ -41,8 +41,11 @@ class ExportHandlers:
             return gr.update(choices=[], value=None), ""
         with user_errors("read the run"):
             checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))  # final first
-        return gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), \
-            preset_note(preset_of(self.ctx, run_id))
+            evaluated = self.ctx.storage.evaluation(run_id) is not None
+        hint = "" if evaluated else banner("info", "This run was not evaluated: its card will have no detox "
+                                                   "numbers. Evaluate it in the Evaluate tab first to have them.")
+        return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None),
+                preset_note(preset_of(self.ctx, run_id)) + hint)
 
     def _ended_run(self, run_id: str | None, checkpoint: str | None) -> tuple[Path, str]:
         """The run folder and checkpoint name, once the run has ended (a run still training is
@@ -101,7 +104,7 @@ class ExportHandlers:
                     progress(0.6, desc=f"Uploading to {repo_id}…")
                     url = push(folder, repo_id, private=bool(private), overwrite=bool(overwrite))
                 finally:
-                    shutil.rmtree(folder, ignore_errors=True)
+                    shutil.rmtree(folder.parent, ignore_errors=True)  # this export's own temp folder
             except (ExportError, PushError) as exc:
                 return warn(f"Cannot push: {exc}")
         gr.Info(f"Pushed to {url}")
@@ -110,8 +113,7 @@ class ExportHandlers:
     def _export(self, run_dir: Path, ckpt: str, merge: bool, progress) -> Path:
         progress(0.05, desc="Merging the weights into one model…" if merge else "Copying the adapter…")
         with self._lock:
-            out = self._zips.new_path(f"{run_dir.name}-{'merged' if merge else 'adapter'}", "")
-            out.unlink()  # a unique name; export makes the folder itself
+            out = self._zips.new_folder() / f"{run_dir.name}-{'merged' if merge else 'adapter'}"
             return export(run_dir, out, ckpt, merge).folder
 
 
@@ -126,7 +128,7 @@ def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
     note = gr.Markdown()
     kind = gr.Radio(list(KINDS), value=next(iter(KINDS)), label="What to export", elem_id="export-kind")
     with gr.Row(equal_height=True):
-        build = gr.Button("Download (.zip)", variant="primary", elem_id="export-download")
+        build = gr.Button("Build the zip", variant="primary", elem_id="export-download")
         archive = gr.DownloadButton("⬇ zip", visible=False, elem_id="export-zip")
     with gr.Accordion("Push to the Hugging Face Hub", open=False):
         with gr.Row(equal_height=True):

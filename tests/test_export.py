@@ -265,7 +265,7 @@ def test_the_download_button_zips_the_adapter_with_its_card(export_tab, run_dir,
     with zipfile.ZipFile(archive) as z:
         z.extractall(tmp_path)
         (folder,) = {name.split("/")[0] for name in z.namelist()}
-    assert folder.startswith(f"{run_dir.name}-adapter")
+    assert folder == f"{run_dir.name}-adapter" and archive.endswith(f"{folder}.zip")
     names = {p.name for p in (tmp_path / folder).iterdir()}
     assert {"adapter_model.safetensors", "value_head.safetensors", "README.md", CURVES_FILE} <= names
     assert (tmp_path / folder / "adapter_model.safetensors").read_bytes() == \
@@ -324,3 +324,19 @@ def test_the_equivalent_command(export_tab):
         "```bash\npython -m engine.export R --out exports/R-merged --checkpoint step-5 --merge --push alice/m --private\n```"
     assert export_tab.command("R", "final", next(iter(KINDS)), "", False, False) == \
         "```bash\npython -m engine.export R --out exports/R-adapter\n```"
+
+
+def test_picking_a_run_says_whether_its_card_will_have_numbers(export_tab, run_dir, tmp_path):
+    import shutil
+
+    update, note = export_tab.run_changed(run_dir.name)
+    assert update["value"] == "final" and update["choices"][0] == "final"
+    assert "not evaluated" not in note and "tiny" in note
+    bare = tmp_path / "runs"
+    shutil.copytree(run_dir, bare / run_dir.name)
+    (bare / run_dir.name / runs.EVALUATION_FILE).unlink()
+    from dashboard.export_tab import ExportHandlers
+    from tests.dashboard_helpers import make_ctx
+
+    _, note = ExportHandlers(make_ctx(bare)).run_changed(run_dir.name)
+    assert "This run was not evaluated: its card will have no detox numbers" in note
