@@ -113,8 +113,12 @@ class ExportHandlers:
     def _export(self, run_dir: Path, ckpt: str, merge: bool, progress) -> Path:
         progress(0.05, desc="Merging the weights into one model…" if merge else "Copying the adapter…")
         with self._lock:
-            out = self._zips.new_folder() / f"{run_dir.name}-{'merged' if merge else 'adapter'}"
-            return export(run_dir, out, ckpt, merge).folder
+            home = self._zips.new_folder()
+            try:
+                return export(run_dir, home / f"{run_dir.name}-{'merged' if merge else 'adapter'}", ckpt, merge).folder
+            except BaseException:
+                shutil.rmtree(home, ignore_errors=True)
+                raise
 
 
 def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
