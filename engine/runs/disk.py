@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from engine.runs.files import open_regular
+from engine.runs.files import open_regular, read_tail
 from engine.runs.layout import LOG_FILE
 
 log = logging.getLogger("engine.runs")
@@ -68,14 +68,11 @@ def disk_full_error(exc: BaseException, step: int | None = None) -> str:
             "free some space and start the run again; its checkpoints and metrics so far are kept")
 
 
-def log_mentions_full_disk(run_dir: Path, tail_bytes: int = 64 * 1024) -> bool:
+def log_mentions_full_disk(run_dir: Path, lines: int = 200) -> bool:
     """Whether the end of train.log says the disk was full (a trainer that could log but not
     write its status, or whose parent logged the failure)."""
-    path = Path(run_dir) / LOG_FILE
     try:
-        with os.fdopen(open_regular(path), "rb") as f:  # never through a link
-            f.seek(max(0, os.fstat(f.fileno()).st_size - tail_bytes))
-            tail = f.read().decode("utf-8", errors="replace")
+        tail = read_tail(Path(run_dir) / LOG_FILE, lines)  # never through a link
     except OSError:
         return False
     return any(words in tail for words in DISK_WORDS)
