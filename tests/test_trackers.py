@@ -253,3 +253,23 @@ def test_a_tracker_failing_mid_run_is_logged_and_the_run_goes_on(tmp_path):
     events = EventAccumulator(str(run_dir / trackers.TENSORBOARD_DIR))
     events.Reload()
     assert [e.step for e in events.Scalars("objective/kl")] == [1]  # switched off at step 2
+
+
+@pytest.mark.slow
+def test_wandb_offline_writes_its_run_into_the_run_directory(tmp_path):
+    """Skipped where wandb is not installed (it is not in requirements-test.txt). Offline runs
+    are read by `wandb sync`, not by a local reader: the test finds the sample tables wandb
+    wrote per step and the metric names in its run file."""
+    pytest.importorskip("wandb")
+    runs_dir = tmp_path / "runs"
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    done, imported = train(runs_dir, "run.report_to=wandb", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert imported == ["wandb"]
+    run_dir = only_run(runs_dir)
+    (offline,) = (run_dir / "wandb").glob("offline-run-*")
+    tables = sorted((offline / "files" / "media" / "table").glob("samples_*.table.json"))
+    assert [p.name.split("_")[1] for p in tables] == ["1", "2"]
+    assert json.loads(tables[0].read_text())["columns"] == list(trackers.SAMPLE_COLUMNS)
+    (history,) = offline.glob("run-*.wandb")
+    assert all(name.encode() in history.read_bytes() for name in TRL_NAMES if name != "time/eval")
