@@ -1,6 +1,5 @@
 """Data-parallel training: `accelerate launch` with 2 CPU processes (gloo) trains one run."""
 
-import shutil
 import subprocess
 import sys
 
@@ -12,7 +11,6 @@ from tests.conftest import ROOT
 
 @pytest.mark.slow
 def test_two_processes_train_one_run_with_identical_weights(tmp_path):
-    accelerate = shutil.which("accelerate") or str(ROOT / ".venv" / "bin" / "accelerate")
     runs_dir = tmp_path / "runs"
     # --multi_gpu is Accelerate's name for "one process per device"; on a CPU-only machine the
     # processes train on the CPU over gloo (engine.train passes cpu=True to the Accelerator)
