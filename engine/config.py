@@ -132,6 +132,10 @@ class RunConfig:
     or a CSV/JSONL file of dialogues."""
     eval_size: int = 8
     """How many held-out prompts (the first ones), one summary each: small, so it costs little."""
+    report_to: list[str] = field(default_factory=list)
+    """Experiment trackers that also get every metric row (TRL's `report_to`): any of "trackio"
+    (local-first, `trackio show`), "tensorboard", "wandb"; each needs its own package. Empty:
+    the run directory only, which stays the source of truth either way (engine/trackers.py)."""
 
 
 @dataclass
@@ -266,6 +270,8 @@ DESCRIPTIONS = {
 assert set(DESCRIPTIONS) == set(PRESETS)
 OFFLINE_PRESET = "demo"
 """The preset that needs no download: the default without the Hub, and on a CPU."""
+TRACKERS = ("trackio", "tensorboard", "wandb")
+"""What `run.report_to` may name; each is also the name of its package (to import and to pip install)."""
 
 
 def shown(value: Any, limit: int = 40) -> str:
@@ -455,6 +461,10 @@ def validate(cfg: Config) -> Config:
     check(whole(r.eval_size) and 1 <= r.eval_size <= 256, f"eval_size must be in 1..256, got {shown(r.eval_size)}")
     check(isinstance(r.eval_prompts, str) and bool(r.eval_prompts.strip()),
           "eval_prompts must be stress, test or a file of dialogues")
+    names_ok = isinstance(r.report_to, list) and all(isinstance(t, str) for t in r.report_to)
+    check(names_ok, f"run.report_to must be a list of tracker names ({', '.join(TRACKERS)}), got {shown(r.report_to)}")
+    unknown = [t for t in r.report_to if t not in TRACKERS] if names_ok else []
+    check(not unknown, f"run.report_to: unknown tracker {shown(', '.join(unknown))}; choose among {', '.join(TRACKERS)}")
     if problems:
         raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))
     return cfg

@@ -9,6 +9,7 @@ the loader, which says clearly when the Hub cannot be reached.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -287,6 +288,21 @@ def eval_prompt_problems(cfg: Config) -> list[str]:
     return []
 
 
+def installed(package: str) -> bool:
+    """Whether `package` can be imported, without importing it. A bare folder of that name in the
+    working directory (`./wandb` or `./tensorboard` from an earlier run) is a namespace package
+    without an origin, not the package."""
+    spec = importlib.util.find_spec(package)
+    return spec is not None and spec.origin is not None
+
+
+def tracker_problems(cfg: Config) -> list[str]:
+    """Trackers in `run.report_to` whose package is not installed: said now, not by an import
+    error after the models have loaded."""
+    return [f'run.report_to: "{name}" needs the {name} package: pip install {name}'
+            for name in cfg.run.report_to if not installed(name)]
+
+
 HUB_HOST = ("huggingface.co", 443)
 HUB_TIMEOUT_S = 2.0
 _TRUE = ("1", "true", "yes", "on")
@@ -364,6 +380,9 @@ def check_model_paths(cfg: Config) -> None:
 
 def check_files(cfg: Config) -> None:
     """ConfigError listing every problem with the config's model folders and dataset, local or
-    on an unreachable Hub."""
+    on an unreachable Hub, and with the packages of its trackers."""
+    trackers = tracker_problems(cfg)
+    if trackers:  # a missing package is not a model or data problem: its own message, first
+        raise ConfigError("a tracker cannot be used:\n  - " + "\n  - ".join(trackers))
     _refuse(model_path_problems(cfg.model) + dataset_problems(cfg.data) + eval_prompt_problems(cfg)
             + hub_problems(cfg))

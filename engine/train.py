@@ -24,6 +24,7 @@ from pathlib import Path
 
 from engine import runs
 from engine.config import DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, resolve, validate
+from engine.trackers import Trackers, eval_metrics, open_trackers
 
 log = logging.getLogger("engine.train")
 
@@ -125,8 +126,9 @@ def make_run_dir(args, cfg: Config) -> Path:
     return runs.create_run(runs_dir, cfg.to_dict(), cfg.preset)
 
 
-def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str:
-    """The run itself; returns the final state. `run_dir` is None on ranks other than 0."""
+def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, trackers: Trackers) -> str:
+    """The run itself; returns the final state. `run_dir` is None on ranks other than 0, whose
+    `trackers` are none."""
     from engine.data import load_prompts
     from engine.models import load_policy, parameter_report, pick_device, pick_dtype, save_checkpoint
     from engine.ppo import PPOTrainer
@@ -160,7 +162,7 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     batches = prompt_batches(data.train, cfg.ppo.batch_size, cfg.ppo.seed)
     progress = Progress(total, enabled=is_main)
     saved_step, stopping = None, False
-    eval_time = evaluate_held_out(held_out, run_dir, 0) if held_out else 0.0  # the reference, as a baseline
+    eval_time = evaluate_held_out(held_out, run_dir, 0, trackers) if held_out else 0.0  # the reference, as a baseline
     for step in range(1, total + 1):
         stopping = any_rank_wants_to_stop(stop, accelerator)
         if stopping:
@@ -168,12 +170,13 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
         batch = next(batches)[rank::world]  # ranks share the batch; gradients are averaged by DDP
         stats, rollout, scores = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
         if held_out and held_out.due(step):
-            eval_time += evaluate_held_out(held_out, run_dir, step)
+            eval_time += evaluate_held_out(held_out, run_dir, step, trackers)
         if held_out:
             stats["time/eval"], eval_time = eval_time, 0.0
         if is_main:
             runs.append_jsonl(run_dir / runs.METRICS_FILE, stats)
-            write_samples(run_dir, step, rollout, scores, cfg.run.samples_per_step)
+            trackers.log(stats, step)
+            trackers.log_samples(write_samples(run_dir, step, rollout, scores, cfg.run.samples_per_step), step)
             runs.write_status(run_dir, step=step)
             progress.update(step, stats)
             if cfg.run.save_every and step % cfg.run.save_every == 0 and step < total:
@@ -191,10 +194,12 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag) -> str
     return "finished"
 
 
-def evaluate_held_out(held_out, run_dir: Path, step: int) -> float:
-    """One row of eval.jsonl; returns the seconds it took (reported as time/eval)."""
+def evaluate_held_out(held_out, run_dir: Path, step: int, trackers: Trackers) -> float:
+    """One row of eval.jsonl (and its numbers to the trackers); returns the seconds it took
+    (reported as time/eval)."""
     row = held_out.run(step)
     runs.append_jsonl(run_dir / runs.EVAL_FILE, row)
+    trackers.log(eval_metrics(row), step)
     return row["time"]
 
 
@@ -219,11 +224,13 @@ def check_ranks_agree(policy, accelerator) -> str:
     return f"{local.double().sum().item():.10g}"
 
 
-def write_samples(run_dir: Path, step: int, rollout, scores, n: int) -> None:
-    for i in range(min(n, len(rollout.responses))):
-        runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {"step": step, "query": rollout.queries[i],
-                                                         "response": rollout.responses[i],
-                                                         "reward": float(scores[i])})
+def write_samples(run_dir: Path, step: int, rollout, scores, n: int) -> list[dict]:
+    """The step's first `n` samples into samples.jsonl; returns them (for the trackers)."""
+    rows = [{"step": step, "query": rollout.queries[i], "response": rollout.responses[i],
+             "reward": float(scores[i])} for i in range(min(n, len(rollout.responses)))]
+    for row in rows:
+        runs.append_jsonl(run_dir / runs.SAMPLES_FILE, row)
+    return rows
 
 
 class Progress:
@@ -308,8 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         # our pid from the start, so that a death while models load is noticed too
         runs.write_status(run_dir, pid=os.getpid())
         runs.make_reserve(run_dir)  # room to record a full disk, should it fill up
+    # rank 0 alone reports, as it alone writes the run directory: one tracker run per run
+    trackers = open_trackers(cfg, run_dir) if is_main else Trackers([])
     try:
-        state = train(cfg, run_dir, accelerator, stop)
+        state = train(cfg, run_dir, accelerator, stop, trackers)
     except BaseException as e:  # the run must end in a recorded state, whatever happened
         message = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
         disk = runs.disk_full(e)
@@ -330,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
             lock.release()
         print(f"error: {message}", file=sys.stderr)
         return 130 if isinstance(e, KeyboardInterrupt) else 1
+    finally:
+        trackers.finish()  # what they still buffer, written whichever way the run ended
     if is_main:
         runs.release_reserve(run_dir)
         runs.write_status(run_dir, state=state, error=None)
