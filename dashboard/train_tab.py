@@ -19,10 +19,11 @@ import pandas as pd
 
 from engine import runs
 from engine.config import DESCRIPTIONS, OFFLINE_PRESET
+from engine.data import dialogue_of
 
 from dashboard import health, hub, pace, plots
 from dashboard.access import Limits
-from dashboard.common import (AppContext, banner, correctable_errors, dialogue_of, legend_label, preset_note,
+from dashboard.common import (AppContext, banner, correctable_errors, legend_label, preset_note,
                               require_user, run_choices, short_label, user_errors, warn)
 from dashboard.inputs import UserInputError
 from dashboard.runner import describe_exit
