@@ -34,7 +34,7 @@ from engine import runs
 from engine.config import preset as preset_config
 
 from dashboard import hub, pace, plots, presenter
-from dashboard.common import AppContext, correctable_errors, preset_of, require_user, run_label, user_errors
+from dashboard.common import AppContext, correctable_errors, legend_label, preset_of, require_user, run_label, user_errors
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
 
@@ -327,8 +327,7 @@ class PresentHandlers:
             when = "paused"
         else:
             when = f"ends in {pace.duration((clock.last - clock.position) / clock.speed)} at {clock.speed:g} steps/s"
-        parsed = runs.parse_run_id(snap.run_id)
-        what = "recorded demo run" if source.startswith(RECORDED) else f"run {parsed[1] if parsed else snap.run_id}"
+        what = "recorded demo run" if source.startswith(RECORDED) else f"run {legend_label(snap.run_id)}"
         return f"Replay: {what}", [step, when, preset, device], KEYS_HINT
 
     def _preset(self, source: str, run_id: str) -> str | None:
