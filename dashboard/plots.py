@@ -299,7 +299,7 @@ def toxicity_distribution_figure(result: dict[str, Any]) -> go.Figure:
 
 # --- the presenter page: three charts for a projector ------------------------------------------
 
-PROJECTOR_FONT = 20
+PROJECTOR_FONT = 21
 PROJECTOR_TITLE_FONT = 28
 PRESENTER_CHARTS = (
     ("Reward", "the reward model likes the summaries more when this rises"),

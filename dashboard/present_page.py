@@ -110,7 +110,7 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
 .pp-note { font-size: 30px; color: #334155; max-width: 80%; text-align: center; }
 .pp-card { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; border: 2px solid #cbd5e1;
            border-radius: 12px; padding: 8px 14px; overflow: hidden; background: #f8fafc; }
-.pp-context { font-size: 21px; color: #1e293b; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+.pp-context { font-size: 22px; color: #1e293b; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
               margin-bottom: 4px; }
 .pp-context b { color: #0b1220; margin-right: 8px; }
 .pp-pair { display: flex; gap: 14px; flex: 1 1 auto; min-height: 0; }
@@ -122,12 +122,12 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
 .pp-text del { background: #fecaca; color: #7f1d1d; text-decoration: line-through; text-decoration-thickness: 2px;
                border-radius: 4px; padding: 0 3px; }
 .pp-text mark { background: #bbf7d0; color: #052e16; border-radius: 4px; padding: 0 3px; }
-.pp-gauges { display: flex; gap: 16px; align-items: center; margin-top: 4px; font-size: 18px; flex: 0 0 auto;
+.pp-gauges { display: flex; gap: 12px; align-items: center; margin-top: 4px; font-size: 20px; flex: 0 0 auto;
              white-space: nowrap; }
 .pp-gauges-title { color: #475569; }
-.pp-gauge { display: flex; align-items: center; gap: 6px; }
+.pp-gauge { display: flex; align-items: center; gap: 5px; }
 .pp-gauge-name { color: #1e293b; }
-.pp-gauge-bar { width: 76px; height: 16px; border-radius: 8px; background: #e2e8f0; overflow: hidden;
+.pp-gauge-bar { width: 56px; height: 16px; border-radius: 8px; background: #e2e8f0; overflow: hidden;
                 border: 1px solid #94a3b8; display: inline-block; }
 .pp-gauge-fill { display: block; height: 100%; }
 .pp-clean .pp-gauge-fill { background: #15803d; }
