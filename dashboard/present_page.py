@@ -54,7 +54,6 @@ NEW_SESSION = {"source": LIVE, "speed": presenter.DEFAULT_SPEED, "dialogues": No
 """A browser's choices before its URL is read: live, as a viewer."""
 DEMO_ALIAS = "demo"
 """?replay=demo: the newest shipped recording."""
-KEYS_HINT = "keys: space ← → ↑ ↓"
 START_EVAL_PARTS = 10
 """A preset without held-out rows (run.eval_every 0) gets one every tenth of its steps when
 started here: this page has nothing to show without them."""
@@ -104,7 +103,6 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
 .pp-title { font-size: 30px; font-weight: 800; color: #0f5132; }
 .pp-facts { font-size: 24px; color: #0b1220; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .pp-facts span + span::before { content: "  ·  "; color: #64748b; white-space: pre; }
-.pp-keys { font-size: 17px; color: #334155; margin-left: auto; }
 .pp-cards { display: flex; flex-direction: column; gap: 10px; height: calc(100vh - 110px); }
 .pp-empty { justify-content: center; align-items: center; }
 .pp-note { font-size: 30px; color: #334155; max-width: 80%; text-align: center; }
@@ -248,7 +246,11 @@ class PresentHandlers:
         or DETOX_PRESENT_DIALOGUES; a bad one is named in a warning and left at its default.
         Returns its gr.State, the redraw, the drawer's controls and the timer, switched on."""
         query = dict(getattr(request, "query_params", None) or {})
-        choices = {**NEW_SESSION, "shown": {}}
+        may_act = self.ctx.access.user(request) is not None
+        # First: without a preset asked for, this asks the Hub (seconds when it is unreachable,
+        # once per process), and a replay's clock must start when the page can show it.
+        preset = hub.default_preset(self.ctx.preset) if may_act else None
+        choices = {**NEW_SESSION, "shown": {}, "may_act": may_act}
         for key, read in (("dialogues", lambda: presenter.parse_dialogues(
                                 query.get("dialogues", os.environ.get(presenter.DIALOGUES_ENV)))),
                           ("speed", lambda: presenter.parse_speed(query.get("speed"))),
@@ -262,15 +264,13 @@ class PresentHandlers:
         except runs.RunError as exc:
             gr.Warning(html.escape(f"Presenter page: {exc}"))
             choices["source"] = LIVE
-        choices["may_act"] = self.ctx.access.user(request) is not None
         state = {"id": uuid.uuid4().hex}
         self._save(state, **choices)
         view = self.redraw(state)
         # Start and Stop: shown to admins only, live or greyed out as the redraw decided.
         may_start, may_stop = self.session(state)["shown"]["buttons"]
-        preset = hub.default_preset(self.ctx.preset) if choices["may_act"] else None
         start = gr.update(visible=choices["may_act"], interactive=may_start,
-                          value=f"▶ Start a {preset} run" if preset else "▶ Start")
+                          value=f"▶ Start {preset}" if preset else "▶ Start")
         stop = gr.update(visible=choices["may_act"], interactive=may_stop)
         controls = (gr.update(choices=self.source_choices(), value=choices["source"]), choices["speed"],
                     ",".join(map(str, choices["dialogues"] or [])))
@@ -299,19 +299,20 @@ class PresentHandlers:
             gr.Warning(html.escape(f"Presenter page: {exc}; showing the most toxic dialogues instead"))
             self._save(state, dialogues=None)
             view = presenter.build_view(snap.metrics, snap.held_out, total, at, None)
-        title, facts, keys = self._status(source, snap, view, clock)
+        title, facts = self._status(source, snap, view, clock)
         key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total])
         figures = self._figures(key, view, total) if shown.get("figures") != key else (gr.skip(),) * 3
         shown["figures"] = key
-        out = PresentView(_changed(shown, "status", presenter.status_html(title, facts, keys)),
+        out = PresentView(_changed(shown, "status", presenter.status_html(title, facts)),
                           _changed(shown, "cards", presenter.cards_html(view)), *figures,
                           *self._buttons(choices, shown))
         self._save(state, shown=shown)
         return out
 
     def _status(self, source: str, snap: RunSnapshot, view: presenter.View,
-                clock: ReplayClock | None) -> tuple[str, list[str], str]:
-        """(title, facts, keys) of the status line: step, ETA, preset, device."""
+                clock: ReplayClock | None) -> tuple[str, list[str]]:
+        """(title, facts) of the status line: step, ETA, preset, device. (The keys are for the
+        presenter, not the room: the drawer and the README list them.)"""
         status = snap.status
         preset = f"preset {self._preset(source, snap.run_id) or '?'}"
         device = f"device {status.get('device')}" if status.get("device") else ""
@@ -320,15 +321,15 @@ class PresentHandlers:
             state = status.get("state") or "unknown"
             eta = pace.eta_seconds(state, view.step, view.total, snap.metrics)
             when = f"ETA {pace.duration(eta)}" if eta is not None else state
-            return "Live: PPO detox", [step, when, preset, device], ""
+            return "Live: PPO detox", [step, when, preset, device]
         if clock.finished:
             when = "replay over"
         elif clock.paused:
             when = "paused"
         else:
-            when = f"ends in {pace.duration((clock.last - clock.position) / clock.speed)} at {clock.speed:g} steps/s"
+            when = f"{pace.duration((clock.last - clock.position) / clock.speed)} left at {clock.speed:g} steps/s"
         what = "recorded demo run" if source.startswith(RECORDED) else f"run {legend_label(snap.run_id)}"
-        return f"Replay: {what}", [step, when, preset, device], KEYS_HINT
+        return f"Replay: {what}", [step, when, preset, device]
 
     def _preset(self, source: str, run_id: str) -> str | None:
         """The preset in the run's config.json, from the folder the source names."""
@@ -467,7 +468,7 @@ def create_present_page(ctx: AppContext, demo: gr.Blocks, recordings: Storage | 
     with gr.Column(elem_id="detox-present"):
         with gr.Row(elem_id="pp-top", equal_height=True):
             status = gr.HTML(presenter.status_html("Presenter view", ["Loading…"]), elem_id="pp-status")
-            start = gr.Button("▶ Start", variant="primary", visible=False, scale=0, min_width=310,
+            start = gr.Button("▶ Start", variant="primary", visible=False, scale=0, min_width=240,
                               elem_id="present-start")
             stop = gr.Button("■ Stop", variant="stop", visible=False, scale=0, min_width=150, interactive=False,
                              elem_id="present-stop")

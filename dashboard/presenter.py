@@ -340,10 +340,8 @@ def cards_html(view: View) -> str:
             f'{"".join(cards)}</div>')
 
 
-def status_html(title: str, facts: list[str], keys: str = "") -> str:
-    """The page's top line: what is shown, then one line of facts (step, ETA, preset, device),
-    then the keyboard keys when they do something."""
+def status_html(title: str, facts: list[str]) -> str:
+    """The page's top line: what is shown, then its facts (step, ETA, preset, device)."""
     items = "".join(f"<span>{html.escape(f)}</span>" for f in facts if f)
-    hint = f'<span class="pp-keys">{html.escape(keys)}</span>' if keys else ""
     return (f'<div class="pp-status"><span class="pp-title">{html.escape(title)}</span>'
-            f'<span class="pp-facts">{items}</span>{hint}</div>')
+            f'<span class="pp-facts">{items}</span></div>')

@@ -168,7 +168,7 @@ def test_replay_of_a_finished_run_reaches_its_last_step_and_shows_its_last_summa
     state, first = open_page(h, replay=run_id, speed="4")
     status, cards = first["status"], first["cards"]
     assert first["source"]["value"] == "run:" + run_id and first["speed"] == 4.0 and first["timer"].active
-    assert "step 0 / 12" in status and "Replay: run tiny-" in status and "ends in 3 s at 4 steps/s" in status
+    assert "step 0 / 12" in status and "Replay: run tiny-" in status and "3 s left at 4 steps/s" in status
     assert 'data-held-out-step="0"' in cards and 'data-changed="false"' in cards
     clock.t += 2.0  # 8 steps at 4 steps/s: the step-5 row
     view = h.redraw(state)
@@ -221,7 +221,7 @@ def test_live_view_follows_a_run_started_here_by_an_admin(ctx):
     h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
     state, first = open_page(h)
     start, stop = first["start"], first["stop"]
-    assert start["visible"] and start["interactive"] and start["value"] == "▶ Start a tiny run"
+    assert start["visible"] and start["interactive"] and start["value"] == "▶ Start tiny"
     assert stop["visible"] and not stop["interactive"]
     assert start_settings("tiny") == {"run.eval_every": 1} and start_settings("demo") == {}
     h.start(state, request())
