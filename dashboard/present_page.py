@@ -2,7 +2,8 @@
 summary lose its rudeness as PPO trains, live or replayed from a run recorded earlier.
 
 What it shows comes from dashboard.presenter (pure); this module only reads runs through
-dashboard.storage, keeps each browser's replay clock in a gr.State and wires the events. A
+dashboard.storage, keeps each browser's choices and replay clock on the server (keyed by an
+id in its gr.State) and wires the events. A
 `gr.Timer` redraws the page every second; outputs that did not change for this browser are
 answered with gr.skip(), figures are built once per step for a whole room.
 
@@ -34,7 +35,8 @@ from engine import runs
 from engine.config import preset as preset_config
 
 from dashboard import hub, pace, plots, presenter
-from dashboard.common import AppContext, correctable_errors, legend_label, preset_of, require_user, run_label, user_errors
+from dashboard.common import (AppContext, correctable_errors, legend_label, preset_of, require_user, run_label,
+                              user_errors)
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
 
@@ -87,7 +89,8 @@ body:has(#detox-present) { overflow: hidden !important; }
 body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-holder { display: none !important; }
 .gradio-container:has(#detox-present) { max-width: none !important; padding: 0 !important; margin: 0 !important; }
 .gradio-container:has(#detox-present) main, .gradio-container:has(#detox-present) .main,
-.gradio-container:has(#detox-present) .wrap.app { padding: 0 !important; margin: 0 !important; max-width: none !important; }
+.gradio-container:has(#detox-present) .wrap.app { padding: 0 !important; margin: 0 !important;
+                                                  max-width: none !important; }
 #detox-present { height: 100vh; box-sizing: border-box; padding: 10px 16px; gap: 8px !important;
                  overflow: hidden; background: #ffffff; color: #0b1220; flex-wrap: nowrap !important; }
 #pp-top { flex: 0 0 auto; align-items: center !important; gap: 12px !important; flex-wrap: nowrap !important; }
@@ -121,7 +124,7 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
                border-radius: 4px; padding: 0 3px; }
 .pp-text mark { background: #bbf7d0; color: #052e16; border-radius: 4px; padding: 0 3px; }
 .pp-gauges { display: flex; gap: 12px; align-items: center; margin-top: 4px; font-size: 20px; flex: 0 0 auto;
-             white-space: nowrap; }
+             white-space: nowrap; overflow: hidden; }
 .pp-gauges-title { color: #475569; }
 .pp-gauge { display: flex; align-items: center; gap: 5px; }
 .pp-gauge-name { color: #1e293b; }
@@ -198,8 +201,8 @@ class PresentHandlers:
         """Live, then the shipped recordings, then the ended runs of the runs folder."""
         choices = [("Live: the run in progress, else the newest run", LIVE)]
         try:
-            choices += [(f"Replay: the recorded demo run (shipped, {s.get('total_steps')} steps)", RECORDED + s["run_id"])
-                        for s in self.recordings.replayable_runs()]
+            choices += [(f"Replay: the recorded demo run (shipped, {s.get('total_steps')} steps)",
+                         RECORDED + s["run_id"]) for s in self.recordings.replayable_runs()]
             choices += [(f"Replay: {run_label(s)}", FOLDER + s["run_id"]) for s in self.ctx.storage.replayable_runs()]
         except runs.RunError as exc:
             gr.Warning(html.escape(str(exc)))
@@ -489,7 +492,8 @@ def create_present_page(ctx: AppContext, demo: gr.Blocks, recordings: Storage | 
         dialogues = gr.Textbox(label="Held-out dialogues to show (Enter applies)", elem_id="present-dialogues",
                                placeholder="e.g. 0,3,5 (empty: the 3 most toxic)")
         gr.Markdown("Keys: **space** pauses or resumes a replay, **← →** go to the previous or next held-out "
-                    "step, **↑ ↓** change the speed. In the address: `/present?replay=demo&speed=4&dialogues=0,3,5`.")
+                    "step, **↑ ↓** change the speed. In the address: "
+                    "`/present?replay=demo&speed=4&dialogues=0,3,5`.")
     state = gr.State({})
     # Off until the page's load has made this browser's session: a tick before it would draw
     # the live view over the replay the address asked for.

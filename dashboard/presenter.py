@@ -333,7 +333,8 @@ def cards_html(view: View) -> str:
     for card in view.cards:
         cards.append(
             f'<div class="pp-card" data-prompt="{card.prompt}" data-changed="{str(card.changed).lower()}">'
-            f'<div class="pp-context"><b>Dialogue {card.prompt}</b> <span>“{html.escape(card.context)}”</span></div>'
+            f'<div class="pp-context"><b>Dialogue {card.prompt}</b> '
+            f'<span>“{html.escape(card.context)}”</span></div>'
             f'<div class="pp-pair">{_side_html(card.reference, "Before PPO (the reference)", "before")}'
             f'{_side_html(card.current, html.escape(now), "after")}</div></div>')
     return (f'<div class="pp-cards" data-held-out-step="{view.held_out_step}">'
