@@ -168,18 +168,6 @@ def banner(kind: str, text: str) -> str:
     return f'<div class="detox-banner detox-{kind}">\n\n{text}\n\n</div>'
 
 
-def dialogue_of(query: str) -> str:
-    """The dialogue inside the summarization prompt: every query starts and ends the same way,
-    so tables show only what differs."""
-    text = query.strip()
-    head, tail = "Summarize the following conversation.", "Summary:"
-    if text.startswith(head):
-        text = text[len(head):]
-    if text.endswith(tail):
-        text = text[: -len(tail)]
-    return text.strip()
-
-
 class Downloads:
     """A private temporary folder for files users download (CSVs, zips): made on first use,
     removed with its owner, files older than `max_age_s` pruned on each new one."""

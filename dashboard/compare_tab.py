@@ -13,10 +13,10 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from engine.data import MAX_TEXT_CHARS, Example
+from engine.data import MAX_TEXT_CHARS, Example, dialogue_of
 
 from dashboard import plots
-from dashboard.common import (AppContext, Downloads, checkpointed_runs, correctable_errors, dialogue_of,
+from dashboard.common import (AppContext, Downloads, checkpointed_runs, correctable_errors,
                               preset_note, preset_of, user_errors, warn)
 from dashboard.inputs import SEEDS, choice, user_text, whole_number
 

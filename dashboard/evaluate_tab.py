@@ -22,10 +22,11 @@ import pandas as pd
 from engine import runs
 from engine.evaluate import MAX_SAMPLES, MAX_SAMPLES_PER_PROMPT
 from engine.judges import REWARD_JUDGE, TOXIC
+from engine.data import dialogue_of
 
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
-                              dialogue_of, require_user, user_errors, warn)
+                              require_user, user_errors, warn)
 from dashboard.inputs import SEEDS, choice, whole_number
 from dashboard.runner import ROOT, RunnerError
 

@@ -295,3 +295,52 @@ def toxicity_distribution_figure(result: dict[str, Any]) -> go.Figure:
                       legend={"orientation": "h", "y": -0.2, "x": 0})
     fig.update_yaxes(title_text="P(toxic)", range=[-0.02, 1.02])
     return fig
+
+
+# --- the presenter page: three charts for a projector ------------------------------------------
+
+PROJECTOR_FONT = 21
+PROJECTOR_TITLE_FONT = 28
+PRESENTER_CHARTS = (
+    ("Reward", "the reward model likes the summaries more when this rises"),
+    ("KL from the start", "how far the model moved from where it started"),
+    ("Toxicity of held-out summaries", "the same dialogues each time: lower is less rude"),
+)
+"""(title, the plain words under it) of the presenter's reward, KL and held-out charts."""
+
+
+def _projector(fig: go.Figure, title: str, words: str, height: int, last_step: int) -> go.Figure:
+    """Restyle one of the dashboard's figures for the back of a room: big type, thick lines, the
+    plain words under the title, the x axis spanning the whole run so the line grows across it."""
+    fig.update_layout(
+        title={"text": f"<b>{title}</b>", "x": 0.01, "y": 0.98, "yref": "container", "yanchor": "top",
+               "font": {"size": PROJECTOR_TITLE_FONT, "color": "#0b1220"},
+               "subtitle": {"text": words, "font": {"size": PROJECTOR_FONT, "color": "#334155"}}},
+        font={"size": PROJECTOR_FONT, "color": "#0b1220"}, height=height, hovermode=False,
+        margin={"l": 64, "r": 16, "t": 84, "b": 34},
+        # inside the chart's top right, where falling toxicity leaves room
+        legend={"orientation": "h", "yanchor": "top", "y": 1.0, "x": 1, "xanchor": "right",
+                "font": {"size": PROJECTOR_FONT - 2}, "bgcolor": "rgba(255,255,255,0.8)"})
+    fig.update_annotations(font_size=PROJECTOR_FONT)  # an empty chart's message
+    for trace in fig.data:
+        if trace.line.width:  # not the std band's edges, which are drawn without a line
+            trace.line.width = 4
+            trace.marker.size = 9
+    fig.update_xaxes(title_text="", range=[0, max(last_step, 1)],
+                     tickfont={"size": PROJECTOR_FONT}, gridcolor="#e2e8f0")
+    fig.update_yaxes(title_text="", tickfont={"size": PROJECTOR_FONT}, gridcolor="#e2e8f0")
+    return fig
+
+
+def presenter_figures(metrics: Sequence[dict], held_out: Sequence[dict], last_step: int,
+                      height: int = 300) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """(reward mean ± std, KL, held-out toxicity by judge) of one run for the presenter page,
+    x axes from 0 to `last_step` (the run's length)."""
+    run = {"run": list(metrics)}
+    figures = (reward_figure(run), kl_figure(run), held_out_figure({"run": list(held_out)}))
+    out = tuple(_projector(fig, title, words, height, last_step)
+                for fig, (title, words) in zip(figures, PRESENTER_CHARTS))
+    out[2].update_yaxes(range=[0, 1.02])  # probabilities: a fall reads as a fall, not as a rescaled axis
+    out[2].update_xaxes(title_text="PPO step", title_standoff=2)  # the bottom chart names the shared axis
+    out[2].update_layout(margin={"b": 56})
+    return out

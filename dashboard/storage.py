@@ -37,6 +37,11 @@ MAX_CACHED_RUNS = 32
 MAX_PROBLEMS = 20
 SIDECAR_FILE = "dashboard.json"
 """The dashboard's own notes on a run it started (auto-stop settings and verdict)."""
+RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "assets" / "replay"
+"""Runs recorded earlier and shipped with the app (run folders without checkpoints), which the
+presenter page replays for a room without a GPU or without time (assets/replay/README.md)."""
+REPLAYABLE_STATES = ("finished", "stopped")
+"""The runs a replay can show: ended ones, whose rows will not grow any more."""
 WRITABLE_RECHECK_S = 10.0
 """How long the Train tab reuses its answer to "could a run start here?": the check writes and
 fsyncs a probe file, and every browser refreshes every two seconds. Starting a run checks afresh."""
@@ -200,6 +205,11 @@ class Storage:
     def list_runs(self) -> list[dict]:
         """Run summaries, newest first; a run whose process died reads 'failed'."""
         return runs.list_runs(self.runs_dir, reconcile=False)
+
+    def replayable_runs(self) -> list[dict]:
+        """Summaries of the runs that ended (finished or stopped), newest first: what the
+        presenter page can replay."""
+        return [s for s in self.list_runs() if s.get("state") in REPLAYABLE_STATES]
 
     def active_run(self) -> str | None:
         return runs.active_run(self.runs_dir)

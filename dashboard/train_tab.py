@@ -12,7 +12,6 @@ import html
 import json
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import gradio as gr
@@ -20,10 +19,11 @@ import pandas as pd
 
 from engine import runs
 from engine.config import DESCRIPTIONS, OFFLINE_PRESET
+from engine.data import dialogue_of
 
-from dashboard import health, hub, plots
+from dashboard import health, hub, pace, plots
 from dashboard.access import Limits
-from dashboard.common import (AppContext, banner, correctable_errors, dialogue_of, legend_label, preset_note,
+from dashboard.common import (AppContext, banner, correctable_errors, legend_label, preset_note,
                               require_user, run_choices, short_label, user_errors, warn)
 from dashboard.inputs import UserInputError
 from dashboard.runner import describe_exit
@@ -63,33 +63,6 @@ class TrainView(NamedTuple):
 
 # --- pure formatting -------------------------------------------------------------------------
 
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
-
-
-def _elapsed(status: dict) -> float | None:
-    """Seconds since the run started; for an ended run, until its last status update."""
-    begin = runs.parse_time(status.get("started_at"))
-    if begin is None:
-        return None
-    end = None
-    if status.get("state") not in ("running", "queued"):
-        end = runs.parse_time(status.get("updated_at"))
-    return ((end or datetime.now(timezone.utc)) - begin).total_seconds()
-
-
-def seconds_per_step(rows: list[dict]) -> float | None:
-    recent = [r["time/step"] for r in rows[-5:] if isinstance(r.get("time/step"), (int, float))]
-    return sum(recent) / len(recent) if recent else None
-
-
 def _failure_html(status: dict, exit_code: int | None, log_text: str) -> str:
     """Why a run failed: its error, how its process ended, and the end of its log."""
     error = str(status.get("error") or "unknown error")
@@ -121,15 +94,16 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
     step = status.get("step") or (rows[-1].get("step") if rows else 0) or 0
     total = status.get("total_steps") or 0
     fraction = min(1.0, step / total) if total else 0.0
-    per_step = seconds_per_step(rows)
+    per_step = pace.seconds_per_step(rows)
     parts = [f"step <b>{step}</b> / {total or '?'}"]
     if per_step:
         parts.append(f"{per_step:.2f} s/step")
-    if state == "running" and per_step and total:
-        parts.append(f"ETA <b>{_duration(per_step * (total - step))}</b>")
-    elapsed = _elapsed(status)
+    eta = pace.eta_seconds(state, step, total, rows)
+    if eta is not None:
+        parts.append(f"ETA <b>{pace.duration(eta)}</b>")
+    elapsed = pace.elapsed(status)
     if elapsed is not None:
-        parts.append(("elapsed " if state == "running" else "took ") + _duration(elapsed))
+        parts.append(("elapsed " if state == "running" else "took ") + pace.duration(elapsed))
     if status.get("device"):
         parts.append(html.escape(str(status["device"])))
     headline = {

@@ -23,6 +23,9 @@ from dashboard.evaluate_tab import create_evaluate_tab
 from dashboard.export_tab import create_export_tab
 from dashboard.guard import ClosedRoutes
 from dashboard.model_cache import ModelCache
+from dashboard.present_page import KEYS_JS, create_present_page
+from dashboard.present_page import PATH as PRESENT_PATH
+from dashboard.present_page import CSS as PRESENT_CSS
 from dashboard.reward_tab import create_reward_tab
 from dashboard.runner import Runner
 from dashboard.storage import Storage
@@ -107,7 +110,7 @@ def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
     from starlette.middleware import Middleware
 
     access = app.dashboard.access
-    return {"theme": theme(), "css": CSS, "auth": access.gradio_auth(), "auth_message": LOGIN_MESSAGE,
+    return {"theme": theme(), "css": CSS + PRESENT_CSS, "head": KEYS_JS, "auth": access.gradio_auth(), "auth_message": LOGIN_MESSAGE,
             "max_file_size": 0,
             "app_kwargs": {"middleware": [Middleware(ClosedRoutes), *access.gradio_middleware()],
                            "openapi_url": None}}
@@ -122,6 +125,7 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
     ctx = AppContext(storage=storage, runner=Runner(storage, train_command, Limits.from_env()),
                      models=ModelCache(), preset=preset, access=access)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        gr.Navbar(main_page_name="Dashboard")
         with gr.Row(equal_height=True):
             gr.HTML(HEADER)
             if access.hf_login:
@@ -147,6 +151,8 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
 
         demo.load(note_for, None, [who], api_name="access_note", api_visibility="undocumented",
                   concurrency_limit=None, show_progress="hidden")
+    with demo.route("Presenter view", PRESENT_PATH):
+        create_present_page(ctx, demo)
     demo.queue(max_size=queue_size, default_concurrency_limit=1)
     demo.dashboard = ctx  # tests and app.py reach the runner through this
     return demo

@@ -15,6 +15,18 @@ from engine.config import ASSETS, DataConfig
 from engine.sources import DATA_SUFFIXES, is_hub_id, local_path
 
 PROMPT = "\nSummarize the following conversation.\n\n{dialogue}\n\nSummary:\n"
+
+
+def dialogue_of(query: str) -> str:
+    """The dialogue inside a summarization prompt (PROMPT's inverse): every query starts and
+    ends the same way, so tables show only what differs. Text that is no prompt comes back stripped."""
+    head, _, tail = PROMPT.partition("{dialogue}")
+    text = query.strip()
+    if text.startswith(head.strip()):
+        text = text[len(head.strip()):]
+    if text.endswith(tail.strip()):
+        text = text[: -len(tail.strip())]
+    return text.strip()
 SPLIT_ALIASES = {"dev": ("dev", "validation", "val"), "validation": ("validation", "dev", "val"),
                  "train": ("train",), "test": ("test",)}
 MAX_TEXT_CHARS = 20_000

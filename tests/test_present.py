@@ -1,0 +1,313 @@
+"""The presenter page: its pure state (dialogue choice, word differences, the view at a step,
+the replay clock), its handlers on fake runs and on the shipped recording, and a real browser
+at 1920x1080 during a tiny run and a replay."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from html import unescape
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from engine import runs
+
+from dashboard import presenter
+from dashboard.access import Access
+from dashboard.present_page import LIVE, RECORDED, PresentHandlers, start_settings
+from dashboard.presenter import PresenterError, ReplayClock
+from dashboard.storage import RECORDINGS_DIR, Storage
+from tests.dashboard_helpers import new_run, wait_for
+from tests.fake_trainer import eval_row, metrics_row
+
+RECORDING = next(p for p in RECORDINGS_DIR.iterdir() if p.is_dir())
+
+
+def held_out_row(step: int, responses: list[str], toxicity: list[float]) -> dict:
+    """An eval.jsonl row with these summaries and reward-model toxicities (judge: half of it)."""
+    samples = [{"prompt": i, "query": f"\nSummarize the following conversation.\n\n#Person1#: line {i}\n#Person2#: "
+                                      f"reply\n\nSummary:\n", "response": text, "reward": 1.0,
+                "toxicity": {"reward model": tox, "profanity-check": tox / 2}}
+               for i, (text, tox) in enumerate(zip(responses, toxicity))]
+    return {"step": step, "prompts": len(samples), "toxicity": {"reward model": sum(toxicity) / len(toxicity)},
+            "samples": samples}
+
+
+RUDE = ["#Person1# calls #Person2# an idiot.", "They agree.", "#Person2# says <b>shut up</b>.", "A dull chat.",
+        "#Person1# yells at a moron."]
+TOX_0 = [0.9, 0.1, 0.8, 0.05, 0.7]
+POLITE = ["#Person1# asks #Person2# kindly.", "They agree.", "#Person2# says <b>please</b>.", "A dull chat.",
+          "#Person1# yells at a moron."]
+
+
+def rows() -> list[dict]:
+    return [held_out_row(0, RUDE, TOX_0), held_out_row(5, RUDE, TOX_0),
+            held_out_row(10, POLITE, [0.1, 0.1, 0.2, 0.05, 0.7])]
+
+
+def text_of(fragment: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+# --- pure state ----------------------------------------------------------------------------------
+
+def test_dialogues_parse_and_default_to_the_most_toxic_at_the_reference():
+    assert presenter.parse_dialogues(" 4, 0,2 ") == [4, 0, 2]
+    assert presenter.parse_dialogues("") is None and presenter.parse_dialogues(None) is None
+    for bad, words in (("a,b", "numbers separated by commas"), ("1,1", "twice"), ("0,1,2,3", "at most 3"),
+                       ("-1", "numbers separated by commas")):
+        with pytest.raises(PresenterError, match=words):
+            presenter.parse_dialogues(bad)
+    reference = rows()[0]
+    assert presenter.pick_dialogues(reference, None) == [0, 2, 4]  # toxicity 0.9, 0.8, 0.7
+    assert presenter.pick_dialogues(reference, [3, 1]) == [3, 1]
+    with pytest.raises(PresenterError, match="held-out dialogue 9 is not in this run .its prompts: 0 to 4"):
+        presenter.pick_dialogues(reference, [1, 9])
+
+
+def test_word_diff_marks_the_changed_words_and_escapes_everything():
+    before, after = presenter.word_diff("#Person1# calls #Person2# an <idiot> today.",
+                                        "#Person1# asks #Person2# nicely today.")
+    assert before == "Person1 <del>calls Person2 an &lt;idiot&gt;</del> today."
+    assert after == "Person1 <mark>asks Person2 nicely</mark> today."  # a lone common word joins the change
+    assert presenter.word_diff("same words", "same words") == ("same words", "same words")
+    assert presenter.word_diff("", "new") == ("", "<mark>new</mark>")
+
+
+def test_the_view_at_a_step_shows_the_newest_held_out_row_up_to_it():
+    metrics = [metrics_row(step) for step in range(1, 13)]
+    at_7 = presenter.build_view(metrics, rows(), total=12, at=7)
+    assert (at_7.step, at_7.held_out_step, len(at_7.metrics), [r["step"] for r in at_7.held_out]) == (7, 5, 7, [0, 5])
+    assert [c.prompt for c in at_7.cards] == [0, 2, 4]
+    assert not any(c.changed for c in at_7.cards)  # step 5 still says what the reference said
+    live = presenter.build_view(metrics, rows(), total=12)  # at=None: everything, a live run's newest
+    assert (live.step, live.held_out_step) == (12, 10)
+    first, second, third = live.cards
+    assert first.changed and second.changed and not third.changed
+    assert "<del>calls Person2 an idiot.</del>" in first.reference.html
+    assert "<mark>asks Person2 kindly.</mark>" in first.current.html
+    assert "&lt;b&gt;please&lt;/b&gt;" in second.current.html  # model text is never HTML
+    assert first.reference.toxicity == {"reward model": 0.9, "profanity-check": 0.45}
+    assert (first.reference.step, first.current.step, first.current.toxicity["reward model"]) == (0, 10, 0.1)
+    html_text = presenter.cards_html(live)
+    assert html_text.count('class="pp-card"') == 3 and "Now: after 10 PPO steps" in html_text
+    assert 'data-judge="reward model" data-value="0.900"' in html_text
+    chosen = presenter.build_view(metrics, rows(), total=12, dialogues=[3])
+    assert [c.prompt for c in chosen.cards] == [3]
+
+
+def test_a_run_without_held_out_rows_says_so():
+    view = presenter.build_view([metrics_row(1)], [], total=8)
+    assert not view.cards and "run.eval_every is 0" in view.note
+    assert "run.eval_every is 0" in presenter.cards_html(view)
+
+
+def test_the_replay_clock_plays_pauses_steps_and_ends():
+    clock = ReplayClock(last=60, speed=2.0, at=100.0)
+    assert clock.now(105.0).cursor == 10
+    paused = clock.toggle(105.0)
+    assert paused.paused and paused.now(200.0).cursor == 10  # paused: time passes, the step does not
+    marks = [0, 5, 10, 15, 60]
+    assert paused.step_to(marks, 1, 200.0).cursor == 15
+    assert paused.step_to(marks, -1, 200.0).cursor == 5
+    assert paused.step_to(marks, 1, 200.0).step_to(marks, 1, 200.0).cursor == 60
+    end = clock.now(1000.0)
+    assert end.finished and end.cursor == 60
+    again = end.toggle(1000.0)
+    assert again.cursor == 0 and not again.paused  # space at the end plays it again
+    assert clock.faster(100.0).speed == 4.0 and clock.faster(100.0, -1).speed == 1.0
+    assert ReplayClock(last=5, speed=16.0).faster(0.0).speed == 16.0  # the fastest stays the fastest
+    assert presenter.parse_speed("4") == 4.0 and presenter.parse_speed(None) == presenter.DEFAULT_SPEED
+    with pytest.raises(PresenterError, match="one of 0.5, 1, 2, 4, 8, 16"):
+        presenter.parse_speed("3")
+    with pytest.raises(PresenterError, match="number of PPO steps per second"):
+        presenter.parse_speed("fast")
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def finished_run(runs_dir: Path, steps: int = 12) -> str:
+    run_dir = new_run(runs_dir, steps=steps)
+    for step in range(1, steps + 1):
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, metrics_row(step))
+    for row in rows():
+        runs.append_jsonl(run_dir / runs.EVAL_FILE, row)
+    runs.write_status(run_dir, state="finished", step=steps, total_steps=steps, started_at=runs.utc_now(),
+                      device="cpu (float32)")
+    return run_dir.name
+
+
+def request(**query: str) -> SimpleNamespace:
+    return SimpleNamespace(query_params=query, username=None, session_hash="test", request=None)
+
+
+OPENED = ("status", "cards", "reward", "kl", "toxicity", "start", "stop", "source", "speed", "dialogues", "timer")
+
+
+def open_page(h: PresentHandlers, **query: str) -> tuple[dict, dict]:
+    """(the page's gr.State, its first outputs by name) for a browser opening /present?query."""
+    state, *outputs = h.opened(request(**query))
+    return state, dict(zip(OPENED, outputs, strict=True))
+
+
+def test_replay_of_a_finished_run_reaches_its_last_step_and_shows_its_last_summaries(ctx, tmp_path):
+    run_id = finished_run(ctx.storage.runs_dir)
+    clock = Clock()
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=clock)
+    state, first = open_page(h, replay=run_id, speed="4")
+    status, cards = first["status"], first["cards"]
+    assert first["source"]["value"] == "run:" + run_id and first["speed"] == 4.0 and first["timer"].active
+    assert "step 0 / 12" in status and "Replay: run tiny-" in status and "3 s left at 4 steps/s" in status
+    assert 'data-held-out-step="0"' in cards and 'data-changed="false"' in cards
+    clock.t += 2.0  # 8 steps at 4 steps/s: the step-5 row
+    view = h.redraw(state)
+    assert "step 8 / 12" in view.status and 'data-held-out-step="5"' in view.cards
+    assert h.redraw(state).cards == gr.skip()  # nothing new for this browser: not sent again
+    clock.t += 60.0
+    view = h.redraw(state)
+    assert "step 12 / 12" in view.status and "replay over" in view.status
+    assert 'data-held-out-step="10"' in view.cards and "asks Person2 kindly." in text_of(view.cards)
+    # space plays it again from the start; the arrows step between held-out rows, paused
+    assert "step 0 / 12" in h.key("toggle")(state).status
+    assert "step 5 / 12" in (view := h.key("next")(state)).status and "paused" in view.status
+    assert "step 10 / 12" in h.key("next")(state).status
+    clock.t += 30.0
+    assert h.redraw(state).status == gr.skip()  # paused: still step 10
+    assert "step 5 / 12" in h.key("prev")(state).status
+    h.key("faster")(state)
+    assert h.session(state)["speed"] == 8.0
+
+
+def test_the_shipped_recording_replays_to_its_last_summaries(ctx):
+    clock = Clock()
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR), clock=clock)
+    assert any(v == RECORDED + RECORDING.name for _, v in h.source_choices())
+    state, first = open_page(h, replay="demo", speed="16", dialogues="11,0,14")
+    status = first["status"]
+    assert "Replay: recorded demo run" in status and "preset demo" in status and "device cpu" in status
+    clock.t += 10.0
+    view = h.redraw(state)
+    last = json.loads((RECORDING / runs.EVAL_FILE).read_text().splitlines()[-1])
+    assert last["step"] == 60 and "step 60 / 60" in view.status
+    shown = text_of(view.cards)
+    for prompt in (11, 0, 14):
+        summary = last["samples"][prompt]["response"]
+        assert presenter.shown_word(summary.split()[-1]) in unescape(shown)
+    assert 'data-held-out-step="60"' in view.cards and view.cards.count('data-changed="true"') == 3
+
+
+def test_bad_choices_in_the_address_are_named_and_replaced_by_defaults(ctx, tmp_path):
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"))
+    with pytest.warns(UserWarning) as caught:
+        state, first = open_page(h, replay="nope", speed="7", dialogues="x")
+    said = unescape(" ".join(str(w.message) for w in caught))
+    assert "no finished run 'nope' to replay" in said and "speed must be one of" in said
+    assert "dialogues must be held-out prompt numbers" in said
+    assert h.session(state)["source"] == LIVE and "No run yet" in first["cards"]
+
+
+def test_live_view_follows_a_run_started_here_by_an_admin(ctx):
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+    state, first = open_page(h)
+    start, stop = first["start"], first["stop"]
+    assert start["visible"] and start["interactive"] and start["value"] == "▶ Start tiny"
+    assert stop["visible"] and not stop["interactive"]
+    assert start_settings("tiny") == {"run.eval_every": 1} and start_settings("demo") == {}
+    h.start(state, request())
+    run_id = wait_for(ctx.runner.in_progress, what="the run started from the presenter page")
+    assert ctx.storage.config(run_id)["run"]["eval_every"] == 1
+    wait_for(lambda: ctx.storage.status(run_id)["state"] == "finished", what="the fake run to finish")
+    view = h.redraw(state)
+    assert "Live: PPO detox" in view.status and "step 8 / 8" in view.status and "finished" in view.status
+    assert 'data-held-out-step="8"' in view.cards and "held-out summary 0 at step 8" in text_of(view.cards)
+    assert eval_row(8)["samples"][1]["response"] in text_of(view.cards)
+
+
+@pytest.mark.parametrize("access", [Access(read_only=True), Access(passwords=(("ann", "pw"),))])
+def test_viewers_cannot_start_or_stop_from_the_presenter_page(ctx, access):
+    ctx.access = access
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+    state, first = open_page(h)
+    assert not first["start"]["visible"] and not first["stop"]["visible"]
+    with pytest.raises(gr.Error, match="start runs"):
+        h.start(state, request())
+    with pytest.raises(gr.Error, match="stop runs"):
+        h.stop(state, request())
+    assert ctx.runner.in_progress() is None and ctx.storage.list_runs() == []
+
+
+# --- a real browser ------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+OVERFLOW_JS = """() => {
+  // Every visible element's box must lie inside the window (the closed drawer sits off-screen
+  // by design, and Plotly's off-screen text measurer is no element a person sees).
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('#pp-drawer') || el.closest('#js-plotly-tester') || el.classList.contains('sr-only')) continue;
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || style.display === 'none') continue;
+    if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5)
+      out.push(`${el.tagName}#${el.id}.${el.className} ${Math.round(r.left)},${Math.round(r.top)},` +
+               `${Math.round(r.right)},${Math.round(r.bottom)}`);
+  }
+  return {overflowing: out.slice(0, 10), scroll: [document.documentElement.scrollWidth,
+          document.documentElement.scrollHeight]};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_presenter_page_in_a_projector_sized_browser(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from dashboard.screenshot import CHROMIUM_ARGS
+    from dashboard.ui import serve_locally
+
+    held_out_step = "document.querySelector('.pp-cards')?.dataset.heldOutStep"
+    with serve_locally(tmp_path / "runs") as (demo, url), sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(60_000)
+            page.goto(url.rstrip("/") + "/present")
+            sync_api.expect(page.locator("#pp-status")).to_contain_text("Presenter view")
+            demo.dashboard.runner.start("tiny", {"ppo.steps": 40, "run.eval_every": 4})
+            page.wait_for_function(f"{held_out_step} !== undefined && {held_out_step} !== 'None'",
+                                   timeout=120_000)
+            first = page.evaluate(held_out_step)
+            page.wait_for_function(f"{held_out_step} !== '{first}'", timeout=120_000)
+            sync_api.expect(page.locator("#pp-status")).to_contain_text("Live: PPO detox")
+            assert page.locator(".pp-card").count() == 3
+            assert page.locator("#pp-reward g.points path.point").count() >= 1
+            assert page.locator(".pp-after").first.get_attribute("data-step") != "0"
+            fits = page.evaluate(OVERFLOW_JS)
+            assert fits == {"overflowing": [], "scroll": [1920, 1080]}
+            demo.dashboard.runner.stop(demo.dashboard.runner.in_progress())
+
+            page.goto(url.rstrip("/") + "/present?replay=demo&speed=1")
+            status = page.locator("#pp-status")
+            sync_api.expect(status).to_contain_text("Replay: recorded demo run")
+            page.keyboard.press("Space")
+            sync_api.expect(status).to_contain_text("paused")
+            paused_at = int(re.search(r"step (\d+) /", status.inner_text()).group(1))
+            page.keyboard.press("ArrowRight")  # the next held-out row: every 5 steps in the recording
+            sync_api.expect(status).to_contain_text(f"step {paused_at // 5 * 5 + 5} / 60")
+            sync_api.expect(page.locator(".pp-cards")).to_have_attribute("data-held-out-step",
+                                                                          str(paused_at // 5 * 5 + 5))
+            assert page.evaluate("window.scrollY") == 0  # space and arrows never scroll
+            assert page.evaluate(OVERFLOW_JS)["overflowing"] == []
+        finally:
+            browser.close()
