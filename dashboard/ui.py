@@ -110,7 +110,8 @@ def launch_kwargs(app: gr.Blocks) -> dict[str, Any]:
     from starlette.middleware import Middleware
 
     access = app.dashboard.access
-    return {"theme": theme(), "css": CSS + PRESENT_CSS, "head": KEYS_JS, "auth": access.gradio_auth(), "auth_message": LOGIN_MESSAGE,
+    return {"theme": theme(), "css": CSS + PRESENT_CSS, "head": KEYS_JS, "auth": access.gradio_auth(),
+            "auth_message": LOGIN_MESSAGE,
             "max_file_size": 0,
             "app_kwargs": {"middleware": [Middleware(ClosedRoutes), *access.gradio_middleware()],
                            "openapi_url": None}}
