@@ -122,10 +122,11 @@ def client(url: str) -> Client:
 
 
 def page_events(demo: gr.Blocks) -> dict[str, list]:
-    """What a browser sends when it opens the page: every load event and the Train tab's timer
-    tick, as {api_name: the inputs' initial values}."""
+    """What a browser sends when it opens the main page: every load event and the Train tab's
+    timer tick, as {api_name: the inputs' initial values} (the presenter page's own are not sent)."""
     return {f"/{fn.api_name}": [copy.deepcopy(getattr(block, "value", None)) for block in fn.inputs]
-            for fn in demo.fns.values() if any(event in ("load", "tick") for _, event in fn.targets)}
+            for fn in demo.fns.values()
+            if fn.page == "" and any(event in ("load", "tick") for _, event in fn.targets)}
 
 
 def check_page_event(endpoint: str, loaded: str, quiet: str) -> Check:
