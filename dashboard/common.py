@@ -11,7 +11,7 @@ import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import gradio as gr
 
@@ -159,6 +159,16 @@ def preset_of(ctx: AppContext, run_id: str) -> str | None:
         return ctx.storage.config(run_id).get("preset")
     except runs.RunError:
         return None
+
+
+def unless_shown(shown: dict, key: str, value: str) -> Any:
+    """`value`, or gr.skip() when this browser already shows it (`shown` holds digests), so a
+    timer tick sends only what changed."""
+    digest = hash(value)
+    if shown.get(key) == digest:
+        return gr.skip()
+    shown[key] = digest
+    return value
 
 
 def banner(kind: str, text: str) -> str:

@@ -36,7 +36,7 @@ from engine.config import preset as preset_config
 
 from dashboard import hub, pace, plots, presenter
 from dashboard.common import (AppContext, correctable_errors, legend_label, preset_of, require_user, run_label,
-                              user_errors)
+                              unless_shown, user_errors)
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
 
@@ -306,8 +306,8 @@ class PresentHandlers:
         key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total])
         figures = self._figures(key, view, total) if shown.get("figures") != key else (gr.skip(),) * 3
         shown["figures"] = key
-        out = PresentView(_changed(shown, "status", presenter.status_html(title, facts)),
-                          _changed(shown, "cards", presenter.cards_html(view)), *figures,
+        out = PresentView(unless_shown(shown, "status", presenter.status_html(title, facts)),
+                          unless_shown(shown, "cards", presenter.cards_html(view)), *figures,
                           *self._buttons(choices, shown))
         self._save(state, shown=shown)
         return out
@@ -360,8 +360,8 @@ class PresentHandlers:
         figures = ((gr.skip(),) * 3 if shown.get("figures") == key
                    else self._figures(key, presenter.View(step=0, total=0), 1))
         shown["figures"] = key
-        out = PresentView(_changed(shown, "status", presenter.status_html("Presenter view", [])),
-                          _changed(shown, "cards", presenter.cards_html(presenter.View(0, 0, note=message))),
+        out = PresentView(unless_shown(shown, "status", presenter.status_html("Presenter view", [])),
+                          unless_shown(shown, "cards", presenter.cards_html(presenter.View(0, 0, note=message))),
                           *figures, *self._buttons(choices, shown))
         self._save(state, shown=shown)
         return out
@@ -453,15 +453,6 @@ class PresentHandlers:
         except correctable_errors() as exc:
             gr.Warning(html.escape(f"Cannot stop: {exc}"))
         return self.redraw(state)
-
-
-def _changed(shown: dict, key: str, value: str) -> Any:
-    """`value`, or gr.skip() when this browser already shows it (`shown` holds digests)."""
-    digest = hash(value)
-    if shown.get(key) == digest:
-        return gr.skip()
-    shown[key] = digest
-    return value
 
 
 def create_present_page(ctx: AppContext, demo: gr.Blocks, recordings: Storage | None = None) -> dict[str, Any]:

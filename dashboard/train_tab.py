@@ -24,7 +24,7 @@ from engine.data import dialogue_of
 from dashboard import health, hub, pace, plots
 from dashboard.access import Limits
 from dashboard.common import (AppContext, banner, correctable_errors, legend_label, preset_note,
-                              require_user, run_choices, short_label, user_errors, warn)
+                              require_user, run_choices, short_label, unless_shown, user_errors, warn)
 from dashboard.inputs import UserInputError
 from dashboard.runner import describe_exit
 from dashboard.settings import (FIELDS, SETTING_KEYS, Field, check_gpu_processes, equivalent_command, gpu_count,
@@ -286,18 +286,18 @@ class TrainHandlers:
             charts = self._charts(data_key, snap, others, extras or [])
             out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[4])
         # every tick, not with the charts: a frozen trainer writes no rows, and that is the news
-        out["alerts"] = self._changed(view, "alerts", alerts_markdown(snap.alerts))
+        out["alerts"] = unless_shown(view, "alerts", alerts_markdown(snap.alerts))
         if status.get("state") != view.get("state") and picker is skip:
             # The run's label in the picker shows its state: refresh the labels when it changes.
             picker = gr.update(choices=run_choices(self.ctx))
         view["state"] = status.get("state")
         checkpoints = snap.checkpoints if status.get("state") in ("finished", "stopped") else []
-        out["progress"] = self._changed(view, "progress", progress_html(
+        out["progress"] = unless_shown(view, "progress", progress_html(
             run_id, status, snap.metrics, checkpoints, snap.notes, snap.exit_code, snap.log_tail, snap.problems))
         sample_key = [run_id, snap.samples[-1].get("step") if snap.samples else None, len(snap.samples)]
         out["samples"] = samples_frame(snap.samples) if sample_key != view.get("samples") else skip
         view["samples"] = sample_key
-        out["log"] = self._changed(view, "log", snap.log_tail)
+        out["log"] = unless_shown(view, "log", snap.log_tail)
         return self._view(view, out, picker, in_progress)
 
     def _charts(self, key: list, snap, others: dict[str, tuple[list[dict], list[dict]]],
@@ -323,17 +323,8 @@ class TrainHandlers:
                 self._chart_cache.popitem(last=False)
         return charts
 
-    @staticmethod
-    def _changed(view: dict, key: str, value: str) -> Any:
-        """`value`, or gr.skip() when this browser already shows it."""
-        digest = hash(value)
-        if view.get(key) == digest:
-            return gr.skip()
-        view[key] = digest
-        return value
-
     def _idle(self, view: dict, picker: Any, message: str, in_progress: str | None) -> TrainView:
-        out: dict[str, Any] = {"progress": self._changed(view, "progress", idle_progress_html(message))}
+        out: dict[str, Any] = {"progress": unless_shown(view, "progress", idle_progress_html(message))}
         if view.get("data") != "idle":
             view["data"] = "idle"
             out.update(kl=plots.empty_figure("KL divergence from the reference", "No run selected"),
@@ -343,7 +334,7 @@ class TrainHandlers:
                        extra=plots.empty_figure("More charts", "No run selected"),
                        samples=pd.DataFrame(columns=SAMPLE_COLUMNS), alerts="")
             view["samples"] = None
-        out["log"] = self._changed(view, "log", "")
+        out["log"] = unless_shown(view, "log", "")
         return self._view(view, out, picker, in_progress)
 
     def _view(self, view: dict, out: dict, picker: Any, in_progress: str | None) -> TrainView:

@@ -159,41 +159,40 @@ def read_eval(run_dir: Path) -> list[dict]:
     return _read_whole_jsonl(Path(run_dir) / EVAL_FILE)
 
 
+def _read_json_object(run_dir: Path, name: str) -> dict:
+    """A run's JSON object file `name`; FileNotFoundError when absent, RunError when it is
+    unreadable, corrupt or not an object (NaN is allowed, as Python's json writes it)."""
+    try:
+        text = read_text(run_dir / name)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise RunError(f"cannot read {name} of run {run_dir.name}: {_reason(exc)}") from exc
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RunError(f"{name} of run {run_dir.name} is corrupt: {exc}") from exc
+    if not isinstance(value, dict):
+        raise RunError(f"{name} of run {run_dir.name} is corrupt: expected an object")
+    return value
+
+
 def read_evaluation(run_dir: Path) -> dict | None:
     """evaluation.json of a run (NaN allowed: an improvement over a zero mean is NaN); None when
     the run was never evaluated; RunError when it is unreadable or corrupt."""
-    run_dir = Path(run_dir)
     try:
-        text = read_text(run_dir / EVALUATION_FILE)
+        return _read_json_object(Path(run_dir), EVALUATION_FILE)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise RunError(f"cannot read {EVALUATION_FILE} of run {run_dir.name}: {_reason(exc)}") from exc
-    try:
-        result = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RunError(f"{EVALUATION_FILE} of run {run_dir.name} is corrupt: {exc}") from exc
-    if not isinstance(result, dict):
-        raise RunError(f"{EVALUATION_FILE} of run {run_dir.name} is corrupt: expected an object")
-    return result
 
 
 def read_config(run_dir: Path) -> dict:
     """config.json of a run; RunError when it is missing or not a JSON object."""
     run_dir = Path(run_dir)
     try:
-        text = read_text(run_dir / CONFIG_FILE)
+        return _read_json_object(run_dir, CONFIG_FILE)
     except FileNotFoundError as exc:
         raise RunError(f"run {run_dir.name} has no {CONFIG_FILE}") from exc
-    except OSError as exc:
-        raise RunError(f"cannot read {CONFIG_FILE} of run {run_dir.name}: {_reason(exc)}") from exc
-    try:
-        config = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RunError(f"{CONFIG_FILE} of run {run_dir.name} is corrupt: {exc}") from exc
-    if not isinstance(config, dict):
-        raise RunError(f"{CONFIG_FILE} of run {run_dir.name} is corrupt: expected an object")
-    return config
 
 
 # --- checkpoints -----------------------------------------------------------------------------
