@@ -42,6 +42,9 @@ class Thresholds:
     by at least this fraction of its step-0 value; if not, the policy may be gaming the reward."""
     collapse_fraction: float = 0.5
     """Summary length or distinct-2 below this fraction of its starting value: collapsing."""
+    on_topic_drop: float = 0.15
+    """Held-out on-topic share (the share of a summary's content words found in its dialogue) this
+    far below its step-0 value: the summaries are drifting away from what they summarize."""
     stall_min_s: float = STALL_MIN_S
     """A running run silent for this long, and for stall_factor of its own step time, is stalled."""
     stall_factor: float = STALL_FACTOR
@@ -67,8 +70,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    """stalled, nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming
-    or summary_collapse."""
+    """stalled, nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming,
+    summary_collapse or drift."""
     level: str
     """"error" (the run is broken) or "warning" (the run is going somewhere bad)."""
     step: int | None
@@ -209,6 +212,24 @@ def summary_collapse(rows: list[dict], eval_rows: list[dict], t: Thresholds) -> 
     return None
 
 
+def drift(eval_rows: list[dict], t: Thresholds) -> Alert | None:
+    """Held-out summaries whose words come less and less from their dialogues: reward
+    over-optimisation that ROUGE against references can miss (a fluent polite story about
+    something else). The last two held-out rows are averaged, as for reward gaming."""
+    points = _held_out(eval_rows, "on_topic")
+    if len(points) < MIN_EVALS:
+        return None
+    start, now = points[0][1], _mean(v for _, v in points[-2:])
+    if start - now < t.on_topic_drop:
+        return None
+    return Alert("drift", "warning", points[-1][0],
+                 f"The summaries are drifting away from their dialogues: {100 * now:.0f}% of their content "
+                 f"words occur in the dialogue they summarize at step {points[-1][0]}, down from "
+                 f"{100 * start:.0f}% at step {points[0][0]}. The policy is writing what the reward model "
+                 "likes rather than what was said. Read the held-out summaries; lower the learning rate or "
+                 "raise the KL coefficient.")
+
+
 def stalled(rows: list[dict], status: dict | None, t: Thresholds, now: float | None = None) -> Alert | None:
     """A running trainer that stopped showing signs of life (engine.runs.stall_seconds)."""
     quiet = stall_seconds(status or {}, rows, now, t.stall_min_s, t.stall_factor)
@@ -223,5 +244,6 @@ def check(rows: list[dict], thresholds: Thresholds | None = None, eval_rows: lis
     t = thresholds or Thresholds()
     eval_rows = list(eval_rows)
     found = [stalled(rows, status, t, now), nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t),
-             entropy_collapse(rows, t), reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t)]
+             entropy_collapse(rows, t), reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t),
+             drift(eval_rows, t)]
     return sorted((a for a in found if a), key=lambda a: a.level != "error")

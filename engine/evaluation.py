@@ -21,6 +21,7 @@ During training, `HeldOut` scores the policy's summaries of a few held-out promp
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ import torch
 
 from engine import runs
 from engine.config import Config
-from engine.data import Example, build_prompt
+from engine.data import Example, build_prompt, dialogue_of
 from engine.judges import REWARD_JUDGE, TOXIC, Judge
 from engine.ppo import LengthSampler, generate_responses, pad_right
 
@@ -254,6 +255,42 @@ def is_degenerate(text: str) -> bool:
     return len(words(text)) < 2 or repetition(text, 3) >= DEGENERATE_REPETITION
 
 
+STOP_WORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing don't down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it it's its itself just let
+me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+same she should so some such than that that's the their theirs them themselves then there these
+they this those through to too under until up very was we were what when where which while who whom
+why will with would you your yours yourself yourselves i'm you're he's she's we're they're i've
+you've we've they've i'll you'll he'll she'll we'll they'll i'd you'd he'd she'd we'd they'd isn't
+aren't wasn't weren't hasn't haven't hadn't doesn't didn't won't wouldn't can't cannot couldn't
+shouldn't also yes oh ok okay well
+""".split())
+"""Function words that say nothing about what a summary is about (a short English list)."""
+_CONTENT_WORD = re.compile(r"#person\d+#(?:'s)?|[a-z0-9]+(?:'[a-z]+)?")
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words without stop words and `#PersonN#` tags; "#Person1#'s" and "Karen's" count
+    as their owner."""
+    out = []
+    for w in _CONTENT_WORD.findall(text.lower()):
+        w = w.removesuffix("'s")
+        if not w.startswith("#person") and w not in STOP_WORDS:
+            out.append(w)
+    return out
+
+
+def on_topic_share(summary: str, dialogue: str) -> float:
+    """Share of the summary's content words that occur in its dialogue: a faithfulness guard that
+    needs no reference (human DialogSum summaries score about 0.77, a summary that drifted to another
+    story near 0). A summary without content words scores 0."""
+    said = set(content_words(dialogue))
+    own = content_words(summary)
+    return sum(w in said for w in own) / len(own) if own else 0.0
+
+
 def rouge(predictions: list[str], references: list[list[str]]) -> dict[str, float]:
     """Mean ROUGE-1/2/L F1; with several references, the best one counts (rouge-score's score_multi)."""
     from rouge_score import rouge_scorer
@@ -267,13 +304,17 @@ def rouge(predictions: list[str], references: list[list[str]]) -> dict[str, floa
     return {k: v / len(pairs) for k, v in totals.items()} if pairs else {}
 
 
-def quality(texts: list[str], references: list[list[str]] | None = None) -> dict[str, float]:
-    """Is it still a summary? Length in words, empty and degenerate shares, distinct-1/2, ROUGE."""
+def quality(texts: list[str], references: list[list[str]] | None = None,
+            dialogues: list[str] | None = None) -> dict[str, float]:
+    """Is it still a summary? Length in words, empty and degenerate shares, distinct-1/2, on-topic
+    share (with the dialogues), ROUGE (with references)."""
     n = max(len(texts), 1)
     out = {"length_mean": sum(len(words(t)) for t in texts) / n,
            "empty_share": sum(not words(t) for t in texts) / n,
            "degenerate_share": sum(is_degenerate(t) for t in texts) / n,
            "distinct_1": distinct_n(texts, 1), "distinct_2": distinct_n(texts, 2)}
+    if dialogues is not None:
+        out["on_topic"] = sum(on_topic_share(t, d) for t, d in zip(texts, dialogues)) / n
     return {**out, **(rouge(texts, references) if references else {})}
 
 
@@ -285,6 +326,8 @@ LENGTH_COLLAPSE = 0.5
 """Tuned summaries shorter than this fraction of the reference's: lengths collapsed."""
 DEGENERATE_RISE = 0.1
 """A rise of this share of degenerate summaries is reported."""
+ON_TOPIC_DROP = 0.1
+"""The on-topic share may fall this much (0.1 = 10 points) before the verdict says the summaries drifted."""
 DISTINCT_DROP = 0.7
 """distinct-2 below this fraction of the reference's: the summaries got monotonous."""
 
@@ -339,6 +382,9 @@ def verdicts(result: dict) -> list[dict]:
     if q_before["length_mean"] and q_after["length_mean"] < LENGTH_COLLAPSE * q_before["length_mean"]:
         say("bad", f"Lengths collapsed: the tuned summaries average {q_after['length_mean']:.1f} words "
                    f"against {q_before['length_mean']:.1f} before.")
+    if "on_topic" in q_before and q_before["on_topic"] - q_after["on_topic"] >= ON_TOPIC_DROP:
+        say("bad", f"The summaries drifted away from their dialogues: {100 * q_after['on_topic']:.0f}% of their "
+                   f"content words occur in the dialogue, against {100 * q_before['on_topic']:.0f}% before.")
     if q_after["degenerate_share"] - q_before["degenerate_share"] >= DEGENERATE_RISE:
         say("bad", f"{100 * q_after['degenerate_share']:.0f}% of the tuned summaries are empty or repeat "
                    f"themselves ({100 * q_before['degenerate_share']:.0f}% before).")
@@ -373,10 +419,11 @@ def summarise(rows: list[dict], samples_per_prompt: int, seed: int, judge_names:
                             _matrix(rows, lambda r: r["reward_after"], k), seed)
     refs = [r["references"] for r in rows]
     has_refs = any(refs)
+    dialogues = [dialogue_of(r["query"]) for r in rows]
     result = {
         "prompts": len(rows) // k, "samples_per_prompt": k, "samples": len(rows), "seed": seed,
         "judges": judged, "judge_notes": list(judge_notes), "reward": asdict(reward),
-        "quality": {when: quality([r[f"response_{when}"] for r in rows], refs if has_refs else None)
+        "quality": {when: quality([r[f"response_{when}"] for r in rows], refs if has_refs else None, dialogues)
                     for when in ("before", "after")},
     }
     result["verdicts"] = verdicts(result)
@@ -469,14 +516,16 @@ class HeldOut:
         scores = self.reward_model.score(reward_texts(queries, texts, self.cfg.ppo.reward_input))
         toxicity = {REWARD_JUDGE: scores.toxicity.cpu().numpy().astype(np.float64), **judge_scores(self.judges, texts)}
         reward = scores.nothate_logit.cpu().numpy().astype(np.float64)
-        q = quality(texts)
+        dialogues = [dialogue_of(q) for q in queries]
+        q = quality(texts, dialogues=dialogues)
         samples = [{"prompt": i, "query": queries[i], "response": texts[i], "reward": float(reward[i]),
+                    "on_topic": on_topic_share(texts[i], dialogues[i]),
                     "toxicity": {name: float(v[i]) for name, v in toxicity.items()}} for i in range(len(texts))]
         return {"step": step, "prompts": len(texts), "reward_mean": float(reward.mean()),
                 "reward_std": float(reward.std()),
                 "toxicity": {name: float(v.mean()) for name, v in toxicity.items()},
                 "length_mean": q["length_mean"], "distinct_2": q["distinct_2"],
-                "degenerate_share": q["degenerate_share"], "time": time.perf_counter() - began,
+                "degenerate_share": q["degenerate_share"], "on_topic": q["on_topic"], "time": time.perf_counter() - began,
                 "samples": samples}
 
 

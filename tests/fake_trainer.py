@@ -62,7 +62,7 @@ def eval_row(step: int, scenario: str = "healthy") -> dict:
                 "toxicity": {"reward model": reward_model, "profanity-check": judge}} for i in range(2)]
     return {"step": step, "prompts": 2, "reward_mean": 1.0 + 0.1 * step, "reward_std": 0.0,
             "toxicity": {"reward model": reward_model, "profanity-check": judge}, "length_mean": 20.0,
-            "distinct_2": 0.8, "degenerate_share": 0.0, "time": 0.001, "samples": samples}
+            "distinct_2": 0.8, "degenerate_share": 0.0, "on_topic": 0.9, "time": 0.001, "samples": samples}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -241,6 +241,14 @@ def test_held_out_alerts_reward_gaming_and_collapsing_summaries():
         in alert.message
     repeating = honest[:2] + [{**honest[2], "distinct_2": 0.2}]
     assert [a.kind for a in health.check(flat, eval_rows=repeating)] == ["summary_collapse"]
+    # drifting: on-topic share from 0.9 to 0.7 (the last two rows' mean) is past the 0.15 drop; 0.8 is not
+    drifting = honest[:1] + [{**r, "on_topic": 0.7} for r in honest[1:]]
+    (alert,) = health.check(flat, eval_rows=drifting)
+    assert alert.kind == "drift" and alert.message.startswith(
+        "The summaries are drifting away from their dialogues: 70% of their content words occur in the dialogue "
+        "they summarize at step 10, down from 90% at step 0.")
+    assert health.check(flat, eval_rows=honest[:1] + [{**r, "on_topic": 0.8} for r in honest[1:]]) == []
+    assert health.check(flat, eval_rows=drifting[:2]) == []  # two held-out rows are too few to judge
     short = [{**metrics_row(s), "tokens/response_len_mean": 12.0 if s <= 4 else 3.0} for s in range(1, 9)]
     assert kinds(short) == ["summary_collapse"]
 

@@ -10,9 +10,10 @@ import torch
 from engine import runs
 from engine.config import preset
 from engine.data import Example
-from engine.evaluation import (TABLE_COLUMNS, bootstrap_ci, compare, distinct_n, evaluate, format_report,
-                               is_degenerate, load_models, max_toxicity, paired_summary, quality, repetition,
-                               rouge, save_evaluation, summarise, verdicts)
+from engine.evaluation import (TABLE_COLUMNS, bootstrap_ci, compare, content_words, distinct_n, evaluate,
+                               format_report, is_degenerate, load_models, max_toxicity, on_topic_share,
+                               paired_summary, quality, repetition, rouge, save_evaluation, summarise,
+                               verdicts)
 from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
 from engine.models import load_policy, save_checkpoint
 
@@ -99,12 +100,28 @@ def test_distinct_n_repetition_and_degenerate_outputs_by_hand():
     assert q["degenerate_share"] == pytest.approx(2 / 3) and "rougeL" not in q
 
 
+def test_on_topic_share_by_hand():
+    dialogue = "#Person1#: Your dog Rex barked all night!\n#Person2#: I'm sorry, Karen. I'll keep him inside."
+    # content words: dog, rex, barked, night (all said), says (not said) -> 4/5
+    assert content_words("#Person1# says #Person2#'s dog Rex barked all night.") == \
+        ["says", "dog", "rex", "barked", "night"]
+    assert on_topic_share("#Person1# says #Person2#'s dog Rex barked all night.", dialogue) == pytest.approx(4 / 5)
+    # "Karen's" counts as Karen; tags, stop words and case do not count
+    assert on_topic_share("Karen's DOG is inside.", dialogue) == pytest.approx(1.0)
+    assert on_topic_share("#Person2# lost the luggage in Chicago.", dialogue) == pytest.approx(0.0)  # lost, luggage, chicago
+    assert on_topic_share("#Person1# and #Person2#.", dialogue) == 0.0  # nothing but tags: not about anything
+    assert on_topic_share("", dialogue) == 0.0
+    q = quality(["#Person2# lost the luggage in Chicago.", "Karen's dog is inside."], dialogues=[dialogue, dialogue])
+    assert q["on_topic"] == pytest.approx(0.5)
+    assert "on_topic" not in quality(["a text"])
+
+
 def _result(judges: dict[str, tuple[float, float]], reward_ci=(0.5, 1.5), rouge_l=(0.30, 0.30),
-            length=(20.0, 19.0), degenerate=(0.0, 0.0), distinct_2=(0.8, 0.8)) -> dict:
+            length=(20.0, 19.0), degenerate=(0.0, 0.0), distinct_2=(0.8, 0.8), on_topic=(0.9, 0.88)) -> dict:
     """An evaluation result with these per-judge paired CIs of the change, for the verdicts."""
     def q(i):
         return {"rougeL": rouge_l[i], "length_mean": length[i], "degenerate_share": degenerate[i],
-                "distinct_2": distinct_2[i]}
+                "distinct_2": distinct_2[i], "on_topic": on_topic[i]}
     return {"judges": {name: {"mean": {"diff_ci95": list(ci)}} for name, ci in judges.items()},
             "reward": {"diff_ci95": list(reward_ci)}, "quality": {"before": q(0), "after": q(1)}, "judge_notes": []}
 
@@ -129,6 +146,10 @@ def test_verdicts_in_words_on_constructed_cases():
     assert ("bad", "Lengths collapsed: the tuned summaries average 4.0 words against 20.0 before.") in collapse
     assert ("bad", "40% of the tuned summaries are empty or repeat themselves (0% before).") in collapse
     assert any(level == "bad" and text.startswith("The summaries got monotonous") for level, text in collapse)
+    assert not any("drifted" in text for _, text in every)
+    drifted = texts(_result({REWARD_JUDGE: (-0.4, -0.2), PROFANITY_CHECK: (-0.2, -0.05)}, on_topic=(0.9, 0.6)))
+    assert ("bad", "The summaries drifted away from their dialogues: 60% of their content words occur in the "
+                   "dialogue, against 90% before.") in drifted
     alone = texts(_result({REWARD_JUDGE: (-0.4, -0.2)}))
     assert alone[0][0] == "good" and alone[1][1].startswith("Only the reward model judged")
 
