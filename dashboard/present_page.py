@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import threading
 import time
@@ -39,6 +40,8 @@ from dashboard.common import (AppContext, correctable_errors, legend_label, pres
                               unless_shown, user_errors)
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
+
+log = logging.getLogger(__name__)
 
 PATH = "present"
 REFRESH_S = 1.0
@@ -247,7 +250,28 @@ class PresentHandlers:
     def opened(self, request: gr.Request = None) -> tuple:
         """A browser opened the page: its choices from the URL (?replay=, ?speed=, ?dialogues=)
         or DETOX_PRESENT_DIALOGUES; a bad one is named in a warning and left at its default.
-        Returns its gr.State, the redraw, the drawer's controls and the timer, switched on."""
+        Returns its gr.State, the redraw, the drawer's controls and the timer, switched on.
+        Whatever goes wrong here is said on the page: an exception would leave the room looking
+        at "Loading…" with no timer to ever redraw it."""
+        try:
+            return self._open(request)
+        except Exception as exc:  # the last place the room can be told anything
+            log.exception("the presenter page could not open")
+            return self._open_failed(exc)
+
+    def _open_failed(self, exc: Exception) -> tuple:
+        """The page when opening it failed: the error in place of the dialogues, nothing read
+        from the runs (that may be what failed), the timer off (a redraw would fail the same
+        way every second)."""
+        message = (f"The presenter page could not open: {type(exc).__name__}: {str(exc)[:300]}. "
+                   f"Reload the page to try again; the app's log has the details.")
+        status = presenter.status_html("Presenter view", ["could not open"])
+        cards = presenter.cards_html(presenter.View(0, 0, note=message))
+        hidden = gr.update(visible=False)
+        return ({"id": uuid.uuid4().hex}, status, cards, gr.skip(), gr.skip(), gr.skip(), hidden, hidden,
+                gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False))
+
+    def _open(self, request: gr.Request | None) -> tuple:
         query = dict(getattr(request, "query_params", None) or {})
         may_act = self.ctx.access.user(request) is not None
         # First: without a preset asked for, this asks the Hub (seconds when it is unreachable,
@@ -419,7 +443,10 @@ class PresentHandlers:
             if action == "toggle":
                 clock = clock.toggle(t)
             elif action in ("prev", "next"):
-                snap = self._snapshot(choices["source"])
+                try:
+                    snap = self._snapshot(choices["source"])
+                except runs.RunError:
+                    return self.redraw(state)  # the folder went away: the redraw says so on the page
                 marks = presenter.held_out_steps(snap.held_out) if snap else []
                 clock = clock.step_to(marks, -1 if action == "prev" else 1, t)
             else:

@@ -25,6 +25,12 @@ SHOWN = 3
 """Dialogues on the page: three fit a 1080-pixel-high projector with readable type."""
 DIALOGUES_ENV = "DETOX_PRESENT_DIALOGUES"
 """Held-out prompt numbers to show, like "0,3,5" (the page's ?dialogues= overrides it)."""
+MAX_PROMPT_DIGITS = 6
+"""A held-out prompt number has at most this many digits: no test split is a million prompts,
+and int() of a longer string costs time (and past 4,300 digits raises)."""
+_PROMPT_NUMBER = re.compile(r"[0-9]{1,%d}" % MAX_PROMPT_DIGITS)
+"""ASCII digits only: str.isdigit() also takes '²', '①' and Arabic-Indic digits, which int()
+either refuses or reads as a number nobody typed."""
 CONTEXT_CHARS = 150
 """The dialogue's first line shown above its summaries is cut to this many characters."""
 
@@ -40,9 +46,9 @@ def parse_dialogues(text: str | None) -> list[int] | None:
     if text is None or not text.strip():
         return None
     parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() for p in parts):
-        raise PresenterError(f"dialogues must be held-out prompt numbers separated by commas, like "
-                             f"0,3,5; got {text[:40]!r}")
+    if not all(_PROMPT_NUMBER.fullmatch(p) for p in parts):
+        raise PresenterError(f"dialogues must be held-out prompt numbers (digits 0-9, at most "
+                             f"{MAX_PROMPT_DIGITS} each) separated by commas, like 0,3,5; got {text[:40]!r}")
     numbers = [int(p) for p in parts]
     if len(set(numbers)) != len(numbers):
         raise PresenterError(f"dialogues lists a prompt twice: {text[:40]!r}")

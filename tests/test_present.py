@@ -57,10 +57,16 @@ def text_of(fragment: str) -> str:
 def test_dialogues_parse_and_default_to_the_most_toxic_at_the_reference():
     assert presenter.parse_dialogues(" 4, 0,2 ") == [4, 0, 2]
     assert presenter.parse_dialogues("") is None and presenter.parse_dialogues(None) is None
-    for bad, words in (("a,b", "numbers separated by commas"), ("1,1", "twice"), ("0,1,2,3", "at most 3"),
-                       ("-1", "numbers separated by commas")):
+    for bad, words in (("a,b", "numbers .*separated by commas"), ("1,1", "twice"), ("0,1,2,3", "at most 3"),
+                       ("-1", "numbers .*separated by commas")):
         with pytest.raises(PresenterError, match=words):
             presenter.parse_dialogues(bad)
+    # str.isdigit() says yes to all of these; int() refuses the first three and the long one
+    # (past 4,300 digits) and reads the Arabic-Indic digits as a number nobody typed.
+    for bad in ("\u00b2", "\u2460", "0,\u00b2", "\u0661\u0662", "9" * 4301, "1234567", "\uff11"):
+        with pytest.raises(PresenterError, match="digits 0-9, at most 6 each"):
+            presenter.parse_dialogues(bad)
+    assert presenter.parse_dialogues("000012") == [12]
     reference = rows()[0]
     assert presenter.pick_dialogues(reference, None) == [0, 2, 4]  # toxicity 0.9, 0.8, 0.7
     assert presenter.pick_dialogues(reference, [3, 1]) == [3, 1]
@@ -215,6 +221,43 @@ def test_bad_choices_in_the_address_are_named_and_replaced_by_defaults(ctx, tmp_
     assert "no finished run 'nope' to replay" in said and "speed must be one of" in said
     assert "dialogues must be held-out prompt numbers" in said
     assert h.session(state)["source"] == LIVE and "No run yet" in first["cards"]
+
+
+@pytest.mark.parametrize("dialogues", ["\u00b2", "\u2460", "0,\u00b2", "9" * 4301])
+def test_a_bad_dialogue_list_in_the_address_or_the_environment_never_freezes_the_page(ctx, dialogues, monkeypatch):
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+    with pytest.warns(UserWarning, match="dialogues must be held-out prompt numbers"):
+        state, first = open_page(h, replay="demo", dialogues=dialogues)
+    assert first["timer"].active and "Replay: recorded demo run" in first["status"]
+    monkeypatch.setenv(presenter.DIALOGUES_ENV, dialogues)
+    with pytest.warns(UserWarning, match="dialogues must be held-out prompt numbers"):
+        state, first = open_page(h, replay="demo")
+    assert first["timer"].active and 'class="pp-card"' in first["cards"]
+
+
+def test_any_error_in_opening_the_page_is_shown_on_the_page(ctx, monkeypatch):
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+
+    def broken(*args, **kwargs):
+        raise KeyError("something nobody foresaw")
+
+    monkeypatch.setattr(h, "source_choices", broken)
+    state, first = open_page(h, replay="demo")
+    assert "could not open" in first["status"] and not first["timer"].active
+    assert "The presenter page could not open: KeyError" in text_of(first["cards"])
+    assert "something nobody foresaw" in text_of(first["cards"]) and isinstance(state.get("id"), str)
+
+
+def test_the_arrows_on_a_replay_whose_folder_went_away_say_so_on_the_page(ctx, tmp_path):
+    run_id = finished_run(ctx.storage.runs_dir)
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=Clock())
+    state, _ = open_page(h, replay=run_id)
+    moved = ctx.storage.runs_dir / run_id
+    moved.rename(tmp_path / "elsewhere")
+    moved.symlink_to(tmp_path / "elsewhere")  # a link now: never followed
+    view = h.key("next")(state)  # raised an unhandled RunError: a bare "Error" toast
+    assert "is a symbolic link; runs are never read through links" in text_of(view.cards)
+    assert h.key("prev")(state).cards == gr.skip()  # said once, not redrawn every key
 
 
 def test_live_view_follows_a_run_started_here_by_an_admin(ctx):
