@@ -123,6 +123,9 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
         details.append(f"auto-stopped: {html.escape(str(auto.get('reason', '')))}")
     if state == "failed":
         details.append(_failure_html(status, exit_code, log_text))
+    trackers = runs.tracker_warning(status)
+    if trackers:
+        details.append(f'<span class="detox-tracker-failed" style="color:#92400e">⚠️ {html.escape(trackers)}</span>')
     width = 100 * (1.0 if state == "finished" else fraction)
     indeterminate = " detox-indeterminate" if state == "queued" else ""
     detail_html = "".join(f'<div class="detox-progress-detail">{d}</div>' for d in details)

@@ -48,6 +48,7 @@ from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list
                                 resolve_run, run_problems, summarise_problems)
 # _proc_stat_fields, _process_start_ticks and _STATUS_KEYS: for the tests.
 from engine.runs.status import (STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning, typical_step_s)
+from engine.runs.status import TRACKERS_FAILED_KEY, tracker_warning
 from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks, _STATUS_KEYS,
                                 disk_note, gone_error, parse_time, pid_alive, read_status,
                                 read_status_file, reconcile_status, status_problem, utc_now,
@@ -65,5 +66,5 @@ __all__ = [
     "read_config", "read_eval", "read_evaluation", "read_jsonl", "read_metrics", "read_samples", "read_status",
     "read_status_file", "read_tail", "read_text", "reconcile_status", "remove_unstarted_run",
     "resolve_checkpoint", "resolve_run", "run_problems", "run_report", "status_problem",
-    "summarise_problems", "utc_now", "validate_run_id", "write_json_atomic", "write_status",
+    "summarise_problems", "TRACKERS_FAILED_KEY", "tracker_warning", "utc_now", "validate_run_id", "write_json_atomic", "write_status",
 ]
