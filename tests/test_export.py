@@ -3,7 +3,10 @@ the dashboard's tuned summaries; the model card holds evaluation.json's numbers;
 stand-in Hub on 127.0.0.1 and says clearly why it did not happen."""
 
 import json
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,7 +16,8 @@ from engine import runs
 from engine.config import Config
 from engine.evaluate import main as evaluate_main
 from engine.evaluation import load_models, sample_summaries
-from engine.export import export, main as export_main
+from dashboard.common import Downloads, remove_stale_downloads
+from engine.export import ExportError, export, main as export_main, remove_stale_partials, staging_prefix
 from engine.model_card import CURVES_FILE, CardInputs, card_text
 from engine.ppo import LengthSampler
 from engine.push import NO_TOKEN, PushError, push
@@ -179,9 +183,68 @@ def test_export_refuses_to_overwrite_and_leaves_nothing_half_written(run_dir, tm
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("engine.model_card.curves_png", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(ExportError, match="could not write the export into .*half: No space left on device"):
         export(run_dir, tmp_path / "half")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no folder, no staging left
+
+
+def _reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_bad_out_paths_are_one_error_line_each(run_dir, tmp_path, capsys):
+    long_ok = tmp_path / ("n" * 250)  # a legal name: its staging folder's must be legal too
+    assert export_main([str(run_dir), "--out", str(long_ok)]) == 0, capsys.readouterr().err
+    assert (long_ok / "adapter_model.safetensors").is_file()
+    capsys.readouterr()
+    deep = tmp_path.joinpath(*["abcdefghij"] * 400) / "x"
+    for out, words in ((tmp_path / ("n" * 300), "300 bytes long; file systems allow 255"),
+                       (Path("/proc/x"), "cannot export into /proc/x"),
+                       (deep, "File name too long")):
+        assert export_main([str(run_dir), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and "Traceback" not in err
+
+
+def test_a_second_export_into_the_same_folder_is_refused_and_stale_partials_are_cleaned(run_dir, tmp_path, capsys):
+    out = tmp_path / "shared"
+    with subprocess.Popen(["sleep", "60"]) as other:  # a live export's staging folder
+        try:
+            busy = tmp_path / f"{staging_prefix(out)}{other.pid}-abc123"
+            busy.mkdir()
+            assert export_main([str(run_dir), "--out", str(out)]) == 2
+            err = capsys.readouterr().err
+            assert f"another export (process {other.pid}) is writing --out {out} now" in err
+            assert "Traceback" not in err and busy.is_dir() and not out.exists()
+        finally:
+            other.kill()
+    gone = _reaped_pid()
+    stale = [tmp_path / f"{staging_prefix(out)}{gone}-abc123", tmp_path / f".old-name.partial-{gone}"]
+    for folder in stale:
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    keep = tmp_path / f".other.partial-{os.getpid()}"  # a live process's: not ours to remove
+    keep.mkdir()
+    assert export_main([str(run_dir), "--out", str(out)]) == 0
+    assert not any(p.exists() for p in stale + [busy]) and keep.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keep.name, "shared"])
+    assert remove_stale_partials(tmp_path / "absent") == []
+
+
+def test_the_app_removes_the_download_folders_of_an_app_that_was_killed(tmp_path):
+    gone = _reaped_pid()
+    stale = tmp_path / f"detox-export-pid{gone}-x1"
+    (stale / "tmpab" / f".run-merged.abc.partial-{gone}-aa").mkdir(parents=True)
+    live = tmp_path / f"detox-export-pid{os.getpid()}-x2"
+    other = tmp_path / "detox-export-abc"  # an older app's name: no pid to judge by, left
+    for folder in (live, other):
+        folder.mkdir()
+    assert remove_stale_downloads(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+    assert Downloads("export").folder().name.startswith(f"detox-export-pid{os.getpid()}-")
 
 
 @pytest.fixture

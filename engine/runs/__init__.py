@@ -50,7 +50,7 @@ from engine.runs.rundir import (PROBLEMS_SHOWN, checkpoint_dir, create_run, list
 from engine.runs.status import (STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning, typical_step_s)
 from engine.runs.status import TRACKERS_FAILED_KEY, tracker_warning
 from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks, _STATUS_KEYS,
-                                disk_note, gone_error, parse_time, pid_alive, read_status,
+                                disk_note, gone_error, parse_time, pid_alive, process_exists, read_status,
                                 read_status_file, reconcile_status, status_problem, utc_now,
                                 write_status)
 
@@ -62,7 +62,7 @@ __all__ = [
     "NotRegularFileError", "RunError", "TrainingLock", "active_run", "append_jsonl",
     "check_writable", "checkpoint_dir", "create_run", "default_runs_dir", "disk_note",
     "entry_problem", "gone_error", "list_checkpoints", "list_runs", "log_problem", "log_tail",
-    "mode_problem", "new_run_id", "open_regular", "parse_run_id", "parse_time", "pid_alive",
+    "mode_problem", "new_run_id", "open_regular", "parse_run_id", "parse_time", "pid_alive", "process_exists",
     "read_config", "read_eval", "read_evaluation", "read_jsonl", "read_metrics", "read_samples", "read_status",
     "read_status_file", "read_tail", "read_text", "reconcile_status", "remove_unstarted_run",
     "resolve_checkpoint", "resolve_run", "run_problems", "run_report", "status_problem",

@@ -194,6 +194,12 @@ def _proc_stat_fields(pid: int) -> list[str]:
     return text.rsplit(")", 1)[1].split()
 
 
+def process_exists(pid: int) -> bool:
+    """Whether any process `pid` exists (not only a trainer, unlike pid_alive): the owner of
+    an export's staging folder or of an app's download folder."""
+    return _process_exists(pid)
+
+
 def _process_exists(pid: int) -> bool:
     """Signal 0: checks existence without touching the process."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
