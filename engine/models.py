@@ -14,10 +14,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from engine import runs
 from engine.config import OFFLINE_PRESET, ModelConfig
 from engine.sources import is_hub_id
 
-VALUE_HEAD_FILE = "value_head.safetensors"
+VALUE_HEAD_FILE = runs.VALUE_HEAD_FILE
 
 
 class ModelError(RuntimeError):
@@ -190,10 +191,12 @@ def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:
     from safetensors.torch import save_file
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    policy.model.save_pretrained(directory, safe_serialization=True)
-    save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
-              str(directory / VALUE_HEAD_FILE))
+    # Whole or absent: a kill between the two saves once left an adapter without its value
+    # head, listed as complete and used by Compare and the merged export.
+    with runs.staged_folder(directory) as staging:
+        policy.model.save_pretrained(staging, safe_serialization=True)
+        save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
+                  str(staging / VALUE_HEAD_FILE))
     return directory
 
 

@@ -350,7 +350,8 @@ def test_read_config_errors(tmp_path):
 
 def add_checkpoint(path: Path) -> None:
     path.mkdir(parents=True)
-    (path / "adapter_config.json").write_text("{}")
+    for name in runs.CHECKPOINT_FILES:
+        (path / name).write_text("{}")
 
 
 def test_checkpoints_listing_and_resolution(tmp_path):
@@ -361,6 +362,8 @@ def test_checkpoints_listing_and_resolution(tmp_path):
     for step in (10, 2, 4):
         add_checkpoint(runs.checkpoint_dir(run_dir, step))
     (run_dir / runs.CHECKPOINTS_DIR / "step-6").mkdir()  # a save in progress: no adapter config
+    add_checkpoint(runs.checkpoint_dir(run_dir, 8))
+    (runs.checkpoint_dir(run_dir, 8) / runs.VALUE_HEAD_FILE).unlink()  # an older version, killed between its saves
     assert runs.list_checkpoints(run_dir) == ["step-2", "step-4", "step-10"]
     assert runs.resolve_checkpoint(run_dir, None) == run_dir / "checkpoints" / "step-10"
     add_checkpoint(runs.checkpoint_dir(run_dir, None))
