@@ -489,6 +489,44 @@ def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
 
 
+def test_an_evaluation_left_by_a_killed_app_is_shown_followed_and_stopped(ctx):
+    """After kill -9 of the app, `engine.evaluate` goes on as an orphan. The app restarted (here:
+    new handlers) finds it by its lock: says so, follows it instead of starting a second beside
+    it, and Cancel stops it."""
+    import subprocess
+    import time
+
+    from dashboard.evaluate_tab import EvaluateHandlers
+
+    run_dir = new_run(ctx.runs_dir)
+    for name in runs.CHECKPOINT_FILES:
+        (runs.checkpoint_dir(run_dir, None)).mkdir(parents=True, exist_ok=True)
+        (runs.checkpoint_dir(run_dir, None) / name).write_text("{}")
+    # the orphan: a process in its own session (as the tab starts engine.evaluate) holding the lock
+    orphan = subprocess.Popen([sys.executable, "-c", "import sys, time; from engine import runs; "
+                               "lock = runs.EvaluationLock(sys.argv[1], checkpoint='final', data='test', prompts=32, "
+                               "started_at=runs.utc_now()); lock.acquire(); print('locked', flush=True); "
+                               "time.sleep(120)", str(run_dir)],
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert orphan.stdout.readline().strip() == "locked"
+        h = EvaluateHandlers(ctx)
+        shown = h.run_changed(run_dir.name)[1]
+        assert f"An evaluation of this run is in progress (pid {orphan.pid}" in shown
+        assert "32 prompts of test" in shown and "not been evaluated yet" in shown
+        following = h.evaluate(run_dir.name, "final", "Test split", 8, 0)
+        assert "Following it" in next(following)[0]  # no second evaluation started beside it
+        assert "Stopped the evaluation of" in h.cancel(run_dir.name)
+        assert orphan.wait(timeout=10) == -15
+        *_, last = following
+        assert "ended without saving a result" in last[0]
+        assert h.in_progress(run_dir.name) is None and "in progress" not in h.run_changed(run_dir.name)[1]
+        assert "No evaluation to stop" in h.cancel(None) and "cancelled" in h.cancel(run_dir.name)
+    finally:
+        orphan.kill()
+        orphan.wait()
+
+
 def _evaluation_rows(k: int = 2) -> list[dict]:
     """Rows of a constructed evaluation: the reward model's toxicity falls on every prompt, the
     judge's rises on prompt 1."""

@@ -33,6 +33,8 @@ LOG_FILE = "train.log"
 CHECKPOINTS_DIR = "checkpoints"
 FINAL_DIR = "final"
 LOCK_FILE = ".train.lock"
+EVALUATE_LOCK_FILE = ".evaluate.lock"
+"""In a run directory while `python -m engine.evaluate` works on it (runs.EvaluationLock)."""
 
 ADAPTER_CONFIG_FILE = "adapter_config.json"
 ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
