@@ -189,14 +189,33 @@ class PresentHandlers:
             return dict(found) if found else {**NEW_SESSION, "shown": {}}
 
     def _save(self, state: dict | None, **changes: Any) -> None:
+        """Save a browser's choices. A change of choice (not of what is shown) starts a new
+        generation: a redraw that began before it must not save or send what it computed."""
         key = (state or {}).get("id")
         if not isinstance(key, str):
             return
         with self._sessions_lock:
-            self._sessions[key] = {**self._sessions.get(key, {**NEW_SESSION, "shown": {}}), **changes}
+            session = self._sessions.get(key, {**NEW_SESSION, "shown": {}})
+            generation = session.get("generation", 0) + (set(changes) != {"shown"})
+            self._sessions[key] = {**session, **changes, "generation": generation}
             self._sessions.move_to_end(key)
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
+
+    def _save_shown(self, state: dict | None, generation: int, shown: dict) -> bool:
+        """Record what a redraw sends, unless the browser's choices changed since it began (a
+        key pressed during a timer's redraw): then False, and the redraw sends nothing. Else
+        the timer's late "18 s left" would land after the key's "paused", and, recorded as
+        shown, never be corrected."""
+        key = (state or {}).get("id")
+        if not isinstance(key, str):
+            return True
+        with self._sessions_lock:
+            session = self._sessions.get(key)
+            if session is not None and session.get("generation", 0) != generation:
+                return False
+        self._save(state, shown=shown)
+        return True
 
     # --- sources -------------------------------------------------------------------------------
 
@@ -308,6 +327,7 @@ class PresentHandlers:
         choices = self.session(state)
         shown = dict(choices["shown"])
         source = choices["source"]
+        generation = choices.get("generation", 0)
         try:
             snap = self._snapshot(source)
         except runs.RunError as exc:
@@ -320,12 +340,15 @@ class PresentHandlers:
             clock = clock.now(self.clock())  # not saved: the clock moves by itself between reads
         total = int(snap.status.get("total_steps") or presenter.last_step(snap.metrics) or 0)
         at = clock.cursor if clock is not None else None
+        why = {"eval_every": self._eval_every(source, snap.run_id), "state": snap.status.get("state")}
         try:
-            view = presenter.build_view(snap.metrics, snap.held_out, total, at, choices["dialogues"])
+            view = presenter.build_view(snap.metrics, snap.held_out, total, at, choices["dialogues"], **why)
         except PresenterError as exc:
             gr.Warning(html.escape(f"Presenter page: {exc}; showing the most toxic dialogues instead"))
             self._save(state, dialogues=None)
-            view = presenter.build_view(snap.metrics, snap.held_out, total, at, None)
+            view = presenter.build_view(snap.metrics, snap.held_out, total, at, None, **why)
+        if not view.cards and snap.problems:  # a linked or corrupt eval.jsonl, say: the room sees why
+            view = replace(view, note=f"{view.note} Problems with the run's files: {'; '.join(snap.problems[:3])}")
         title, facts = self._status(source, snap, view, clock)
         key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total])
         figures = self._figures(key, view, total) if shown.get("figures") != key else (gr.skip(),) * 3
@@ -333,8 +356,7 @@ class PresentHandlers:
         out = PresentView(unless_shown(shown, "status", presenter.status_html(title, facts)),
                           unless_shown(shown, "cards", presenter.cards_html(view)), *figures,
                           *self._buttons(choices, shown))
-        self._save(state, shown=shown)
-        return out
+        return out if self._save_shown(state, generation, shown) else PresentView(*(gr.skip(),) * len(out))
 
     def _status(self, source: str, snap: RunSnapshot, view: presenter.View,
                 clock: ReplayClock | None) -> tuple[str, list[str]]:
@@ -357,6 +379,15 @@ class PresentHandlers:
             when = f"{pace.duration((clock.last - clock.position) / clock.speed)} left at {clock.speed:g} steps/s"
         what = "recorded demo run" if source.startswith(RECORDED) else f"run {legend_label(snap.run_id)}"
         return f"Replay: {what}", [step, when, preset, device]
+
+    def _eval_every(self, source: str, run_id: str) -> int | None:
+        """run.eval_every in the run's config.json, None when it cannot be read."""
+        try:
+            config = (self.recordings if source.startswith(RECORDED) else self.ctx.storage).config(run_id)
+        except runs.RunError:
+            return None
+        value = (config.get("run") or {}).get("eval_every") if isinstance(config, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     def _preset(self, source: str, run_id: str) -> str | None:
         """The preset in the run's config.json, from the folder the source names."""

@@ -105,10 +105,31 @@ def test_the_view_at_a_step_shows_the_newest_held_out_row_up_to_it():
     assert [c.prompt for c in chosen.cards] == [3]
 
 
-def test_a_run_without_held_out_rows_says_so():
-    view = presenter.build_view([metrics_row(1)], [], total=8)
+def test_a_run_without_held_out_rows_says_why_as_far_as_its_files_tell():
+    view = presenter.build_view([metrics_row(1)], [], total=8, eval_every=0, state="finished")
     assert not view.cards and "run.eval_every is 0" in view.note
     assert "run.eval_every is 0" in presenter.cards_html(view)
+    # a live run before its first row; a run whose eval.jsonl is gone or a link; a run without step 0
+    assert "No held-out summaries yet" in presenter.build_view([], [], 8, eval_every=2, state="running").note
+    gone = presenter.build_view([metrics_row(1)], [], 8, eval_every=2, state="finished").note
+    assert "eval.jsonl is missing or cannot be read" in gone and "eval_every is 0" not in gone
+    assert "no step-0 row" in presenter.build_view([], rows()[1:], 8, eval_every=5).note
+
+
+def test_the_page_names_the_problem_with_a_linked_eval_file(ctx, tmp_path):
+    run_id = finished_run(ctx.storage.runs_dir)
+    config_file = ctx.storage.runs_dir / run_id / runs.CONFIG_FILE
+    config = json.loads(config_file.read_text())
+    config["run"]["eval_every"] = 5  # as the rows it wrote say
+    runs.write_json_atomic(config_file, config)
+    eval_file = ctx.storage.runs_dir / run_id / runs.EVAL_FILE
+    eval_file.rename(tmp_path / "eval.jsonl")
+    eval_file.symlink_to(tmp_path / "eval.jsonl")
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=Clock())
+    _, first = open_page(h, replay=run_id)
+    said = text_of(first["cards"])
+    assert "eval_every is 0" not in said and "eval.jsonl is missing or cannot be read" in said
+    assert "Problems with the run's files: eval.jsonl" in said
 
 
 def test_the_replay_clock_plays_pauses_steps_and_ends():
@@ -193,6 +214,40 @@ def test_replay_of_a_finished_run_reaches_its_last_step_and_shows_its_last_summa
     assert "step 5 / 12" in h.key("prev")(state).status
     h.key("faster")(state)
     assert h.session(state)["speed"] == 8.0
+
+
+def test_a_key_pressed_during_a_timer_redraw_is_what_the_page_shows(ctx, tmp_path):
+    """Space during a timer tick: the tick, computed before the pause, used to arrive after the
+    key's "paused" and be recorded as shown, so the page read "… left at 2 steps/s" until the
+    next key. A redraw that began before a key press now sends nothing."""
+    run_id = finished_run(ctx.storage.runs_dir)
+    clock = Clock()
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=clock)
+    state, _ = open_page(h, replay=run_id, speed="2")
+    clock.t += 1.0
+    real = h._snapshot
+    pressed = []
+
+    def snapshot_then_space(source):
+        if not pressed:  # the key arrives while the tick reads the run
+            pressed.append(None)
+            pressed[0] = h.key("toggle")(state)
+        return real(source)
+
+    h._snapshot = snapshot_then_space
+    late_tick = h.redraw(state)
+    assert "paused" in pressed[0].status
+    assert all(part == gr.skip() for part in late_tick)
+    h._snapshot = real
+    clock.t += 5.0
+    assert h.redraw(state).status == gr.skip()  # paused: nothing new to send
+
+
+def test_a_summary_cut_inside_a_speaker_tag_shows_no_stray_hash():
+    before, after = presenter.word_diff("They call #Person2", "They call #Person2# a #")
+    assert "#" not in before + after and text_of(before).endswith("Person2") and text_of(after).endswith("a")
+    assert presenter.shown_word("#Per") == "Per" and presenter.shown_word("#") == ""
+    assert presenter.shown_word("C#") == "C#" and presenter.shown_word("#5") == "#5"
 
 
 def test_the_shipped_recording_replays_to_its_last_summaries(ctx):
