@@ -76,7 +76,7 @@ class ExportHandlers:
         require_user(self.ctx, request, ACTION)
         with user_errors("export the run"):
             try:
-                merge = choice(kind, KINDS, "what to export") == "merged"
+                merge = choice(kind, KINDS, "kind of export") == "merged"
                 run_dir, ckpt = self._ended_run(run_id, checkpoint)
                 folder = self._export(run_dir, ckpt, merge, progress)
             except ExportError as exc:
@@ -96,7 +96,7 @@ class ExportHandlers:
         with user_errors("push the run"):
             try:
                 repo_id = user_text(repo, "repo name", "type OWNER/NAME, e.g. alice/flan-t5-detox").strip()
-                merge = choice(kind, KINDS, "what to export") == "merged"
+                merge = choice(kind, KINDS, "kind of export") == "merged"
                 check_push(repo_id)  # a bad name or no token: said before minutes of merging
                 run_dir, ckpt = self._ended_run(run_id, checkpoint)
                 folder = self._export(run_dir, ckpt, merge, progress)

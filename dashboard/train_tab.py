@@ -138,6 +138,19 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
             f'{problems_html(problems or [])}</div>')
 
 
+def _as_number(value: Any) -> Any:
+    """The page's processes field as a number when it is one; anything else is left as it came,
+    for settings.check_processes to name in its refusal."""
+    if value is None or value == "":
+        return 1
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def idle_progress_html(message: str) -> str:
     return (f'<div class="detox-progress detox-state-idle" data-state="idle">'
             f'<div class="detox-progress-text">{html.escape(message)}</div></div>')
@@ -189,7 +202,10 @@ class TrainHandlers:
     # start and stop
 
     def start(self, preset: str, settings: dict[str, Any], auto_stop: bool = False,
-              kl_max: float | None = None, request: gr.Request = None, processes: int = 1):
+              kl_max: float | None = None, request: gr.Request = None, processes: Any = 1):
+        """Start a run; `processes` as the page or an API caller sent it (checked here, where a
+        bad value becomes a warning: converted by the caller it raised outside, and an API
+        caller got {"error": null})."""
         require_user(self.ctx, request, "start runs")
         try:
             thresholds = health.Thresholds.with_kl_max(kl_max)
@@ -197,6 +213,7 @@ class TrainHandlers:
             return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
         with user_errors("start the run"):
             try:
+                processes = _as_number(processes)
                 check_gpu_processes(processes)
                 started = self.ctx.runner.start(preset, settings, auto_stop, thresholds, processes)
             except correctable_errors() as exc:
@@ -485,7 +502,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
 
     def start_clicked(values: dict, request: gr.Request) -> tuple:
         return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request,
-                       int(values[processes] or 1))
+                       values[processes])
 
     gr.on([preset.change] + [c.change for c in fields], command_changed, {preset, *fields}, [command],
           concurrency_limit=None, show_progress="hidden", api_name="train_command",

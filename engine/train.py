@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         disk = runs.disk_full(e)
         if is_main and disk:
             runs.release_reserve(run_dir)  # the space set aside at the start: enough to say why
-            message = runs.disk_full_error(e, runs.read_status_file(run_dir).get("step"))
+            message = runs.disk_full_error(e, runs.kept_step(run_dir))
         # A model or data problem is the user's to fix and its message says how; a traceback is
         # for the unexpected.
         expected = disk or isinstance(e, (ModelError, DataError, ConfigError, KeyboardInterrupt))

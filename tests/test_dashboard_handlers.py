@@ -629,3 +629,29 @@ def test_one_refresh_tick_resolves_the_run_once_and_reads_its_status_once(ctx, m
             _name, calls[_name] + 1) or _real(*a, **k))
     h.refresh(run_dir.name, [], [], {})
     assert calls == {"resolve_run": 1, "reconcile_status": 1}
+
+
+def test_run_status_names_a_run_without_config_json_as_engine_runs_list_does(tmp_path):
+    storage = Storage(tmp_path)
+    run_dir = new_run(tmp_path)
+    (run_dir / runs.CONFIG_FILE).unlink()
+    said = f"run {run_dir.name} has no config.json"
+    assert runs.list_runs(tmp_path)[0]["error"] == said
+    assert said in storage.snapshot(run_dir.name, samples=0, log_lines=0).problems
+
+
+def test_bad_processes_and_a_missing_choice_are_warnings_in_words(ctx):
+    from dashboard.export_tab import KINDS
+    from dashboard.inputs import choice
+    from engine.push import PushError, check_push
+
+    h = TrainHandlers(ctx)
+    with pytest.warns(UserWarning, match="processes must be a whole number from 1 to 64, got &#x27;abc&#x27;"):
+        message = h.start("tiny", {}, processes="abc")[0]  # raised outside the handler: {"error": null}
+    assert "processes must be a whole number from 1 to 64" in message and ctx.runner.in_progress() is None
+    with pytest.raises(UserInputError) as info:
+        choice(None, KINDS, "kind of export")
+    assert "None" not in str(info.value) and 'pick the kind of export: one of "LoRA adapter' in str(info.value)
+    with pytest.raises(PushError) as info:
+        check_push("alice/" + "x" * 300)
+    assert len(str(info.value)) < 500 and "x" * 100 not in str(info.value)

@@ -742,3 +742,16 @@ def test_cli_into_a_reader_that_closes_early_stops_quietly(tmp_path, command):
     assert line.strip()
     assert stderr == "", stderr
     assert code == 1  # as Python's docs recommend for a closed pipe (the note on SIGPIPE)
+
+
+def test_a_full_disk_names_the_last_step_whose_metrics_were_kept(tmp_path):
+    """The status write after step 7's row is what failed: status.json still says 6."""
+    run_dir = make_run(tmp_path)
+    for step in range(1, 8):
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, {"step": step})
+    runs.write_status(run_dir, step=6)
+    assert runs.kept_step(run_dir) == 7
+    error = runs.disk_full_error(OSError(28, "No space left on device"), runs.kept_step(run_dir))
+    assert error.startswith("the disk holding the run filled up after step 7 (No space left on device)")
+    empty = make_run(tmp_path, "r2")
+    assert not runs.kept_step(empty) and "after step" not in runs.disk_full_error(OSError(28, "x"), None)
