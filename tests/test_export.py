@@ -159,6 +159,22 @@ def test_a_card_for_the_seed_recipe_names_the_hub_lineage_and_license():
     assert "This run was not evaluated" in card and "A toy" not in card
 
 
+def test_the_card_says_the_summarization_pipeline_is_not_the_way_and_the_hub_task_is_known():
+    """pipeline("summarization"/"text2text-generation") fails on transformers 5: both tasks were
+    removed. The card keeps the Hub's task tag (the Hub still lists summarization as a task, for
+    search) and says to call generate."""
+    import transformers
+    from engine.config import preset
+
+    card = card_text(_inputs(preset("seed")))
+    assert _front_matter(card)["pipeline_tag"] == "summarization"
+    assert 'transformers 5 removed both tasks' in card and "model.generate(**inputs" in card
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        from transformers.pipelines import SUPPORTED_TASKS
+
+        assert "summarization" not in SUPPORTED_TASKS and "text2text-generation" not in SUPPORTED_TASKS
+
+
 def test_a_card_says_when_its_numbers_belong_to_another_checkpoint(run_dir):
     cfg = Config.from_dict(runs.read_config(run_dir))
     evaluation = json.loads((run_dir / runs.EVALUATION_FILE).read_text())
