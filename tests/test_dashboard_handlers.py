@@ -655,3 +655,28 @@ def test_bad_processes_and_a_missing_choice_are_warnings_in_words(ctx):
     with pytest.raises(PushError) as info:
         check_push("alice/" + "x" * 300)
     assert len(str(info.value)) < 500 and "x" * 100 not in str(info.value)
+
+
+def test_compare_counts_and_regressions_use_a_stated_threshold():
+    """+0.00004 was counted "higher" though the table shows +0.0000, and -0.0009 was listed as
+    a "biggest regression"."""
+    from dashboard.compare_tab import CHANGE_MIN, regressions, summary_markdown
+
+    rows = [{"query": "q", "response_before": "a", "response_after": "b", "reward_before": 1.0,
+             "reward_after": 1.0 + diff, "reward_diff": diff, "toxicity_before": 0.1, "toxicity_after": 0.1}
+            for diff in (0.5, 0.00004, -0.0009, -0.2)]
+    text = summary_markdown(rows, "run", "final", 0, 1.0)
+    assert "higher on **1**, lower on **1**, the same on **2**" in text and f"under {CHANGE_MIN}" in text
+    listed = regressions(rows)
+    assert list(listed["value"]["reward_diff"]) == [-0.2] and f"by {CHANGE_MIN} or more" in listed["label"]
+
+
+def test_pasted_text_that_is_no_dialogue_is_said_to_be_one():
+    from dashboard.compare_tab import paste_note
+    from engine.data import looks_like_dialogue
+
+    assert looks_like_dialogue("#Person1#: Hello.\n#Person2#: Hi, how are you?")
+    assert not looks_like_dialogue("x" * 1500) and not looks_like_dialogue("Person1: hi\nPerson2: yo")
+    assert "not a dialogue in the format" in paste_note("Paste a dialogue", "x" * 1500)
+    assert paste_note("paste", "#Person1#: Hello.\n#Person2#: Hi.") == ""
+    assert paste_note("Test split", None) == ""
