@@ -212,13 +212,14 @@ def _write_adapter(ckpt: Path, folder: Path) -> None:
 def _write_merged(cfg: Config, ckpt: Path, folder: Path, dtype_name: str) -> None:
     import torch
 
-    from engine.models import load_checkpoint, load_policy
+    from engine.models import load_checkpoint, load_policy, quiet_model_load
     from engine.preflight import check_model_paths
 
     check_model_paths(cfg)
     policy, tokenizer = load_policy(cfg.model, torch.device("cpu"), getattr(torch, dtype_name), seed=cfg.ppo.seed)
     load_checkpoint(policy, ckpt)
-    model = policy.model.merge_and_unload()  # base (+ summary adapter, merged at load) + detox LoRA
+    with quiet_model_load():
+        model = policy.model.merge_and_unload()  # base (+ summary adapter, merged at load) + detox LoRA
     g = cfg.generation
     # a bare generate() samples as training and the dashboard did; do_sample=False gives greedy
     model.generation_config.update(do_sample=True, top_k=g.top_k, top_p=g.top_p, min_length=g.min_length,

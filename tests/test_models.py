@@ -144,3 +144,20 @@ def test_a_checkpoint_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     save_checkpoint(policy, target)  # saved again: replaced, never merged with the old one
     assert runs.list_checkpoints(run_dir) == ["step-3"]
     assert sorted(p.name for p in target.parent.iterdir()) == ["step-3"]
+
+
+def test_loading_the_policy_prints_none_of_the_known_noise(recwarn, caplog):
+    """Every load printed transformers' tied-weights notice, its is_gradient_checkpointing
+    FutureWarning and peft's "embeddings no longer tied": nothing a user can act on."""
+    import logging
+    import warnings
+
+    from engine.models import KNOWN_LOAD_NOISE
+
+    warnings.simplefilter("always")
+    with caplog.at_level(logging.INFO):
+        load_policy(preset("demo").model, CPU, torch.float32)
+    said = [str(w.message) for w in recwarn] + [r.getMessage() for r in caplog.records]
+    assert not [s for s in said if any(text in s for text in KNOWN_LOAD_NOISE)], said
+    with pytest.warns(UserWarning, match="no longer tied"):  # outside a load site, nothing is hidden
+        warnings.warn("Input and output embeddings are no longer tied after merging.", UserWarning)
