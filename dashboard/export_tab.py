@@ -121,6 +121,11 @@ class ExportHandlers:
                 raise
 
 
+def hide_archive():
+    """The download button, hidden and emptied until the new zip is ready."""
+    return gr.update(visible=False, value=None)
+
+
 def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
     h = ExportHandlers(ctx)
     gr.Markdown("Take a finished run home: the detox adapter or one merged model, with a model card of "
@@ -147,8 +152,12 @@ def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
         command = gr.Markdown(elem_id="export-command")
 
     picks = [run, checkpoint, kind]
-    build.click(h.download, picks, [message, archive], api_name="export_download", api_visibility="undocumented",
-                concurrency_id="export", concurrency_limit=1)
+    # The previous zip goes away first: while a merged model builds (minutes), the button must
+    # not offer the adapter zip of the last click as if it were the new one.
+    build.click(hide_archive, None, [archive], queue=False, show_progress="hidden",
+                api_visibility="undocumented").then(
+        h.download, picks, [message, archive], api_name="export_download", api_visibility="undocumented",
+        concurrency_id="export", concurrency_limit=1)
     upload.click(h.push, picks + [repo, private, overwrite], [message], api_name="export_push",
                  api_visibility="undocumented", concurrency_id="export", concurrency_limit=1)
     run.change(h.run_changed, [run], [checkpoint, note], api_name="export_run", api_visibility="undocumented")

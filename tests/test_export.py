@@ -419,3 +419,17 @@ def test_picking_a_run_says_whether_its_card_will_have_numbers(export_tab, run_d
 
     _, note = ExportHandlers(make_ctx(bare)).run_changed(run_dir.name)
     assert "This run was not evaluated: its card will have no detox numbers" in note
+
+
+def test_building_a_new_zip_first_takes_the_previous_one_away(tmp_path):
+    """While a merged model builds, the button offered the previous adapter zip as if new."""
+    from dashboard.export_tab import hide_archive
+    from dashboard.ui import build_app
+
+    demo = build_app(tmp_path / "runs", preset="tiny")
+    ids = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+    on_build = [fn for fn in demo.fns.values()
+                if any(ids.get(target[0]) == "export-download" for target in fn.targets)]
+    assert [fn.fn.__name__ for fn in on_build][:1] == ["hide_archive"]
+    assert [ids[b._id] for b in on_build[0].outputs] == ["export-zip"]
+    assert hide_archive() == {"__type__": "update", "visible": False, "value": None}
