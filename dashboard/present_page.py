@@ -96,7 +96,8 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
                                                   max-width: none !important; }
 #detox-present { height: 100vh; box-sizing: border-box; padding: 10px 16px; gap: 8px !important;
                  overflow: hidden; background: #ffffff; color: #0b1220; flex-wrap: nowrap !important; }
-#pp-top { flex: 0 0 auto; align-items: center !important; gap: 12px !important; flex-wrap: nowrap !important; }
+#pp-top { flex: 0 0 auto; align-items: center !important; gap: 12px !important; flex-wrap: nowrap !important;
+          padding-right: 56px; }  /* the drawer's toggle sits at the top right: never over Stop */
 #pp-top button { font-size: 24px !important; min-height: 52px; padding: 6px 22px !important; white-space: nowrap; }
 #pp-status { flex: 1 1 auto; min-width: 0; }
 #present-start:not(:disabled) { background: #0f5132 !important; color: #ffffff !important; }
@@ -105,6 +106,13 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
 #pp-charts { flex: 0 0 560px !important; }
 #pp-charts .plot-container, #pp-charts > div { min-height: 0 !important; }
 #pp-keys { display: none !important; }
+/* The drawer open takes ~300 px from the page: narrower charts and smaller summaries, so that no
+   summary is cut mid-line and the gauges still show every judge. */
+.gradio-container:has(#pp-drawer.open) #pp-charts { flex: 0 0 400px !important; }
+.gradio-container:has(#pp-drawer.open) .pp-text { font-size: 23px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauges { font-size: 16px; gap: 8px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauge-bar { width: 40px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauges-title { display: none; }
 .pp-status { display: flex; align-items: baseline; gap: 24px; white-space: nowrap; overflow: hidden; }
 .pp-title { font-size: 30px; font-weight: 800; color: #0f5132; }
 .pp-facts { font-size: 24px; color: #0b1220; overflow: hidden; text-overflow: ellipsis; min-width: 0; }

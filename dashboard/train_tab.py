@@ -138,6 +138,12 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
             f'{problems_html(problems or [])}</div>')
 
 
+COMMAND_MAX_LINES = 12
+LOG_TO_END_JS = """() => { requestAnimationFrame(() => {
+  for (const box of document.querySelectorAll('.detox-log textarea')) box.scrollTop = box.scrollHeight;
+}); }"""
+
+
 def _as_number(value: Any) -> Any:
     """The page's processes field as a number when it is one; anything else is left as it came,
     for settings.check_processes to name in its refusal."""
@@ -437,8 +443,11 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                 stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
             message = gr.Markdown(elem_id="train-message")
             with gr.Accordion("Show the equivalent command", open=False):
+                # Grows with the command (a fixed two lines cut it off); one copy button, and room
+                # kept for it on the right (the css) so that it never sits on the command's text.
                 command = gr.Code(h.command(OFFLINE_PRESET, initial), language="shell", show_label=False,
-                                  interactive=False, wrap_lines=True, lines=2)
+                                  interactive=False, wrap_lines=True, lines=2, max_lines=COMMAND_MAX_LINES,
+                                  buttons=["copy"], elem_id="train-command")
         with gr.Column(scale=3, min_width=520):
             with gr.Row(equal_height=False):
                 picker = gr.Dropdown([], label="Run", scale=4, elem_id="run-picker",
@@ -463,10 +472,13 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                                        wrap=True, max_height=340, max_chars=200,
                                        column_widths=["7%", "9%", "34%", "50%"],
                                        elem_id="samples-table")
-            with gr.Accordion("Log (train.log)", open=False):
+            with gr.Accordion("Log (train.log)", open=False) as log_panel:
                 log_box = gr.Textbox(show_label=False, lines=14, max_lines=14, autoscroll=True,
                                      interactive=False, elem_classes=["detox-log"],
                                      buttons=["copy"])
+            # autoscroll follows new lines, but a closed panel's box opens scrolled to wherever it
+            # was: at its end is where a log is read
+            log_panel.expand(None, None, None, js=LOG_TO_END_JS, api_visibility="undocumented")
     view = gr.State({})
     timer = gr.Timer(REFRESH_S, active=True)
 

@@ -51,6 +51,8 @@ HEADER = """
 """
 
 CSS = """
+#train-command .cm-content, #train-command pre { padding-right: 44px !important; }
+
 .gradio-container { max-width: 1480px !important; }
 .detox-header { padding: 6px 2px 2px 2px; }
 .detox-title { font-size: 1.6rem; font-weight: 700; color: #0f766e; }

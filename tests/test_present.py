@@ -409,3 +409,37 @@ def test_presenter_page_in_a_projector_sized_browser(tmp_path):
             assert page.evaluate(OVERFLOW_JS)["overflowing"] == []
         finally:
             browser.close()
+
+
+FITS_JS = """() => {
+  // Summaries and gauges shown whole (nothing cut mid-line), the drawer's toggle clear of Stop.
+  const cut = [...document.querySelectorAll('.pp-text, .pp-gauges')]
+    .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1).map(e => e.className);
+  const box = s => document.querySelector(s).getBoundingClientRect();
+  const a = box('button.toggle-button'), b = box('#present-stop');
+  const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return {cut, overlap};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from dashboard.screenshot import CHROMIUM_ARGS
+    from dashboard.ui import serve_locally
+
+    with serve_locally(tmp_path / "runs") as (demo, url), sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(60_000)
+            page.goto(url.rstrip("/") + "/present?replay=demo&speed=16")
+            sync_api.expect(page.locator("#pp-status")).to_contain_text("replay over", timeout=30_000)
+            assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
+            page.locator("button.toggle-button").first.click()
+            sync_api.expect(page.locator("#pp-drawer")).to_have_class(re.compile(r"\bopen\b"))
+            page.wait_for_timeout(500)  # the drawer slides in
+            assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
+        finally:
+            browser.close()
