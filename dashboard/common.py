@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -178,9 +179,40 @@ def banner(kind: str, text: str) -> str:
     return f'<div class="detox-banner detox-{kind}">\n\n{text}\n\n</div>'
 
 
+DOWNLOADS = re.compile(r"^detox-[a-z]+-pid(?P<pid>[0-9]+)-")
+"""A Downloads folder's name in the temp folder: its app's process id inside, so that a later
+app can tell the folders of an app that was killed (kill -9 runs no clean-up) from a live one's."""
+
+
+def remove_stale_downloads(temp_dir: Path | None = None) -> list[Path]:
+    """Remove the Downloads folders (zips, CSVs, half-built exports that may hold a whole
+    model.safetensors) of apps whose process is gone; called when the app starts. One that
+    cannot be removed is logged and left."""
+    removed = []
+    folder = Path(temp_dir or tempfile.gettempdir())
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        log.warning("could not look for stale download folders in %s: %s", folder, exc)
+        return removed
+    for entry in entries:
+        match = DOWNLOADS.match(entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir() or runs.process_exists(int(match["pid"])):
+            continue
+        try:
+            shutil.rmtree(entry)
+        except OSError as exc:
+            log.warning("could not remove %s, left by an app that was killed: %s", entry, exc)
+            continue
+        log.info("removed %s, left by an app that was killed", entry)
+        removed.append(entry)
+    return removed
+
+
 class Downloads:
     """A private temporary folder for files users download (CSVs, zips): made on first use,
-    removed with its owner, files older than `max_age_s` pruned on each new one."""
+    removed with its owner, files older than `max_age_s` pruned on each new one. Its name holds
+    the app's pid (DOWNLOADS): the next app removes it if this one is killed."""
 
     def __init__(self, prefix: str, max_age_s: float = 3600):
         self.prefix, self.max_age_s = prefix, max_age_s
@@ -188,7 +220,7 @@ class Downloads:
 
     def folder(self) -> Path:
         if self._dir is None:
-            self._dir = Path(tempfile.mkdtemp(prefix=f"detox-{self.prefix}-"))
+            self._dir = Path(tempfile.mkdtemp(prefix=f"detox-{self.prefix}-pid{os.getpid()}-"))
             weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
         now = time.time()
         for old in self._dir.iterdir():

@@ -8,15 +8,15 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import gradio as gr
 import pandas as pd
 
-from engine.data import MAX_TEXT_CHARS, Example, dialogue_of
+from engine.data import MAX_TEXT_CHARS, Example, dialogue_of, looks_like_dialogue
 
 from dashboard import plots
-from dashboard.common import (AppContext, Downloads, checkpointed_runs, correctable_errors,
+from dashboard.common import (AppContext, Downloads, banner, checkpointed_runs, correctable_errors,
                               preset_note, preset_of, user_errors, warn)
 from dashboard.inputs import SEEDS, choice, user_text, whole_number
 
@@ -116,7 +116,10 @@ class CompareHandlers:
                 warn(f"Cannot compare: {exc}")
                 return skip
         took = time.monotonic() - began
-        return (summary_markdown(rows, run_id, checkpoint, seed, took), table(rows), regressions(rows),
+        note = paste_note(source, dialogue)
+        if note:
+            warn(note)
+        return (note + summary_markdown(rows, run_id, checkpoint, seed, took), table(rows), regressions(rows),
                 plots.reward_distribution_figure([r["reward_before"] for r in rows],
                                                  [r["reward_after"] for r in rows]),
                 gr.update(value=self._csv(rows, run_id), visible=True))
@@ -126,6 +129,15 @@ class CompareHandlers:
         columns = COLUMNS + ["toxicity_before", "toxicity_after"] + judge_columns(rows)
         pd.DataFrame(with_judges(rows), columns=columns).to_csv(path, index=False)
         return str(path)
+
+
+def paste_note(source: Any, dialogue: Any) -> str:
+    """A warning for pasted text that is no dialogue in the expected format ("" otherwise)."""
+    if SOURCES.get(source, source) != "paste" or looks_like_dialogue(str(dialogue or "")):
+        return ""
+    return banner("warn", "This text is not a dialogue in the format the models were trained on (two or more "
+                          "lines like `#Person1#: Hello.`): the summaries below are of something they never "
+                          "saw, and mean little.") + "\n\n"
 
 
 def judge_names(rows: list[dict]) -> list[str]:
@@ -154,22 +166,34 @@ def table(rows: list[dict]) -> pd.DataFrame:
 REGRESSION_COLUMNS = ["reward_diff", "response_before", "response_after", "query"]
 
 
+CHANGE_MIN = 0.01
+"""A reward difference (nothate logit) smaller than this counts as no change, in the counts and
+the regressions, and the summary says so beside the counts: a difference that the table shows
+as +0.0000 once counted as "higher", and -0.0009 was listed as a regression, though a few
+thousandths come from float arithmetic alone (the same summary scored in another batch)."""
+
+
+def change(diff: float) -> int:
+    """+1 higher, -1 lower, 0 unchanged (within CHANGE_MIN): what the counts and lists say."""
+    return 0 if abs(diff) < CHANGE_MIN else (1 if diff > 0 else -1)
+
+
 def regressions(rows: list[dict], limit: int = 3):
-    """The dialogues where the tuned model did worst, worst first (only real regressions)."""
-    worst = sorted((r for r in rows if r["reward_diff"] < 0), key=lambda r: r["reward_diff"])[:limit]
+    """The dialogues where the tuned model did worst, worst first: only drops of CHANGE_MIN or more."""
+    worst = sorted((r for r in rows if change(r["reward_diff"]) < 0), key=lambda r: r["reward_diff"])[:limit]
     frame = pd.DataFrame(worst, columns=REGRESSION_COLUMNS)
     frame["query"] = frame["query"].map(dialogue_of)
     label = (f"Biggest regressions: the {len(worst)} dialogue{'s' if len(worst) != 1 else ''} where "
-             "the tuned model scored lowest against the reference" if worst
-             else "Biggest regressions: none, the tuned model never scored lower than the reference")
+             f"the tuned model's reward fell most (by {CHANGE_MIN} or more)" if worst
+             else f"Biggest regressions: none, the tuned model's reward never fell by {CHANGE_MIN} or more")
     return gr.update(value=frame.round({"reward_diff": 4}), label=label)
 
 
 def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed: int,
                      took: float) -> str:
     n = len(rows)
-    improved = sum(r["reward_diff"] > 0 for r in rows)
-    regressed = sum(r["reward_diff"] < 0 for r in rows)
+    improved = sum(change(r["reward_diff"]) > 0 for r in rows)
+    regressed = sum(change(r["reward_diff"]) < 0 for r in rows)
     numeric = NUMERIC + judge_columns(rows)
     flat = with_judges(rows)
     header = "| | " + " | ".join(numeric) + " |\n|---|" + "---:|" * len(numeric) + "\n"
@@ -184,7 +208,8 @@ def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed
               "improved but they did not fall, the policy may be gaming the reward" if judges else "")
     return (f"**{n} dialogue{'s' if n != 1 else ''}**, run `{run_id}`, checkpoint "
             f"`{checkpoint or LATEST}`, seed {seed}, in {took:.1f} s: the tuned model's reward is "
-            f"higher on **{improved}**, lower on **{regressed}**. Rewards are nothate logits "
+            f"higher on **{improved}**, lower on **{regressed}**, the same on **{n - improved - regressed}** "
+            f"(a difference under {CHANGE_MIN} counts as none). Rewards are nothate logits "
             f"(higher = less hateful); toxicity is the reward model's P(hate){judged}.\n\n" + header + "\n".join(lines))
 
 

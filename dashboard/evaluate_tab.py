@@ -7,6 +7,7 @@ The handler is a generator that reports progress while it waits, then shows eval
 """
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
                               require_user, user_errors, warn)
 from dashboard.inputs import SEEDS, choice, whole_number
-from dashboard.runner import ROOT, RunnerError
+from dashboard.runner import ROOT, RunnerError, signal_process_group
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress", "The run's held-out prompts": "held-out"}
 """The run's held-out prompts are run.eval_prompts: for demo runs, heated dialogues no model saw."""
@@ -165,12 +166,23 @@ class EvaluateHandlers:
         them anyway; the grey button says so first)."""
         return self.runs_refresh(run_id), gr.update(interactive=self.ctx.access.user(request) is not None)
 
+    def in_progress(self, run_id: str | None) -> dict | None:
+        """The lock of the evaluation of `run_id` working now (started here, by an app before a
+        restart, or from the command line), else None."""
+        if not run_id:
+            return None
+        try:
+            return runs.active_evaluation(self.ctx.storage.run_dir(run_id))
+        except runs.RunError:
+            return None  # a run that cannot be read: run_changed says why
+
     def run_changed(self, run_id: str | None):
         """Checkpoints of the run, and its saved evaluation if it has one."""
         if not run_id:
             return (gr.update(choices=[], value=None), "", *EMPTY)
         with user_errors("read the run"):
             checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))
+        working = self.in_progress(run_id)
         try:
             saved = self.ctx.storage.evaluation(run_id)
         except runs.RunError as exc:  # a damaged file is named, never taken for "not evaluated"
@@ -181,6 +193,9 @@ class EvaluateHandlers:
             shown = ("*Saved evaluation:*\n\n" + result_markdown(saved, run_id), *_figures(saved))
         else:
             shown = (damaged or "This run has not been evaluated yet.", *EMPTY)
+        if working:
+            shown = (banner("info", in_progress_text(working) + " Press **Evaluate** to follow it, **Cancel** "
+                            "to stop it.") + "\n\n" + shown[0], *shown[1:])
         return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), *shown)
 
     def evaluate(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K,
@@ -193,6 +208,10 @@ class EvaluateHandlers:
             command = self._command(run_id, checkpoint, data, samples, seed, samples_per_prompt)
         except correctable_errors() as exc:
             yield warn(f"Cannot evaluate: {exc}"), *wait
+            return
+        working = self.in_progress(run_id)
+        if working:  # started before the app restarted, or elsewhere: follow it, never start a second
+            yield from self._follow(run_id, working)
             return
         yield banner("info", "Starting the evaluation…"), *wait
         with tempfile.TemporaryFile() as err:
@@ -219,6 +238,39 @@ class EvaluateHandlers:
         yield (banner("ok", f"Evaluation finished in {took:.0f} s."), result_markdown(result, run_id),
                *_figures(result))
 
+    def _follow(self, run_id: str, working: dict) -> Iterator[tuple]:
+        """Wait for an evaluation this handler did not start, then show what it saved."""
+        wait = (gr.skip(),) * 4
+        began = time.monotonic()
+        try:
+            before = self.ctx.storage.evaluation(run_id)
+        except runs.RunError:
+            before = None
+        while self.in_progress(run_id) is not None:
+            yield (banner("info", f"{in_progress_text(working)} Following it… {time.monotonic() - began:.0f} s "
+                                  f"(Cancel stops it)."), *wait)
+            time.sleep(POLL_S)
+        try:
+            result = self.ctx.storage.evaluation(run_id)
+        except runs.RunError as exc:
+            yield warn(f"The evaluation ended, but its result cannot be read: {exc}"), *wait
+            return
+        if not result or result == before:
+            yield warn("The evaluation ended without saving a result (it was stopped or failed)."), *wait
+            return
+        yield (banner("ok", "The evaluation in progress has finished."), result_markdown(result, run_id),
+               *_figures(result))
+
+    def cancel(self, run_id: str | None, request: gr.Request = None) -> str:
+        """Stop the evaluation of `run_id`, whoever started it: this app, one before a restart
+        (its orphan goes on working otherwise), or the command line. Admins only."""
+        require_user(self.ctx, request, "stop evaluations")
+        working = self.in_progress(run_id)
+        if working is None:
+            return banner("info", "Evaluation cancelled." if run_id else "No evaluation to stop.")
+        signal_process_group(working["pid"], signal.SIGTERM)
+        return banner("info", f"Stopped the evaluation of {run_id} (pid {working['pid']}).")
+
     def _command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> list[str]:
         if not run_id:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
@@ -227,6 +279,13 @@ class EvaluateHandlers:
         k = whole_number(samples_per_prompt, "samples per prompt", 1, MAX_SAMPLES_PER_PROMPT)
         seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
         return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed, k)
+
+
+def in_progress_text(lock: dict) -> str:
+    """An evaluation in progress, in words, from its lock."""
+    return (f"An evaluation of this run is in progress (pid {lock.get('pid')}, started "
+            f"{lock.get('started_at') or '?'}, checkpoint {lock.get('checkpoint') or '?'}, "
+            f"{lock.get('prompts') or '?'} prompts of {lock.get('data') or '?'}).")
 
 
 def _error_lines(stderr: str) -> str:
@@ -270,8 +329,8 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
     shown = [results, scatter, spread, worst]
     event = go.click(h.evaluate, [run, checkpoint, data, samples, seed, per_prompt], [status, *shown],
                      api_name="evaluate_run", api_visibility="undocumented", concurrency_limit=1)
-    cancel.click(lambda: banner("info", "Evaluation cancelled."), None, [status], cancels=[event],
-                 api_name="evaluate_cancel", api_visibility="undocumented")
+    cancel.click(h.cancel, [run], [status], cancels=[event], api_name="evaluate_cancel",
+                 api_visibility="undocumented")
     run.change(h.run_changed, [run], [checkpoint, *shown], api_name="evaluate_run_changed",
                api_visibility="undocumented")
     refresh.click(h.runs_refresh, [run], [run], api_name="evaluate_list_runs", api_visibility="undocumented")

@@ -76,7 +76,7 @@ class ExportHandlers:
         require_user(self.ctx, request, ACTION)
         with user_errors("export the run"):
             try:
-                merge = choice(kind, KINDS, "what to export") == "merged"
+                merge = choice(kind, KINDS, "kind of export") == "merged"
                 run_dir, ckpt = self._ended_run(run_id, checkpoint)
                 folder = self._export(run_dir, ckpt, merge, progress)
             except ExportError as exc:
@@ -96,7 +96,7 @@ class ExportHandlers:
         with user_errors("push the run"):
             try:
                 repo_id = user_text(repo, "repo name", "type OWNER/NAME, e.g. alice/flan-t5-detox").strip()
-                merge = choice(kind, KINDS, "what to export") == "merged"
+                merge = choice(kind, KINDS, "kind of export") == "merged"
                 check_push(repo_id)  # a bad name or no token: said before minutes of merging
                 run_dir, ckpt = self._ended_run(run_id, checkpoint)
                 folder = self._export(run_dir, ckpt, merge, progress)
@@ -119,6 +119,11 @@ class ExportHandlers:
             except BaseException:
                 shutil.rmtree(home, ignore_errors=True)
                 raise
+
+
+def hide_archive():
+    """The download button, hidden and emptied until the new zip is ready."""
+    return gr.update(visible=False, value=None)
 
 
 def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
@@ -147,8 +152,12 @@ def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
         command = gr.Markdown(elem_id="export-command")
 
     picks = [run, checkpoint, kind]
-    build.click(h.download, picks, [message, archive], api_name="export_download", api_visibility="undocumented",
-                concurrency_id="export", concurrency_limit=1)
+    # The previous zip goes away first: while a merged model builds (minutes), the button must
+    # not offer the adapter zip of the last click as if it were the new one.
+    build.click(hide_archive, None, [archive], queue=False, show_progress="hidden",
+                api_visibility="undocumented").then(
+        h.download, picks, [message, archive], api_name="export_download", api_visibility="undocumented",
+        concurrency_id="export", concurrency_limit=1)
     upload.click(h.push, picks + [repo, private, overwrite], [message], api_name="export_push",
                  api_visibility="undocumented", concurrency_id="export", concurrency_limit=1)
     run.change(h.run_changed, [run], [checkpoint, note], api_name="export_run", api_visibility="undocumented")

@@ -37,7 +37,12 @@ def whole_number(value: Any, what: str, low: int, high: int) -> int:
 
 
 def choice(value: Any, labels: dict[str, str], what: str) -> str:
-    """The value behind a radio label ("Test split" -> "test"), or the value if it is one."""
+    """The value behind a radio label ("Test split" -> "test"), or the value if it is one
+    (API callers send values: an unknown one is answered with the values). Nothing picked is
+    answered with the labels a person sees, never with "None"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        offered = ", ".join(f'"{label}"' for label in labels)
+        raise UserInputError(f"pick the {what}: one of {offered}")
     value = labels.get(value, value) if isinstance(value, str) else value
     if value not in labels.values():
         raise UserInputError(f"unknown {what} {shown(repr(value))}: use {', '.join(labels.values())}")

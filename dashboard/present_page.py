@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import threading
 import time
@@ -39,6 +40,8 @@ from dashboard.common import (AppContext, correctable_errors, legend_label, pres
                               unless_shown, user_errors)
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
+
+log = logging.getLogger(__name__)
 
 PATH = "present"
 REFRESH_S = 1.0
@@ -93,7 +96,8 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
                                                   max-width: none !important; }
 #detox-present { height: 100vh; box-sizing: border-box; padding: 10px 16px; gap: 8px !important;
                  overflow: hidden; background: #ffffff; color: #0b1220; flex-wrap: nowrap !important; }
-#pp-top { flex: 0 0 auto; align-items: center !important; gap: 12px !important; flex-wrap: nowrap !important; }
+#pp-top { flex: 0 0 auto; align-items: center !important; gap: 12px !important; flex-wrap: nowrap !important;
+          padding-right: 56px; }  /* the drawer's toggle sits at the top right: never over Stop */
 #pp-top button { font-size: 24px !important; min-height: 52px; padding: 6px 22px !important; white-space: nowrap; }
 #pp-status { flex: 1 1 auto; min-width: 0; }
 #present-start:not(:disabled) { background: #0f5132 !important; color: #ffffff !important; }
@@ -102,6 +106,13 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
 #pp-charts { flex: 0 0 560px !important; }
 #pp-charts .plot-container, #pp-charts > div { min-height: 0 !important; }
 #pp-keys { display: none !important; }
+/* The drawer open takes ~300 px from the page: narrower charts and smaller summaries, so that no
+   summary is cut mid-line and the gauges still show every judge. */
+.gradio-container:has(#pp-drawer.open) #pp-charts { flex: 0 0 400px !important; }
+.gradio-container:has(#pp-drawer.open) .pp-text { font-size: 23px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauges { font-size: 16px; gap: 8px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauge-bar { width: 40px; }
+.gradio-container:has(#pp-drawer.open) .pp-gauges-title { display: none; }
 .pp-status { display: flex; align-items: baseline; gap: 24px; white-space: nowrap; overflow: hidden; }
 .pp-title { font-size: 30px; font-weight: 800; color: #0f5132; }
 .pp-facts { font-size: 24px; color: #0b1220; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
@@ -186,14 +197,33 @@ class PresentHandlers:
             return dict(found) if found else {**NEW_SESSION, "shown": {}}
 
     def _save(self, state: dict | None, **changes: Any) -> None:
+        """Save a browser's choices. A change of choice (not of what is shown) starts a new
+        generation: a redraw that began before it must not save or send what it computed."""
         key = (state or {}).get("id")
         if not isinstance(key, str):
             return
         with self._sessions_lock:
-            self._sessions[key] = {**self._sessions.get(key, {**NEW_SESSION, "shown": {}}), **changes}
+            session = self._sessions.get(key, {**NEW_SESSION, "shown": {}})
+            generation = session.get("generation", 0) + (set(changes) != {"shown"})
+            self._sessions[key] = {**session, **changes, "generation": generation}
             self._sessions.move_to_end(key)
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
+
+    def _save_shown(self, state: dict | None, generation: int, shown: dict) -> bool:
+        """Record what a redraw sends, unless the browser's choices changed since it began (a
+        key pressed during a timer's redraw): then False, and the redraw sends nothing. Else
+        the timer's late "18 s left" would land after the key's "paused", and, recorded as
+        shown, never be corrected."""
+        key = (state or {}).get("id")
+        if not isinstance(key, str):
+            return True
+        with self._sessions_lock:
+            session = self._sessions.get(key)
+            if session is not None and session.get("generation", 0) != generation:
+                return False
+        self._save(state, shown=shown)
+        return True
 
     # --- sources -------------------------------------------------------------------------------
 
@@ -247,7 +277,28 @@ class PresentHandlers:
     def opened(self, request: gr.Request = None) -> tuple:
         """A browser opened the page: its choices from the URL (?replay=, ?speed=, ?dialogues=)
         or DETOX_PRESENT_DIALOGUES; a bad one is named in a warning and left at its default.
-        Returns its gr.State, the redraw, the drawer's controls and the timer, switched on."""
+        Returns its gr.State, the redraw, the drawer's controls and the timer, switched on.
+        Whatever goes wrong here is said on the page: an exception would leave the room looking
+        at "Loading…" with no timer to ever redraw it."""
+        try:
+            return self._open(request)
+        except Exception as exc:  # the last place the room can be told anything
+            log.exception("the presenter page could not open")
+            return self._open_failed(exc)
+
+    def _open_failed(self, exc: Exception) -> tuple:
+        """The page when opening it failed: the error in place of the dialogues, nothing read
+        from the runs (that may be what failed), the timer off (a redraw would fail the same
+        way every second)."""
+        message = (f"The presenter page could not open: {type(exc).__name__}: {str(exc)[:300]}. "
+                   f"Reload the page to try again; the app's log has the details.")
+        status = presenter.status_html("Presenter view", ["could not open"])
+        cards = presenter.cards_html(presenter.View(0, 0, note=message))
+        hidden = gr.update(visible=False)
+        return ({"id": uuid.uuid4().hex}, status, cards, gr.skip(), gr.skip(), gr.skip(), hidden, hidden,
+                gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False))
+
+    def _open(self, request: gr.Request | None) -> tuple:
         query = dict(getattr(request, "query_params", None) or {})
         may_act = self.ctx.access.user(request) is not None
         # First: without a preset asked for, this asks the Hub (seconds when it is unreachable,
@@ -284,6 +335,7 @@ class PresentHandlers:
         choices = self.session(state)
         shown = dict(choices["shown"])
         source = choices["source"]
+        generation = choices.get("generation", 0)
         try:
             snap = self._snapshot(source)
         except runs.RunError as exc:
@@ -296,12 +348,15 @@ class PresentHandlers:
             clock = clock.now(self.clock())  # not saved: the clock moves by itself between reads
         total = int(snap.status.get("total_steps") or presenter.last_step(snap.metrics) or 0)
         at = clock.cursor if clock is not None else None
+        why = {"eval_every": self._eval_every(source, snap.run_id), "state": snap.status.get("state")}
         try:
-            view = presenter.build_view(snap.metrics, snap.held_out, total, at, choices["dialogues"])
+            view = presenter.build_view(snap.metrics, snap.held_out, total, at, choices["dialogues"], **why)
         except PresenterError as exc:
             gr.Warning(html.escape(f"Presenter page: {exc}; showing the most toxic dialogues instead"))
             self._save(state, dialogues=None)
-            view = presenter.build_view(snap.metrics, snap.held_out, total, at, None)
+            view = presenter.build_view(snap.metrics, snap.held_out, total, at, None, **why)
+        if not view.cards and snap.problems:  # a linked or corrupt eval.jsonl, say: the room sees why
+            view = replace(view, note=f"{view.note} Problems with the run's files: {'; '.join(snap.problems[:3])}")
         title, facts = self._status(source, snap, view, clock)
         key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total])
         figures = self._figures(key, view, total) if shown.get("figures") != key else (gr.skip(),) * 3
@@ -309,8 +364,7 @@ class PresentHandlers:
         out = PresentView(unless_shown(shown, "status", presenter.status_html(title, facts)),
                           unless_shown(shown, "cards", presenter.cards_html(view)), *figures,
                           *self._buttons(choices, shown))
-        self._save(state, shown=shown)
-        return out
+        return out if self._save_shown(state, generation, shown) else PresentView(*(gr.skip(),) * len(out))
 
     def _status(self, source: str, snap: RunSnapshot, view: presenter.View,
                 clock: ReplayClock | None) -> tuple[str, list[str]]:
@@ -333,6 +387,15 @@ class PresentHandlers:
             when = f"{pace.duration((clock.last - clock.position) / clock.speed)} left at {clock.speed:g} steps/s"
         what = "recorded demo run" if source.startswith(RECORDED) else f"run {legend_label(snap.run_id)}"
         return f"Replay: {what}", [step, when, preset, device]
+
+    def _eval_every(self, source: str, run_id: str) -> int | None:
+        """run.eval_every in the run's config.json, None when it cannot be read."""
+        try:
+            config = (self.recordings if source.startswith(RECORDED) else self.ctx.storage).config(run_id)
+        except runs.RunError:
+            return None
+        value = (config.get("run") or {}).get("eval_every") if isinstance(config, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     def _preset(self, source: str, run_id: str) -> str | None:
         """The preset in the run's config.json, from the folder the source names."""
@@ -419,7 +482,10 @@ class PresentHandlers:
             if action == "toggle":
                 clock = clock.toggle(t)
             elif action in ("prev", "next"):
-                snap = self._snapshot(choices["source"])
+                try:
+                    snap = self._snapshot(choices["source"])
+                except runs.RunError:
+                    return self.redraw(state)  # the folder went away: the redraw says so on the page
                 marks = presenter.held_out_steps(snap.held_out) if snap else []
                 clock = clock.step_to(marks, -1 if action == "prev" else 1, t)
             else:

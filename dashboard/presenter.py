@@ -25,6 +25,12 @@ SHOWN = 3
 """Dialogues on the page: three fit a 1080-pixel-high projector with readable type."""
 DIALOGUES_ENV = "DETOX_PRESENT_DIALOGUES"
 """Held-out prompt numbers to show, like "0,3,5" (the page's ?dialogues= overrides it)."""
+MAX_PROMPT_DIGITS = 6
+"""A held-out prompt number has at most this many digits: no test split is a million prompts,
+and int() of a longer string costs time (and past 4,300 digits raises)."""
+_PROMPT_NUMBER = re.compile(r"[0-9]{1,%d}" % MAX_PROMPT_DIGITS)
+"""ASCII digits only: str.isdigit() also takes '²', '①' and Arabic-Indic digits, which int()
+either refuses or reads as a number nobody typed."""
 CONTEXT_CHARS = 150
 """The dialogue's first line shown above its summaries is cut to this many characters."""
 
@@ -40,9 +46,9 @@ def parse_dialogues(text: str | None) -> list[int] | None:
     if text is None or not text.strip():
         return None
     parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() for p in parts):
-        raise PresenterError(f"dialogues must be held-out prompt numbers separated by commas, like "
-                             f"0,3,5; got {text[:40]!r}")
+    if not all(_PROMPT_NUMBER.fullmatch(p) for p in parts):
+        raise PresenterError(f"dialogues must be held-out prompt numbers (digits 0-9, at most "
+                             f"{MAX_PROMPT_DIGITS} each) separated by commas, like 0,3,5; got {text[:40]!r}")
     numbers = [int(p) for p in parts]
     if len(set(numbers)) != len(numbers):
         raise PresenterError(f"dialogues lists a prompt twice: {text[:40]!r}")
@@ -84,8 +90,16 @@ def pick_dialogues(reference: dict, wanted: list[int] | None, n: int = SHOWN) ->
 _SPEAKER = re.compile(r"#(Person\d+)#")
 
 
+_CUT_SPEAKER = re.compile(r"#(?P<letters>[A-Za-z]*)(?P<digits>\d*)#?")
+"""A word that is a speaker tag cut short where the summary's length ran out: '#Person2', '#Per', '#'."""
+
+
 def shown_word(word: str) -> str:
-    """A word as the room reads it, HTML-escaped: DialogSum's '#Person1#' tags read 'Person1'."""
+    """A word as the room reads it, HTML-escaped: DialogSum's '#Person1#' tags read 'Person1',
+    and a tag cut short at the end of a summary ('#Person2', '#') loses its stray '#' too."""
+    cut = _CUT_SPEAKER.fullmatch(word)
+    if cut and "Person".startswith(cut["letters"]) and (cut["letters"] or not cut["digits"]):
+        return html.escape(cut["letters"] + cut["digits"])
     return html.escape(_SPEAKER.sub(r"\1", word))
 
 
@@ -113,7 +127,8 @@ def word_diff(before: str, after: str) -> tuple[str, str]:
     left: list[str] = []
     right: list[str] = []
     for same, old_words, new_words in _chunks(before.split(), after.split()):
-        old, new = " ".join(map(shown_word, old_words)), " ".join(map(shown_word, new_words))
+        old = " ".join(w for w in map(shown_word, old_words) if w)  # a lone cut '#' reads as nothing
+        new = " ".join(w for w in map(shown_word, new_words) if w)
         if same:
             left.append(old)
             right.append(new)
@@ -192,21 +207,33 @@ def _scores(sample: dict) -> dict[str, float | None]:
     return {judge: _toxicity(sample, judge) for judge in judges}
 
 
+def no_reference_note(held_out: list[dict], eval_every: int | None, state: str | None) -> str:
+    """Why there is no step-0 held-out row, as far as the run's files tell: its config
+    (`eval_every`, None when unreadable) and its state."""
+    if held_out:
+        return "This run's held-out rows have no step-0 row (the reference's summaries)."
+    if eval_every == 0:
+        return "This run writes no held-out rows (run.eval_every is 0), so there are no summaries to show."
+    if state in ("queued", "running"):
+        return ("No held-out summaries yet: the reference's are written before the first PPO step, "
+                "and appear here then.")
+    return "This run has no held-out rows to show (its eval.jsonl is missing or cannot be read)."
+
+
 def build_view(metrics: list[dict], held_out: list[dict], total: int, at: int | None = None,
-               dialogues: list[int] | None = None) -> View:
+               dialogues: list[int] | None = None, eval_every: int | None = None,
+               state: str | None = None) -> View:
     """The page at step `at` (None: everything, a live run's newest): the rows up to that step,
     and cards for `dialogues` (None: the most toxic at the reference) from the step-0 held-out
     row and the newest held-out row at or before `at`. PresenterError for a `dialogues` entry the
-    run does not have."""
+    run does not have. `eval_every` and `state` only say why there are no cards."""
     cursor = last_step(metrics) if at is None else at
     rows = [r for r in metrics if (_step(r) or 0) <= cursor]
     evals = sorted((r for r in held_out if _step(r) is not None and _step(r) <= cursor), key=_step)
     view = View(step=cursor, total=total, metrics=rows, held_out=evals)
     reference = next((r for r in held_out if _step(r) == 0), None)
     if reference is None:
-        note = ("This run writes no held-out rows (run.eval_every is 0), so there are no summaries to show."
-                if not held_out else "This run's held-out rows have no step-0 row (the reference's summaries).")
-        return replace(view, note=note)
+        return replace(view, note=no_reference_note(held_out, eval_every, state))
     current = evals[-1] if evals else reference
     now = {s.get("prompt"): s for s in current.get("samples") or []}
     cards = []

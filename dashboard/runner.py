@@ -58,8 +58,9 @@ class Started:
 
 # --- processes --------------------------------------------------------------------------------
 
-def _signal_training_process(pid: int, signum: int) -> None:
-    """Signal the trainer's process group when it leads one (we start it so), else the process."""
+def signal_process_group(pid: int, signum: int) -> None:
+    """Signal the process group of a trainer or an evaluation when it leads one (we start both
+    so), else the process."""
     try:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signum)
@@ -206,7 +207,7 @@ class Runner:
                                                               "step": status.get("step")})
         grace = self.stop_grace(rows)
         self._stop_asked[run_id] = (time.monotonic(), time.monotonic() + grace)
-        _signal_training_process(pid, signal.SIGTERM)
+        signal_process_group(pid, signal.SIGTERM)
         threading.Thread(target=self._kill_if_still_alive, args=(run_id, pid, grace), daemon=True,
                          name=f"stop-{run_id}").start()
         if runs.stall_seconds(status, rows, min_s=self.stall_min_s) is not None:
@@ -234,7 +235,7 @@ class Runner:
         """SIGKILL the run's whole process group; its end is recorded as stopped by force."""
         self._killed[run_id] = why
         log.warning("killing run %s (pid %d): %s", run_id, pid, why)
-        _signal_training_process(pid, signal.SIGKILL)  # its watcher (child or adopted) records the end
+        signal_process_group(pid, signal.SIGKILL)  # its watcher (child or adopted) records the end
 
     def _forced_stop(self, run_id: str) -> str:
         """The error of a run this app killed: why, and what of it is kept."""
@@ -259,13 +260,13 @@ class Runner:
         for run_id, proc in list(self._procs.items()):
             if proc.poll() is None:
                 self._stop_requested.add(run_id)
-                _signal_training_process(proc.pid, signal.SIGTERM)
+                signal_process_group(proc.pid, signal.SIGTERM)
         for proc in list(self._procs.values()):
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 log.warning("training process %d ignored SIGTERM; killing it", proc.pid)
-                _signal_training_process(proc.pid, signal.SIGKILL)
+                signal_process_group(proc.pid, signal.SIGKILL)
                 proc.wait()
 
     # --- watching ----------------------------------------------------------------------------

@@ -283,8 +283,10 @@ class Storage:
         run_dir = entry.metrics.path.parent
         found = [p for p in [runs.status_problem(run_dir), runs.log_problem(run_dir)] if p]
         with entry.lock:
-            documents = [entry.config.read(lambda path: runs.read_config(path.parent))[1],
-                         entry.evaluation.read(_json_object)[1]]
+            config, config_problem = entry.config.read(lambda path: runs.read_config(path.parent))
+            documents = [config_problem, entry.evaluation.read(_json_object)[1]]
+        if config is None and config_problem is None:  # absent: evaluation.json may be, config.json may not
+            documents[0] = f"run {run_dir.name} has no {runs.CONFIG_FILE}"
         found += [p for p in documents + [self._sidecar(entry)[1]] if p]
         total = len(found)
         with entry.lock:

@@ -123,6 +123,9 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
         details.append(f"auto-stopped: {html.escape(str(auto.get('reason', '')))}")
     if state == "failed":
         details.append(_failure_html(status, exit_code, log_text))
+    trackers = runs.tracker_warning(status)
+    if trackers:
+        details.append(f'<span class="detox-tracker-failed" style="color:#92400e">⚠️ {html.escape(trackers)}</span>')
     width = 100 * (1.0 if state == "finished" else fraction)
     indeterminate = " detox-indeterminate" if state == "queued" else ""
     detail_html = "".join(f'<div class="detox-progress-detail">{d}</div>' for d in details)
@@ -133,6 +136,25 @@ def progress_html(run_id: str, status: dict, rows: list[dict], checkpoints: list
             f'style="width:{width:.1f}%"></div></div>'
             f'<div class="detox-progress-text">{" · ".join(parts)}</div>{detail_html}'
             f'{problems_html(problems or [])}</div>')
+
+
+COMMAND_MAX_LINES = 12
+LOG_TO_END_JS = """() => { requestAnimationFrame(() => {
+  for (const box of document.querySelectorAll('.detox-log textarea')) box.scrollTop = box.scrollHeight;
+}); }"""
+
+
+def _as_number(value: Any) -> Any:
+    """The page's processes field as a number when it is one; anything else is left as it came,
+    for settings.check_processes to name in its refusal."""
+    if value is None or value == "":
+        return 1
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def idle_progress_html(message: str) -> str:
@@ -186,7 +208,10 @@ class TrainHandlers:
     # start and stop
 
     def start(self, preset: str, settings: dict[str, Any], auto_stop: bool = False,
-              kl_max: float | None = None, request: gr.Request = None, processes: int = 1):
+              kl_max: float | None = None, request: gr.Request = None, processes: Any = 1):
+        """Start a run; `processes` as the page or an API caller sent it (checked here, where a
+        bad value becomes a warning: converted by the caller it raised outside, and an API
+        caller got {"error": null})."""
         require_user(self.ctx, request, "start runs")
         try:
             thresholds = health.Thresholds.with_kl_max(kl_max)
@@ -194,6 +219,7 @@ class TrainHandlers:
             return warn(f"Cannot start the run: {exc}"), gr.skip(), gr.skip()
         with user_errors("start the run"):
             try:
+                processes = _as_number(processes)
                 check_gpu_processes(processes)
                 started = self.ctx.runner.start(preset, settings, auto_stop, thresholds, processes)
             except correctable_errors() as exc:
@@ -417,8 +443,11 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                 stop = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", interactive=False)
             message = gr.Markdown(elem_id="train-message")
             with gr.Accordion("Show the equivalent command", open=False):
+                # Grows with the command (a fixed two lines cut it off); one copy button, and room
+                # kept for it on the right (the css) so that it never sits on the command's text.
                 command = gr.Code(h.command(OFFLINE_PRESET, initial), language="shell", show_label=False,
-                                  interactive=False, wrap_lines=True, lines=2)
+                                  interactive=False, wrap_lines=True, lines=2, max_lines=COMMAND_MAX_LINES,
+                                  buttons=["copy"], elem_id="train-command")
         with gr.Column(scale=3, min_width=520):
             with gr.Row(equal_height=False):
                 picker = gr.Dropdown([], label="Run", scale=4, elem_id="run-picker",
@@ -443,10 +472,13 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
                                        wrap=True, max_height=340, max_chars=200,
                                        column_widths=["7%", "9%", "34%", "50%"],
                                        elem_id="samples-table")
-            with gr.Accordion("Log (train.log)", open=False):
+            with gr.Accordion("Log (train.log)", open=False) as log_panel:
                 log_box = gr.Textbox(show_label=False, lines=14, max_lines=14, autoscroll=True,
                                      interactive=False, elem_classes=["detox-log"],
                                      buttons=["copy"])
+            # autoscroll follows new lines, but a closed panel's box opens scrolled to wherever it
+            # was: at its end is where a log is read
+            log_panel.expand(None, None, None, js=LOG_TO_END_JS, api_visibility="undocumented")
     view = gr.State({})
     timer = gr.Timer(REFRESH_S, active=True)
 
@@ -482,7 +514,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
 
     def start_clicked(values: dict, request: gr.Request) -> tuple:
         return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request,
-                       int(values[processes] or 1))
+                       values[processes])
 
     gr.on([preset.change] + [c.change for c in fields], command_changed, {preset, *fields}, [command],
           concurrency_limit=None, show_progress="hidden", api_name="train_command",

@@ -17,7 +17,7 @@ from engine import runs
 
 from dashboard.access import LOGIN_MESSAGE, Access, Limits
 from dashboard.api import register_api
-from dashboard.common import AppContext, banner
+from dashboard.common import AppContext, banner, remove_stale_downloads
 from dashboard.compare_tab import create_compare_tab
 from dashboard.evaluate_tab import create_evaluate_tab
 from dashboard.export_tab import create_export_tab
@@ -51,6 +51,8 @@ HEADER = """
 """
 
 CSS = """
+#train-command .cm-content, #train-command pre { padding-right: 44px !important; }
+
 .gradio-container { max-width: 1480px !important; }
 .detox-header { padding: 6px 2px 2px 2px; }
 .detox-title { font-size: 1.6rem; font-weight: 700; color: #0f766e; }
@@ -121,6 +123,7 @@ def build_app(runs_dir: Path | str | None = None, preset: str | None = None,
               train_command: list[str] | None = None, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     """The Blocks app. `preset`: the one to offer first (None: seed on a GPU with the Hub, else demo);
     `queue_size`: how many events may wait before new ones are refused as busy."""
+    remove_stale_downloads()  # what an app killed earlier left in the temp folder
     storage = Storage(Path(runs_dir) if runs_dir else runs.default_runs_dir())
     access = Access.from_env()
     ctx = AppContext(storage=storage, runner=Runner(storage, train_command, Limits.from_env()),

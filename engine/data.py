@@ -6,6 +6,8 @@ prompt, tokenize, and split 80/20 *without* shuffling (8017 / 2005 rows of the H
 
 from __future__ import annotations
 
+import re
+
 import json
 import math
 from dataclasses import dataclass, field
@@ -83,6 +85,17 @@ class Example:
 class PromptData:
     train: list[Example]
     test: list[Example]
+
+
+_TURN = re.compile(r"^\s*#Person\d+#\s*:", re.MULTILINE)
+MIN_TURNS = 2
+
+
+def looks_like_dialogue(text: str) -> bool:
+    """Whether `text` is a dialogue in DialogSum's format: at least MIN_TURNS lines like
+    '#Person1#: Hello.' The models were trained on such dialogues only: of anything else they
+    still write a summary, a confident one that means little."""
+    return len(_TURN.findall(text or "")) >= MIN_TURNS
 
 
 def build_prompt(dialogue: str) -> str:

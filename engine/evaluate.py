@@ -68,14 +68,29 @@ def preflight(args) -> Path:
 
 
 def main(argv=None) -> int:
-    from engine.data import DataError
-
     args = parse_args(argv)
     try:
         run_dir = preflight(args)
     except (runs.RunError, ValueError) as e:  # ConfigError and DataError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
+    # One evaluation of a run at a time: two would race to write evaluation.json, and an app
+    # restarted while this one works finds it by this lock (to show it, and to stop it).
+    lock = runs.EvaluationLock(run_dir, checkpoint=args.checkpoint or "final", data=args.data,
+                               prompts=args.samples, started_at=runs.utc_now())
+    try:
+        lock.acquire()
+    except runs.RunError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        return _evaluate(args, run_dir)
+    finally:
+        lock.release()
+
+
+def _evaluate(args, run_dir: Path) -> int:
+    from engine.data import DataError
     from engine.models import ModelError
 
     try:

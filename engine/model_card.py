@@ -40,7 +40,10 @@ class CardInputs:
 
 
 def metadata(cfg: Config, merged: bool) -> dict:
-    """The card's YAML header: only facts the Hub can link (Hub ids, a known license)."""
+    """The card's YAML header: only facts the Hub can link (Hub ids, a known license).
+    `pipeline_tag: summarization` is the Hub's task, for search and the task filter; it is no
+    call to make: transformers 5 removed the summarization and text2text-generation pipelines
+    (the card's usage section says so and shows `generate`)."""
     meta: dict = {"tags": TAGS + ([] if merged else ["peft", "lora"]),
                   "library_name": "transformers" if merged else "peft",
                   "pipeline_tag": "summarization"}
@@ -134,7 +137,11 @@ def _usage(cfg: Config, merged: bool) -> list[str]:
         f"min_length={g.min_length}, max_new_tokens={g.output_max_length - 1})",
         "print(tokenizer.decode(out[0], skip_special_tokens=True))",
     ]
-    lines = ["## How to use it", "", "```python", *code, "```", ""]
+    lines = ["## How to use it", "",
+             "Call `generate` as below. `pipeline_tag: summarization` in this card's header is the Hub's task "
+             "for search; `pipeline(\"summarization\")` and `pipeline(\"text2text-generation\")` are not the way: "
+             "transformers 5 removed both tasks, and on 4.x they would not add the prompt this model was "
+             "trained with.", "", "```python", *code, "```", ""]
     lines.append("With `torch.manual_seed(S)` before `generate` and `max_new_tokens=L`, the summary is the one "
                  "the dashboard's tuned model writes for that dialogue with seed S and length L.")
     if merged:

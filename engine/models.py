@@ -7,17 +7,22 @@ and reference log-probs are computed with that LoRA disabled (`PolicyWithValueHe
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import logging
+import re
+import warnings
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import torch
 from torch import nn
 
+from engine import runs
 from engine.config import OFFLINE_PRESET, ModelConfig
 from engine.sources import is_hub_id
 
-VALUE_HEAD_FILE = "value_head.safetensors"
+VALUE_HEAD_FILE = runs.VALUE_HEAD_FILE
 
 
 class ModelError(RuntimeError):
@@ -106,6 +111,42 @@ def parameter_report(policy: PolicyWithValueHead) -> ParameterReport:
     return ParameterReport(lora=lora, value_head=value_head, total=total)
 
 
+KNOWN_LOAD_NOISE = (
+    # transformers 5 on T5 checkpoints with their own lm_head: it says so even where the config
+    # already says tie_word_embeddings=False (flan-t5-base), and decides right (it does not tie)
+    "The tied weights mapping and config for this model specifies to tie",
+    # transformers 5 asking itself (peft calls the deprecated property): nothing a user can change
+    "`is_gradient_checkpointing` is deprecated",
+    # peft merging the summary adapter into a base whose lm_head is its own: the untying it
+    # announces is what the checkpoint already is
+    "Input and output embeddings are no longer tied after merging",
+)
+"""Messages every model load printed that say nothing the user can act on; filtered at the load
+sites only (quiet_model_load), so that anything else transformers or peft says still shows."""
+
+
+class _DropKnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(text in record.getMessage() for text in KNOWN_LOAD_NOISE)
+
+
+@contextmanager
+def quiet_model_load() -> Iterator[None]:
+    """Load models without KNOWN_LOAD_NOISE (warnings and transformers' log records)."""
+    noise = _DropKnownNoise()
+    loggers = [logging.getLogger(name) for name in ("transformers.modeling_utils", "transformers", "peft")]
+    for logger in loggers:
+        logger.addFilter(noise)
+    try:
+        with warnings.catch_warnings():
+            for text in KNOWN_LOAD_NOISE:
+                warnings.filterwarnings("ignore", message=".*" + re.escape(text))
+            yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(noise)
+
+
 def _load_base(cfg: ModelConfig, dtype: torch.dtype) -> nn.Module:
     from transformers import AutoConfig, AutoModelForSeq2SeqLM
 
@@ -146,6 +187,12 @@ def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
                 seed: int = 0) -> tuple[PolicyWithValueHead, object]:
     """The policy (reference + fresh trainable LoRA + value head) and its tokenizer.
     `seed` fixes the random init of LoRA A and the value head: same seed, same run."""
+    with quiet_model_load():
+        return _load_policy(cfg, device, dtype, seed)
+
+
+def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
+                 seed: int) -> tuple[PolicyWithValueHead, object]:
     from peft import LoraConfig, TaskType, get_peft_model
 
     tokenizer = load_tokenizer(cfg.tokenizer or cfg.policy)
@@ -190,10 +237,12 @@ def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:
     from safetensors.torch import save_file
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    policy.model.save_pretrained(directory, safe_serialization=True)
-    save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
-              str(directory / VALUE_HEAD_FILE))
+    # Whole or absent: a kill between the two saves once left an adapter without its value
+    # head, listed as complete and used by Compare and the merged export.
+    with runs.staged_folder(directory) as staging:
+        policy.model.save_pretrained(staging, safe_serialization=True)
+        save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
+                  str(staging / VALUE_HEAD_FILE))
     return directory
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.config import shown
+
 NO_TOKEN = ("no Hugging Face token: set HF_TOKEN to a token with write access "
             "(https://huggingface.co/settings/tokens) or run `hf auth login`")
 
@@ -40,11 +42,11 @@ def check_push(repo_id: str) -> str:
     from huggingface_hub.utils import validate_repo_id
 
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
-        raise PushError(f"repo name must be OWNER/NAME (e.g. alice/flan-t5-detox), got {repo_id!r}")
+        raise PushError(f"repo name must be OWNER/NAME (e.g. alice/flan-t5-detox), got {shown(repr(repo_id), 60)}")
     try:
         validate_repo_id(repo_id)
-    except HFValidationError as e:
-        raise PushError(f"invalid repo name {repo_id!r}: {e}") from e
+    except HFValidationError as e:  # its message repeats the whole name: cut it as well
+        raise PushError(f"invalid repo name {shown(repr(repo_id), 60)}: {shown(str(e).replace(repo_id, '…'), 300)}") from e
     if constants.HF_HUB_OFFLINE:
         raise PushError("HF_HUB_OFFLINE is set: pushing needs the network; unset it to push")
     token = get_token()

@@ -23,8 +23,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine import runs
 from engine.config import Config
+from engine.runs.files import is_real_dir
 
 log = logging.getLogger("engine.trackers")
 
@@ -53,7 +53,7 @@ class TrackerError(RuntimeError):
 
 def _own_folder(path: Path) -> Path:
     """`path` as a folder to write into, never through a link (the run directory's rule)."""
-    if os.path.lexists(path) and not runs.is_real_dir(path):
+    if os.path.lexists(path) and not is_real_dir(path):
         raise TrackerError(f"{path} is not a folder (a link is not written through)")
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -162,13 +162,32 @@ def eval_metrics(row: dict[str, Any]) -> dict[str, float]:
     return numbers(metrics)
 
 
+Report = Callable[[dict[str, str]], None]
+"""Told every tracker that failed so far ({name: why}): the trainer records them in status.json,
+so that the Train tab and `engine.runs show` say so, not only train.log."""
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
 class Trackers:
     """The trackers of a run, called together. The first exception a tracker raises is logged
     with its traceback and switches that tracker off: it never stops training, and the run
-    directory keeps every row it missed."""
+    directory keeps every row it missed. `failed` names each one switched off (or never
+    started) with why; `report` is told of each."""
 
-    def __init__(self, trackers: list[Tracker]):
+    def __init__(self, trackers: list[Tracker], failed: dict[str, str] | None = None,
+                 report: Report | None = None):
         self.active = list(trackers)
+        self.failed = dict(failed or {})
+        self.report = report
+        if self.failed:
+            self._report()
+
+    def _report(self) -> None:
+        if self.report is not None:
+            self.report(dict(self.failed))
 
     def log(self, row: dict[str, Any], step: int) -> None:
         metrics = numbers(row)
@@ -186,19 +205,24 @@ class Trackers:
         for tracker in list(self.active):
             try:
                 call(tracker)
-            except Exception:
+            except Exception as exc:
                 log.exception("tracker %s failed (%s) and is switched off; training goes on and the run "
                               "directory has every row", tracker.name, what)
                 self.active.remove(tracker)
+                self.failed[tracker.name] = f"failed ({what}) and was switched off: {_why(exc)}"
+                self._report()
 
 
-def open_trackers(cfg: Config, run_dir: Path) -> Trackers:
+def open_trackers(cfg: Config, run_dir: Path, report: Report | None = None) -> Trackers:
     """The trackers `cfg.run.report_to` names, started for rank 0's run directory. One that cannot
-    start is logged with its traceback and left out: the run does not depend on it."""
+    start is logged with its traceback and left out (the run does not depend on it), and
+    `report` is told."""
     started: list[Tracker] = []
+    failed: dict[str, str] = {}
     for name in dict.fromkeys(cfg.run.report_to):  # a name given twice is one tracker
         try:
             started.append(ADAPTERS[name](cfg, run_dir))
-        except Exception:
+        except Exception as exc:
             log.exception("tracker %s could not start; training goes on without it", name)
-    return Trackers(started)
+            failed[name] = f"could not start: {_why(exc)}"
+    return Trackers(started, failed, report)

@@ -194,6 +194,18 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
     return "finished"
 
 
+def tracker_recorder(run_dir: Path):
+    """What the trackers call when one fails: its name and why go into status.json
+    (TRACKERS_FAILED_KEY), where the Train tab and `engine.runs show` read them; train.log alone
+    is where nobody looks while the run finishes with exit code 0."""
+    def record(failed: dict[str, str]) -> None:
+        try:
+            runs.write_status(run_dir, **{runs.TRACKERS_FAILED_KEY: failed})
+        except OSError as exc:  # the failure is in train.log already; training goes on
+            log.warning("could not record the failed trackers in %s: %s", runs.STATUS_FILE, exc)
+    return record
+
+
 def evaluate_held_out(held_out, run_dir: Path, step: int, trackers: Trackers) -> float:
     """One row of eval.jsonl (and its numbers to the trackers); returns the seconds it took
     (reported as time/eval)."""
@@ -316,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.write_status(run_dir, pid=os.getpid())
         runs.make_reserve(run_dir)  # room to record a full disk, should it fill up
     # rank 0 alone reports, as it alone writes the run directory: one tracker run per run
-    trackers = open_trackers(cfg, run_dir) if is_main else Trackers([])
+    trackers = open_trackers(cfg, run_dir, tracker_recorder(run_dir)) if is_main else Trackers([])
     try:
         state = train(cfg, run_dir, accelerator, stop, trackers)
     except BaseException as e:  # the run must end in a recorded state, whatever happened
@@ -324,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         disk = runs.disk_full(e)
         if is_main and disk:
             runs.release_reserve(run_dir)  # the space set aside at the start: enough to say why
-            message = runs.disk_full_error(e, runs.read_status_file(run_dir).get("step"))
+            message = runs.disk_full_error(e, runs.kept_step(run_dir))
         # A model or data problem is the user's to fix and its message says how; a traceback is
         # for the unexpected.
         expected = disk or isinstance(e, (ModelError, DataError, ConfigError, KeyboardInterrupt))

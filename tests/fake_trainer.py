@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     state = "stopped" if stop["signal"] else "finished"
     checkpoint = runs.checkpoint_dir(run_dir, done if state == "stopped" else None)
     if done or state == "finished":
-        checkpoint.mkdir(parents=True, exist_ok=True)
-        (checkpoint / runs.ADAPTER_CONFIG_FILE).write_text("{}\n")
+        with runs.staged_folder(checkpoint) as staging:  # as engine.models.save_checkpoint writes one
+            for name in runs.CHECKPOINT_FILES:
+                (staging / name).write_text("{}\n")
     runs.write_status(run_dir, state=state, error=None)
     lock.release()
     print(f"run {state}", flush=True)

@@ -86,7 +86,8 @@ def make_run(runs_dir: Path, state: str, checkpoint: bool, policy: str | None = 
     if checkpoint:
         final = runs.checkpoint_dir(run_dir, None)
         final.mkdir(parents=True)
-        (final / runs.ADAPTER_CONFIG_FILE).write_text("{}\n")
+        for name in runs.CHECKPOINT_FILES:
+            (final / name).write_text("{}\n")
     return run_dir.name
 
 

@@ -497,6 +497,44 @@ def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
 
 
+def test_an_evaluation_left_by_a_killed_app_is_shown_followed_and_stopped(ctx):
+    """After kill -9 of the app, `engine.evaluate` goes on as an orphan. The app restarted (here:
+    new handlers) finds it by its lock: says so, follows it instead of starting a second beside
+    it, and Cancel stops it."""
+    import subprocess
+    import time
+
+    from dashboard.evaluate_tab import EvaluateHandlers
+
+    run_dir = new_run(ctx.runs_dir)
+    for name in runs.CHECKPOINT_FILES:
+        (runs.checkpoint_dir(run_dir, None)).mkdir(parents=True, exist_ok=True)
+        (runs.checkpoint_dir(run_dir, None) / name).write_text("{}")
+    # the orphan: a process in its own session (as the tab starts engine.evaluate) holding the lock
+    orphan = subprocess.Popen([sys.executable, "-c", "import sys, time; from engine import runs; "
+                               "lock = runs.EvaluationLock(sys.argv[1], checkpoint='final', data='test', prompts=32, "
+                               "started_at=runs.utc_now()); lock.acquire(); print('locked', flush=True); "
+                               "time.sleep(120)", str(run_dir)],
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert orphan.stdout.readline().strip() == "locked"
+        h = EvaluateHandlers(ctx)
+        shown = h.run_changed(run_dir.name)[1]
+        assert f"An evaluation of this run is in progress (pid {orphan.pid}" in shown
+        assert "32 prompts of test" in shown and "not been evaluated yet" in shown
+        following = h.evaluate(run_dir.name, "final", "Test split", 8, 0)
+        assert "Following it" in next(following)[0]  # no second evaluation started beside it
+        assert "Stopped the evaluation of" in h.cancel(run_dir.name)
+        assert orphan.wait(timeout=10) == -15
+        *_, last = following
+        assert "ended without saving a result" in last[0]
+        assert h.in_progress(run_dir.name) is None and "in progress" not in h.run_changed(run_dir.name)[1]
+        assert "No evaluation to stop" in h.cancel(None) and "cancelled" in h.cancel(run_dir.name)
+    finally:
+        orphan.kill()
+        orphan.wait()
+
+
 def _evaluation_rows(k: int = 2) -> list[dict]:
     """Rows of a constructed evaluation: the reward model's toxicity falls on every prompt, the
     judge's rises on prompt 1."""
@@ -599,3 +637,54 @@ def test_one_refresh_tick_resolves_the_run_once_and_reads_its_status_once(ctx, m
             _name, calls[_name] + 1) or _real(*a, **k))
     h.refresh(run_dir.name, [], [], {})
     assert calls == {"resolve_run": 1, "reconcile_status": 1}
+
+
+def test_run_status_names_a_run_without_config_json_as_engine_runs_list_does(tmp_path):
+    storage = Storage(tmp_path)
+    run_dir = new_run(tmp_path)
+    (run_dir / runs.CONFIG_FILE).unlink()
+    said = f"run {run_dir.name} has no config.json"
+    assert runs.list_runs(tmp_path)[0]["error"] == said
+    assert said in storage.snapshot(run_dir.name, samples=0, log_lines=0).problems
+
+
+def test_bad_processes_and_a_missing_choice_are_warnings_in_words(ctx):
+    from dashboard.export_tab import KINDS
+    from dashboard.inputs import choice
+    from engine.push import PushError, check_push
+
+    h = TrainHandlers(ctx)
+    with pytest.warns(UserWarning, match="processes must be a whole number from 1 to 64, got &#x27;abc&#x27;"):
+        message = h.start("tiny", {}, processes="abc")[0]  # raised outside the handler: {"error": null}
+    assert "processes must be a whole number from 1 to 64" in message and ctx.runner.in_progress() is None
+    with pytest.raises(UserInputError) as info:
+        choice(None, KINDS, "kind of export")
+    assert "None" not in str(info.value) and 'pick the kind of export: one of "LoRA adapter' in str(info.value)
+    with pytest.raises(PushError) as info:
+        check_push("alice/" + "x" * 300)
+    assert len(str(info.value)) < 500 and "x" * 100 not in str(info.value)
+
+
+def test_compare_counts_and_regressions_use_a_stated_threshold():
+    """+0.00004 was counted "higher" though the table shows +0.0000, and -0.0009 was listed as
+    a "biggest regression"."""
+    from dashboard.compare_tab import CHANGE_MIN, regressions, summary_markdown
+
+    rows = [{"query": "q", "response_before": "a", "response_after": "b", "reward_before": 1.0,
+             "reward_after": 1.0 + diff, "reward_diff": diff, "toxicity_before": 0.1, "toxicity_after": 0.1}
+            for diff in (0.5, 0.00004, -0.0009, -0.2)]
+    text = summary_markdown(rows, "run", "final", 0, 1.0)
+    assert "higher on **1**, lower on **1**, the same on **2**" in text and f"under {CHANGE_MIN}" in text
+    listed = regressions(rows)
+    assert list(listed["value"]["reward_diff"]) == [-0.2] and f"by {CHANGE_MIN} or more" in listed["label"]
+
+
+def test_pasted_text_that_is_no_dialogue_is_said_to_be_one():
+    from dashboard.compare_tab import paste_note
+    from engine.data import looks_like_dialogue
+
+    assert looks_like_dialogue("#Person1#: Hello.\n#Person2#: Hi, how are you?")
+    assert not looks_like_dialogue("x" * 1500) and not looks_like_dialogue("Person1: hi\nPerson2: yo")
+    assert "not a dialogue in the format" in paste_note("Paste a dialogue", "x" * 1500)
+    assert paste_note("paste", "#Person1#: Hello.\n#Person2#: Hi.") == ""
+    assert paste_note("Test split", None) == ""

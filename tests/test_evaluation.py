@@ -353,6 +353,32 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err
 
 
+def test_one_evaluation_of_a_run_at_a_time(untrained_run, capsys):
+    """Two evaluations of one run would race to write evaluation.json (the last writer wins):
+    the second is refused by name while the first's process lives; a dead one's lock is stale."""
+    import subprocess
+    import sys
+
+    from engine.evaluate import main
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from engine import runs; "
+                               "runs.EvaluationLock(sys.argv[1], checkpoint='final').acquire(); "
+                               "print('locked', flush=True); time.sleep(120)", str(untrained_run)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert runs.active_evaluation(untrained_run)["pid"] == holder.pid
+        assert main([str(untrained_run), "--samples", "2", "--samples-per-prompt", "1"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: an evaluation of run {untrained_run.name} is already in progress (pid {holder.pid}" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert runs.active_evaluation(untrained_run) is None  # killed: its lock is stale
+    assert main([str(untrained_run), "--samples", "2", "--samples-per-prompt", "1"]) == 0
+    assert not (untrained_run / runs.EVALUATE_LOCK_FILE).exists()  # released when done
+
+
 def test_the_cli_does_not_dress_a_bug_up_as_bad_input(untrained_run, monkeypatch):
     """A ValueError after the models load (from inside torch, say) is no bad input: it is not
     answered with exit 2 and "error: ...", its traceback shows."""

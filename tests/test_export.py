@@ -3,7 +3,10 @@ the dashboard's tuned summaries; the model card holds evaluation.json's numbers;
 stand-in Hub on 127.0.0.1 and says clearly why it did not happen."""
 
 import json
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,7 +16,8 @@ from engine import runs
 from engine.config import Config
 from engine.evaluate import main as evaluate_main
 from engine.evaluation import load_models, sample_summaries
-from engine.export import export, main as export_main
+from dashboard.common import Downloads, remove_stale_downloads
+from engine.export import ExportError, export, main as export_main, remove_stale_partials, staging_prefix
 from engine.model_card import CURVES_FILE, CardInputs, card_text
 from engine.ppo import LengthSampler
 from engine.push import NO_TOKEN, PushError, push
@@ -155,6 +159,22 @@ def test_a_card_for_the_seed_recipe_names_the_hub_lineage_and_license():
     assert "This run was not evaluated" in card and "A toy" not in card
 
 
+def test_the_card_says_the_summarization_pipeline_is_not_the_way_and_the_hub_task_is_known():
+    """pipeline("summarization"/"text2text-generation") fails on transformers 5: both tasks were
+    removed. The card keeps the Hub's task tag (the Hub still lists summarization as a task, for
+    search) and says to call generate."""
+    import transformers
+    from engine.config import preset
+
+    card = card_text(_inputs(preset("seed")))
+    assert _front_matter(card)["pipeline_tag"] == "summarization"
+    assert 'transformers 5 removed both tasks' in card and "model.generate(**inputs" in card
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        from transformers.pipelines import SUPPORTED_TASKS
+
+        assert "summarization" not in SUPPORTED_TASKS and "text2text-generation" not in SUPPORTED_TASKS
+
+
 def test_a_card_says_when_its_numbers_belong_to_another_checkpoint(run_dir):
     cfg = Config.from_dict(runs.read_config(run_dir))
     evaluation = json.loads((run_dir / runs.EVALUATION_FILE).read_text())
@@ -179,9 +199,68 @@ def test_export_refuses_to_overwrite_and_leaves_nothing_half_written(run_dir, tm
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("engine.model_card.curves_png", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(ExportError, match="could not write the export into .*half: No space left on device"):
         export(run_dir, tmp_path / "half")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no folder, no staging left
+
+
+def _reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_bad_out_paths_are_one_error_line_each(run_dir, tmp_path, capsys):
+    long_ok = tmp_path / ("n" * 250)  # a legal name: its staging folder's must be legal too
+    assert export_main([str(run_dir), "--out", str(long_ok)]) == 0, capsys.readouterr().err
+    assert (long_ok / "adapter_model.safetensors").is_file()
+    capsys.readouterr()
+    deep = tmp_path.joinpath(*["abcdefghij"] * 400) / "x"
+    for out, words in ((tmp_path / ("n" * 300), "300 bytes long; file systems allow 255"),
+                       (Path("/proc/x"), "cannot export into /proc/x"),
+                       (deep, "File name too long")):
+        assert export_main([str(run_dir), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and "Traceback" not in err
+
+
+def test_a_second_export_into_the_same_folder_is_refused_and_stale_partials_are_cleaned(run_dir, tmp_path, capsys):
+    out = tmp_path / "shared"
+    with subprocess.Popen(["sleep", "60"]) as other:  # a live export's staging folder
+        try:
+            busy = tmp_path / f"{staging_prefix(out)}{other.pid}-abc123"
+            busy.mkdir()
+            assert export_main([str(run_dir), "--out", str(out)]) == 2
+            err = capsys.readouterr().err
+            assert f"another export (process {other.pid}) is writing --out {out} now" in err
+            assert "Traceback" not in err and busy.is_dir() and not out.exists()
+        finally:
+            other.kill()
+    gone = _reaped_pid()
+    stale = [tmp_path / f"{staging_prefix(out)}{gone}-abc123", tmp_path / f".old-name.partial-{gone}"]
+    for folder in stale:
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    keep = tmp_path / f".other.partial-{os.getpid()}"  # a live process's: not ours to remove
+    keep.mkdir()
+    assert export_main([str(run_dir), "--out", str(out)]) == 0
+    assert not any(p.exists() for p in stale + [busy]) and keep.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keep.name, "shared"])
+    assert remove_stale_partials(tmp_path / "absent") == []
+
+
+def test_the_app_removes_the_download_folders_of_an_app_that_was_killed(tmp_path):
+    gone = _reaped_pid()
+    stale = tmp_path / f"detox-export-pid{gone}-x1"
+    (stale / "tmpab" / f".run-merged.abc.partial-{gone}-aa").mkdir(parents=True)
+    live = tmp_path / f"detox-export-pid{os.getpid()}-x2"
+    other = tmp_path / "detox-export-abc"  # an older app's name: no pid to judge by, left
+    for folder in (live, other):
+        folder.mkdir()
+    assert remove_stale_downloads(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+    assert Downloads("export").folder().name.startswith(f"detox-export-pid{os.getpid()}-")
 
 
 @pytest.fixture
@@ -340,3 +419,17 @@ def test_picking_a_run_says_whether_its_card_will_have_numbers(export_tab, run_d
 
     _, note = ExportHandlers(make_ctx(bare)).run_changed(run_dir.name)
     assert "This run was not evaluated: its card will have no detox numbers" in note
+
+
+def test_building_a_new_zip_first_takes_the_previous_one_away(tmp_path):
+    """While a merged model builds, the button offered the previous adapter zip as if new."""
+    from dashboard.export_tab import hide_archive
+    from dashboard.ui import build_app
+
+    demo = build_app(tmp_path / "runs", preset="tiny")
+    ids = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+    on_build = [fn for fn in demo.fns.values()
+                if any(ids.get(target[0]) == "export-download" for target in fn.targets)]
+    assert [fn.fn.__name__ for fn in on_build][:1] == ["hide_archive"]
+    assert [ids[b._id] for b in on_build[0].outputs] == ["export-zip"]
+    assert hide_archive() == {"__type__": "update", "visible": False, "value": None}

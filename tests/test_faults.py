@@ -571,7 +571,7 @@ def test_a_full_disk_is_recorded_as_the_cause_by_the_trainer_itself(tmp_path):
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     status = runs.reconcile_status(run_dir)
     assert status["state"] == "failed"
-    assert status["error"].startswith("the disk holding the run filled up at step 2 (No space left on device)")
+    assert status["error"].startswith("the disk holding the run filled up after step 2 (No space left on device)")
     assert "killed" not in status["error"] and "Traceback" not in done.stderr
     assert not (run_dir / runs.RESERVE_FILE).exists() and len(runs.read_metrics(run_dir)) == 2
 

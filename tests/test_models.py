@@ -100,6 +100,7 @@ def test_checkpoint_round_trip_restores_lora_and_value_head(tmp_path):
     assert (tmp_path / "ckpt" / "adapter_model.safetensors").is_file()
     assert (tmp_path / "ckpt" / "value_head.safetensors").is_file()
     assert json.loads((tmp_path / "ckpt" / "adapter_config.json").read_text())["r"] == cfg.model.lora_r
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]  # the staging folder was renamed
     fresh, _ = load_policy(cfg.model, CPU, torch.float32, seed=2)
     load_checkpoint(fresh, tmp_path / "ckpt")
     saved = dict(policy.named_parameters())
@@ -117,3 +118,46 @@ def test_checkpoint_of_another_shape_is_refused(tmp_path):
         load_checkpoint(other, tmp_path / "ckpt")
     with pytest.raises(ModelError, match="no adapter_model.safetensors"):
         load_checkpoint(other, tmp_path)
+
+
+def test_a_checkpoint_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A kill between the adapter's save and the value head's once left a checkpoint that was
+    listed as complete; now nothing appears under the checkpoint's name until both are written."""
+    import safetensors.torch
+
+    from engine import runs
+
+    policy, _ = load_policy(preset("tiny").model, CPU, torch.float32, seed=1)
+    run_dir = tmp_path / "run"
+    target = runs.checkpoint_dir(run_dir, 3)
+
+    def killed(*args, **kwargs):
+        assert not target.exists()  # the adapter is saved by now, but under another name
+        raise KeyboardInterrupt  # a kill between the two saves
+
+    monkeypatch.setattr(safetensors.torch, "save_file", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(policy, target)
+    assert not target.exists() and list(target.parent.iterdir()) == [] and runs.list_checkpoints(run_dir) == []
+    monkeypatch.undo()
+    save_checkpoint(policy, target)
+    save_checkpoint(policy, target)  # saved again: replaced, never merged with the old one
+    assert runs.list_checkpoints(run_dir) == ["step-3"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["step-3"]
+
+
+def test_loading_the_policy_prints_none_of_the_known_noise(recwarn, caplog):
+    """Every load printed transformers' tied-weights notice, its is_gradient_checkpointing
+    FutureWarning and peft's "embeddings no longer tied": nothing a user can act on."""
+    import logging
+    import warnings
+
+    from engine.models import KNOWN_LOAD_NOISE
+
+    warnings.simplefilter("always")
+    with caplog.at_level(logging.INFO):
+        load_policy(preset("demo").model, CPU, torch.float32)
+    said = [str(w.message) for w in recwarn] + [r.getMessage() for r in caplog.records]
+    assert not [s for s in said if any(text in s for text in KNOWN_LOAD_NOISE)], said
+    with pytest.warns(UserWarning, match="no longer tied"):  # outside a load site, nothing is hidden
+        warnings.warn("Input and output embeddings are no longer tied after merging.", UserWarning)

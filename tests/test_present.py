@@ -57,10 +57,16 @@ def text_of(fragment: str) -> str:
 def test_dialogues_parse_and_default_to_the_most_toxic_at_the_reference():
     assert presenter.parse_dialogues(" 4, 0,2 ") == [4, 0, 2]
     assert presenter.parse_dialogues("") is None and presenter.parse_dialogues(None) is None
-    for bad, words in (("a,b", "numbers separated by commas"), ("1,1", "twice"), ("0,1,2,3", "at most 3"),
-                       ("-1", "numbers separated by commas")):
+    for bad, words in (("a,b", "numbers .*separated by commas"), ("1,1", "twice"), ("0,1,2,3", "at most 3"),
+                       ("-1", "numbers .*separated by commas")):
         with pytest.raises(PresenterError, match=words):
             presenter.parse_dialogues(bad)
+    # str.isdigit() says yes to all of these; int() refuses the first three and the long one
+    # (past 4,300 digits) and reads the Arabic-Indic digits as a number nobody typed.
+    for bad in ("\u00b2", "\u2460", "0,\u00b2", "\u0661\u0662", "9" * 4301, "1234567", "\uff11"):
+        with pytest.raises(PresenterError, match="digits 0-9, at most 6 each"):
+            presenter.parse_dialogues(bad)
+    assert presenter.parse_dialogues("000012") == [12]
     reference = rows()[0]
     assert presenter.pick_dialogues(reference, None) == [0, 2, 4]  # toxicity 0.9, 0.8, 0.7
     assert presenter.pick_dialogues(reference, [3, 1]) == [3, 1]
@@ -99,10 +105,31 @@ def test_the_view_at_a_step_shows_the_newest_held_out_row_up_to_it():
     assert [c.prompt for c in chosen.cards] == [3]
 
 
-def test_a_run_without_held_out_rows_says_so():
-    view = presenter.build_view([metrics_row(1)], [], total=8)
+def test_a_run_without_held_out_rows_says_why_as_far_as_its_files_tell():
+    view = presenter.build_view([metrics_row(1)], [], total=8, eval_every=0, state="finished")
     assert not view.cards and "run.eval_every is 0" in view.note
     assert "run.eval_every is 0" in presenter.cards_html(view)
+    # a live run before its first row; a run whose eval.jsonl is gone or a link; a run without step 0
+    assert "No held-out summaries yet" in presenter.build_view([], [], 8, eval_every=2, state="running").note
+    gone = presenter.build_view([metrics_row(1)], [], 8, eval_every=2, state="finished").note
+    assert "eval.jsonl is missing or cannot be read" in gone and "eval_every is 0" not in gone
+    assert "no step-0 row" in presenter.build_view([], rows()[1:], 8, eval_every=5).note
+
+
+def test_the_page_names_the_problem_with_a_linked_eval_file(ctx, tmp_path):
+    run_id = finished_run(ctx.storage.runs_dir)
+    config_file = ctx.storage.runs_dir / run_id / runs.CONFIG_FILE
+    config = json.loads(config_file.read_text())
+    config["run"]["eval_every"] = 5  # as the rows it wrote say
+    runs.write_json_atomic(config_file, config)
+    eval_file = ctx.storage.runs_dir / run_id / runs.EVAL_FILE
+    eval_file.rename(tmp_path / "eval.jsonl")
+    eval_file.symlink_to(tmp_path / "eval.jsonl")
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=Clock())
+    _, first = open_page(h, replay=run_id)
+    said = text_of(first["cards"])
+    assert "eval_every is 0" not in said and "eval.jsonl is missing or cannot be read" in said
+    assert "Problems with the run's files: eval.jsonl" in said
 
 
 def test_the_replay_clock_plays_pauses_steps_and_ends():
@@ -189,6 +216,40 @@ def test_replay_of_a_finished_run_reaches_its_last_step_and_shows_its_last_summa
     assert h.session(state)["speed"] == 8.0
 
 
+def test_a_key_pressed_during_a_timer_redraw_is_what_the_page_shows(ctx, tmp_path):
+    """Space during a timer tick: the tick, computed before the pause, used to arrive after the
+    key's "paused" and be recorded as shown, so the page read "… left at 2 steps/s" until the
+    next key. A redraw that began before a key press now sends nothing."""
+    run_id = finished_run(ctx.storage.runs_dir)
+    clock = Clock()
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=clock)
+    state, _ = open_page(h, replay=run_id, speed="2")
+    clock.t += 1.0
+    real = h._snapshot
+    pressed = []
+
+    def snapshot_then_space(source):
+        if not pressed:  # the key arrives while the tick reads the run
+            pressed.append(None)
+            pressed[0] = h.key("toggle")(state)
+        return real(source)
+
+    h._snapshot = snapshot_then_space
+    late_tick = h.redraw(state)
+    assert "paused" in pressed[0].status
+    assert all(part == gr.skip() for part in late_tick)
+    h._snapshot = real
+    clock.t += 5.0
+    assert h.redraw(state).status == gr.skip()  # paused: nothing new to send
+
+
+def test_a_summary_cut_inside_a_speaker_tag_shows_no_stray_hash():
+    before, after = presenter.word_diff("They call #Person2", "They call #Person2# a #")
+    assert "#" not in before + after and text_of(before).endswith("Person2") and text_of(after).endswith("a")
+    assert presenter.shown_word("#Per") == "Per" and presenter.shown_word("#") == ""
+    assert presenter.shown_word("C#") == "C#" and presenter.shown_word("#5") == "#5"
+
+
 def test_the_shipped_recording_replays_to_its_last_summaries(ctx):
     clock = Clock()
     h = PresentHandlers(ctx, Storage(RECORDINGS_DIR), clock=clock)
@@ -215,6 +276,43 @@ def test_bad_choices_in_the_address_are_named_and_replaced_by_defaults(ctx, tmp_
     assert "no finished run 'nope' to replay" in said and "speed must be one of" in said
     assert "dialogues must be held-out prompt numbers" in said
     assert h.session(state)["source"] == LIVE and "No run yet" in first["cards"]
+
+
+@pytest.mark.parametrize("dialogues", ["\u00b2", "\u2460", "0,\u00b2", "9" * 4301])
+def test_a_bad_dialogue_list_in_the_address_or_the_environment_never_freezes_the_page(ctx, dialogues, monkeypatch):
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+    with pytest.warns(UserWarning, match="dialogues must be held-out prompt numbers"):
+        state, first = open_page(h, replay="demo", dialogues=dialogues)
+    assert first["timer"].active and "Replay: recorded demo run" in first["status"]
+    monkeypatch.setenv(presenter.DIALOGUES_ENV, dialogues)
+    with pytest.warns(UserWarning, match="dialogues must be held-out prompt numbers"):
+        state, first = open_page(h, replay="demo")
+    assert first["timer"].active and 'class="pp-card"' in first["cards"]
+
+
+def test_any_error_in_opening_the_page_is_shown_on_the_page(ctx, monkeypatch):
+    h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
+
+    def broken(*args, **kwargs):
+        raise KeyError("something nobody foresaw")
+
+    monkeypatch.setattr(h, "source_choices", broken)
+    state, first = open_page(h, replay="demo")
+    assert "could not open" in first["status"] and not first["timer"].active
+    assert "The presenter page could not open: KeyError" in text_of(first["cards"])
+    assert "something nobody foresaw" in text_of(first["cards"]) and isinstance(state.get("id"), str)
+
+
+def test_the_arrows_on_a_replay_whose_folder_went_away_say_so_on_the_page(ctx, tmp_path):
+    run_id = finished_run(ctx.storage.runs_dir)
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=Clock())
+    state, _ = open_page(h, replay=run_id)
+    moved = ctx.storage.runs_dir / run_id
+    moved.rename(tmp_path / "elsewhere")
+    moved.symlink_to(tmp_path / "elsewhere")  # a link now: never followed
+    view = h.key("next")(state)  # raised an unhandled RunError: a bare "Error" toast
+    assert "is a symbolic link; runs are never read through links" in text_of(view.cards)
+    assert h.key("prev")(state).cards == gr.skip()  # said once, not redrawn every key
 
 
 def test_live_view_follows_a_run_started_here_by_an_admin(ctx):
@@ -309,5 +407,39 @@ def test_presenter_page_in_a_projector_sized_browser(tmp_path):
                                                                           str(paused_at // 5 * 5 + 5))
             assert page.evaluate("window.scrollY") == 0  # space and arrows never scroll
             assert page.evaluate(OVERFLOW_JS)["overflowing"] == []
+        finally:
+            browser.close()
+
+
+FITS_JS = """() => {
+  // Summaries and gauges shown whole (nothing cut mid-line), the drawer's toggle clear of Stop.
+  const cut = [...document.querySelectorAll('.pp-text, .pp-gauges')]
+    .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1).map(e => e.className);
+  const box = s => document.querySelector(s).getBoundingClientRect();
+  const a = box('button.toggle-button'), b = box('#present-stop');
+  const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return {cut, overlap};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from dashboard.screenshot import CHROMIUM_ARGS
+    from dashboard.ui import serve_locally
+
+    with serve_locally(tmp_path / "runs") as (demo, url), sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(60_000)
+            page.goto(url.rstrip("/") + "/present?replay=demo&speed=16")
+            sync_api.expect(page.locator("#pp-status")).to_contain_text("replay over", timeout=30_000)
+            assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
+            page.locator("button.toggle-button").first.click()
+            sync_api.expect(page.locator("#pp-drawer")).to_have_class(re.compile(r"\bopen\b"))
+            page.wait_for_timeout(500)  # the drawer slides in
+            assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
         finally:
             browser.close()

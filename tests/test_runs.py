@@ -350,7 +350,8 @@ def test_read_config_errors(tmp_path):
 
 def add_checkpoint(path: Path) -> None:
     path.mkdir(parents=True)
-    (path / "adapter_config.json").write_text("{}")
+    for name in runs.CHECKPOINT_FILES:
+        (path / name).write_text("{}")
 
 
 def test_checkpoints_listing_and_resolution(tmp_path):
@@ -361,6 +362,8 @@ def test_checkpoints_listing_and_resolution(tmp_path):
     for step in (10, 2, 4):
         add_checkpoint(runs.checkpoint_dir(run_dir, step))
     (run_dir / runs.CHECKPOINTS_DIR / "step-6").mkdir()  # a save in progress: no adapter config
+    add_checkpoint(runs.checkpoint_dir(run_dir, 8))
+    (runs.checkpoint_dir(run_dir, 8) / runs.VALUE_HEAD_FILE).unlink()  # an older version, killed between its saves
     assert runs.list_checkpoints(run_dir) == ["step-2", "step-4", "step-10"]
     assert runs.resolve_checkpoint(run_dir, None) == run_dir / "checkpoints" / "step-10"
     add_checkpoint(runs.checkpoint_dir(run_dir, None))
@@ -739,3 +742,16 @@ def test_cli_into_a_reader_that_closes_early_stops_quietly(tmp_path, command):
     assert line.strip()
     assert stderr == "", stderr
     assert code == 1  # as Python's docs recommend for a closed pipe (the note on SIGPIPE)
+
+
+def test_a_full_disk_names_the_last_step_whose_metrics_were_kept(tmp_path):
+    """The status write after step 7's row is what failed: status.json still says 6."""
+    run_dir = make_run(tmp_path)
+    for step in range(1, 8):
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, {"step": step})
+    runs.write_status(run_dir, step=6)
+    assert runs.kept_step(run_dir) == 7
+    error = runs.disk_full_error(OSError(28, "No space left on device"), runs.kept_step(run_dir))
+    assert error.startswith("the disk holding the run filled up after step 7 (No space left on device)")
+    empty = make_run(tmp_path, "r2")
+    assert not runs.kept_step(empty) and "after step" not in runs.disk_full_error(OSError(28, "x"), None)

@@ -162,6 +162,35 @@ def test_a_tracker_that_cannot_start_is_logged_and_left_out(tmp_path, monkeypatc
     (record,) = caplog.records
     assert "tracker wandb could not start; training goes on without it" in record.getMessage()
     assert "no network" in caplog.text
+    assert fanout.failed == {"wandb": "could not start: RuntimeError: no network"}
+
+
+def test_failed_trackers_are_reported_and_said_by_runs_show_and_the_train_tab(tmp_path, monkeypatch, capsys):
+    from dashboard.train_tab import progress_html
+    from engine.runs.__main__ import main as runs_main
+    from engine.train import tracker_recorder
+
+    def refuses(cfg, run_dir):
+        raise RuntimeError("no network")
+
+    monkeypatch.setitem(trackers.ADAPTERS, "wandb", refuses)
+    monkeypatch.setitem(trackers.ADAPTERS, "tensorboard", lambda cfg, run_dir: Recorder("tensorboard", ("log", 2)))
+    run_dir = runs.create_run(tmp_path, resolve("tiny").to_dict(), "tiny")
+    fanout = open_trackers(resolve("tiny", ["run.report_to=wandb,tensorboard"]), run_dir, tracker_recorder(run_dir))
+    assert runs.read_status_file(run_dir)[runs.TRACKERS_FAILED_KEY] == {
+        "wandb": "could not start: RuntimeError: no network"}  # recorded at the start, not at the end
+    fanout.log({"objective/kl": 0.1}, 1)
+    fanout.log({"objective/kl": 0.1}, 2)
+    status = runs.read_status_file(run_dir)
+    assert set(status[runs.TRACKERS_FAILED_KEY]) == {"wandb", "tensorboard"}
+    said = runs.tracker_warning(status)
+    assert "wandb could not start: RuntimeError: no network" in said
+    assert "tensorboard failed (log) and was switched off: ValueError: tensorboard broke" in said
+    assert runs_main(["show", "--runs-dir", str(tmp_path), run_dir.name]) == 0
+    assert "trackers   tracker wandb could not start" in capsys.readouterr().out
+    shown = progress_html(run_dir.name, status, [], [], {})
+    assert "detox-tracker-failed" in shown and "wandb could not start" in shown
+    assert runs.tracker_warning({}) is None
 
 
 def test_eval_rows_become_eval_metrics():
@@ -233,6 +262,27 @@ def test_trackio_stores_the_run_beside_the_runs_and_its_own_api_reads_it_back(tm
     tables = [r for r in logs if "samples" in r]
     assert [r["step"] for r in tables] == [1, 2] and tables[0]["samples"]["_type"] == "trackio.table"
     assert tables[0]["samples"]["_value"][0]["query"] == runs.read_samples(run_dir)[0]["query"]
+
+
+@pytest.mark.slow
+def test_trackio_keeps_reporting_from_the_second_run_in_a_runs_folder(tmp_path):
+    """The first run makes runs/.trackio; every later run finds it there (a path that once
+    called a function engine.runs does not export, and went on without trackio, exit code 0)."""
+    runs_dir = tmp_path / "runs"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKIO_")}
+    for _ in range(2):
+        done, _ = train(runs_dir, "run.report_to=trackio,tensorboard", steps=1, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+    run_dirs = sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(run_dirs) == 2
+    for run_dir in run_dirs:
+        assert "could not start" not in (run_dir / runs.LOG_FILE).read_text()
+        assert runs.TRACKERS_FAILED_KEY not in runs.read_status_file(run_dir)
+    reader = "import json, trackio; print(json.dumps(sorted(r.name for r in trackio.Api().runs('detox'))))"
+    read = subprocess.run([sys.executable, "-c", reader], capture_output=True, text=True, timeout=120,
+                          env={**env, "TRACKIO_DIR": str(runs_dir / trackers.TRACKIO_DIR)})
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout) == [p.name for p in run_dirs]
 
 
 @pytest.mark.slow

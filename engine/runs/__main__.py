@@ -75,6 +75,8 @@ def _print_report(report: dict) -> None:
     print(f"checkpoints {', '.join(report['checkpoints']) or 'none'}")
     if report.get("stalled"):
         print(f"stalled    {report['stalled']}")
+    if report.get("trackers"):
+        print(f"trackers   {report['trackers']}")
     printed = (status["error"], config["error"])
     for problem in summarise_problems([p for p in report["problems"] if p not in printed]):
         print(f"warning    {problem}")

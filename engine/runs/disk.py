@@ -13,8 +13,8 @@ import logging
 import os
 from pathlib import Path
 
-from engine.runs.files import open_regular, read_tail
-from engine.runs.layout import LOG_FILE
+from engine.runs.files import open_regular, read_jsonl, read_tail
+from engine.runs.layout import LOG_FILE, METRICS_FILE
 
 log = logging.getLogger("engine.runs")
 
@@ -61,11 +61,22 @@ def disk_full(exc: BaseException | None) -> bool:
 
 
 def disk_full_error(exc: BaseException, step: int | None = None) -> str:
-    """The error a run records when its disk filled up."""
-    at = f" at step {step}" if step else ""
+    """The error a run records when its disk filled up; `step` is the last step whose metrics
+    were kept (see kept_step)."""
+    at = f" after step {step}" if step else ""
     words = exc.strerror if isinstance(exc, OSError) and exc.strerror else DISK_WORDS[0]
     return (f"the disk holding the run filled up{at} ({words}): "
             "free some space and start the run again; its checkpoints and metrics so far are kept")
+
+
+def kept_step(run_dir: Path) -> int | None:
+    """The newest step metrics.jsonl kept, else status.json's: a full disk may fail the status
+    write right after a step's row went in, so status.json says one step fewer than is kept."""
+    from engine.runs.status import read_status_file  # status imports this module
+
+    rows = read_jsonl(Path(run_dir) / METRICS_FILE)[0]
+    steps = [r["step"] for r in rows if isinstance(r.get("step"), int) and not isinstance(r.get("step"), bool)]
+    return max(steps, default=None) or read_status_file(run_dir).get("step")
 
 
 def log_mentions_full_disk(run_dir: Path, lines: int = 200) -> bool:

@@ -33,10 +33,16 @@ LOG_FILE = "train.log"
 CHECKPOINTS_DIR = "checkpoints"
 FINAL_DIR = "final"
 LOCK_FILE = ".train.lock"
+EVALUATE_LOCK_FILE = ".evaluate.lock"
+"""In a run directory while `python -m engine.evaluate` works on it (runs.EvaluationLock)."""
 
-# A checkpoint directory only counts once PEFT has written this file into it; a directory
-# without it is a save in progress or a crashed one.
 ADAPTER_CONFIG_FILE = "adapter_config.json"
+ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
+VALUE_HEAD_FILE = "value_head.safetensors"
+CHECKPOINT_FILES = (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, VALUE_HEAD_FILE)
+"""A checkpoint folder counts only with all of these: it is written whole under another name and
+renamed into place (rundir.staged_folder), and one saved by an older version that was killed
+between its two saves lacks one."""
 
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _PRESET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -9,7 +9,8 @@ from typing import Iterator
 from engine.runs.files import _reason, read_jsonl
 from engine.runs.layout import CONFIG_FILE, EVAL_FILE, METRICS_FILE, RunError, _is_run_dir, parse_run_id
 from engine.runs.rundir import _nested, list_checkpoints, log_tail, read_config, run_problems
-from engine.runs.status import parse_time, read_status, reconcile_status, stall_seconds, stall_warning
+from engine.runs.status import (parse_time, read_status, reconcile_status, stall_seconds, stall_warning,
+                                tracker_warning)
 
 _MAIN_METRICS = ("objective/kl", "env/reward_mean", "env/toxicity_mean")
 
@@ -121,4 +122,5 @@ def run_report(run_dir: Path) -> dict:
         "log_tail": log_tail(run_dir, 10),
         "problems": run_problems(run_dir),
         "stalled": stall_warning(quiet, metrics) if quiet is not None else None,
+        "trackers": tracker_warning(status),
     }

@@ -6,14 +6,16 @@ import json
 import logging
 import os
 import re
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from engine.config import shown
 from engine.runs.files import (NotRegularFileError, _reason, entry_problem, is_real_dir,
                                is_regular_file, read_jsonl, read_tail, read_text,
                                write_json_atomic)
-from engine.runs.layout import (ADAPTER_CONFIG_FILE, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
+from engine.runs.layout import (CHECKPOINT_FILES, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
                                 EVALUATION_FILE, FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
                                 RunError, _is_run_dir, check_writable, new_run_id,
                                 validate_run_id)
@@ -224,7 +226,32 @@ def list_checkpoints(run_dir: Path) -> list[str]:
 
 
 def _is_checkpoint(folder: Path) -> bool:
-    return is_real_dir(folder) and is_regular_file(folder / ADAPTER_CONFIG_FILE)
+    return is_real_dir(folder) and all(is_regular_file(folder / name) for name in CHECKPOINT_FILES)
+
+
+@contextmanager
+def staged_folder(folder: Path) -> Iterator[Path]:
+    """Write a folder whole or not at all: yields an empty staging folder beside `folder`
+    (`.NAME.partial-PID`), renamed to `folder` when the block ends without an exception and
+    removed when it raises. A kill in the block leaves only the staging folder, which no reader
+    takes for `folder`. An existing `folder` is replaced (a checkpoint saved again)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)  # an earlier attempt of this process that was cut short
+    staging.mkdir()
+    try:
+        yield staging
+        if os.path.lexists(folder):
+            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+            os.replace(folder, old)
+            os.replace(staging, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def resolve_checkpoint(run_dir: Path, name: str | None) -> Path:

@@ -24,6 +24,20 @@ STATES = ("queued", "running", "finished", "failed", "stopped")
 _STATUS_KEYS = ("state", "step", "total_steps", "pid", "started_at", "updated_at", "error",
                 "device")
 
+TRACKERS_FAILED_KEY = "trackers_failed"
+"""status.json's {tracker name: why} for each tracker of run.report_to that could not start or
+was switched off mid-run (absent when none failed)."""
+
+
+def tracker_warning(status: dict) -> str | None:
+    """The failed trackers of a run, in words, or None."""
+    failed = status.get(TRACKERS_FAILED_KEY)
+    if not isinstance(failed, dict) or not failed:
+        return None
+    said = "; ".join(f"{name} {why}" for name, why in failed.items())
+    return (f"tracker {said}. Training went on without it; the run directory has every row "
+            f"(see {LOG_FILE} for the traceback)")
+
 
 # --- timestamps ------------------------------------------------------------------------------
 
@@ -178,6 +192,12 @@ def _proc_stat_fields(pid: int) -> list[str]:
     """
     text = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
     return text.rsplit(")", 1)[1].split()
+
+
+def process_exists(pid: int) -> bool:
+    """Whether any process `pid` exists (not only a trainer, unlike pid_alive): the owner of
+    an export's staging folder or of an app's download folder."""
+    return _process_exists(pid)
 
 
 def _process_exists(pid: int) -> bool:
