@@ -25,17 +25,25 @@ def app_url(served_app):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
+    """One Playwright for the module: a second sync_playwright() in the same thread while the
+    first is open fails with 'using Playwright Sync API inside the asyncio loop'."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": 1440, "height": 1000})
-            tab.set_default_timeout(60_000)
-            tab.goto(app_url)
-            yield tab
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+    tab.set_default_timeout(60_000)
+    tab.goto(app_url)
+    yield tab
+    tab.close()
 
 
 def kl_points(page) -> int:
@@ -98,7 +106,7 @@ def test_export_downloads_a_zip_of_the_stopped_run(page, tmp_path):
     assert {"adapter_model.safetensors", "value_head.safetensors", "README.md", "detox_config.json"} <= names
 
 
-def test_the_command_box_shows_the_whole_command_and_the_log_opens_at_its_end(served_app):
+def test_the_command_box_shows_the_whole_command_and_the_log_opens_at_its_end(served_app, browser):
     """The command box cut the command at two lines, its copy icons over it; the log panel
     opened scrolled to wherever its box had been, not to the newest lines."""
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -106,35 +114,33 @@ def test_the_command_box_shows_the_whole_command_and_the_log_opens_at_its_end(se
     runner = demo.dashboard.runner
     started = runner.start("tiny", {"ppo.steps": 30})  # a log longer than its box
     deadline_s = 120
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.get_by_text("Show the equivalent command").click()
-            code = page.locator("#train-command .cm-scroller")
-            sync_api.expect(code).to_contain_text("engine.train")
-            fits = code.evaluate("e => [e.scrollHeight <= e.clientHeight + 1, e.scrollWidth <= e.clientWidth + 1]")
-            assert fits == [True, True]
-            clear = page.evaluate("""() => {
-              const buttons = [...document.querySelectorAll('#train-command button')].filter(b => b.offsetParent);
-              const lines = [...document.querySelectorAll('#train-command .cm-line')];
-              return buttons.length === 1 && lines.every(l => {
-                const range = document.createRange(); range.selectNodeContents(l);
-                const t = range.getBoundingClientRect(), b = buttons[0].getBoundingClientRect();
-                return !(t.left < b.right && b.left < t.right && t.top < b.bottom && b.top < t.bottom);
-              });
-            }""")
-            assert clear
-            sync_api.expect(page.locator("#train-progress")).to_contain_text("Finished", timeout=deadline_s * 1000)
-            page.get_by_text("Log (train.log)").click()
-            box = page.locator(".detox-log textarea")
-            sync_api.expect(box).not_to_have_value("")
-            page.wait_for_function("(() => { const t = document.querySelector('.detox-log textarea'); "
-                                   "return t.scrollHeight > t.clientHeight && "
-                                   "t.scrollTop + t.clientHeight >= t.scrollHeight - 2; })()")
-        finally:
-            browser.close()
-            if runner.in_progress():
-                runner.stop(started.run_id)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        page.get_by_text("Show the equivalent command").click()
+        code = page.locator("#train-command .cm-scroller")
+        sync_api.expect(code).to_contain_text("engine.train")
+        fits = code.evaluate("e => [e.scrollHeight <= e.clientHeight + 1, e.scrollWidth <= e.clientWidth + 1]")
+        assert fits == [True, True]
+        clear = page.evaluate("""() => {
+          const buttons = [...document.querySelectorAll('#train-command button')].filter(b => b.offsetParent);
+          const lines = [...document.querySelectorAll('#train-command .cm-line')];
+          return buttons.length === 1 && lines.every(l => {
+            const range = document.createRange(); range.selectNodeContents(l);
+            const t = range.getBoundingClientRect(), b = buttons[0].getBoundingClientRect();
+            return !(t.left < b.right && b.left < t.right && t.top < b.bottom && b.top < t.bottom);
+          });
+        }""")
+        assert clear
+        sync_api.expect(page.locator("#train-progress")).to_contain_text("Finished", timeout=deadline_s * 1000)
+        page.get_by_text("Log (train.log)").click()
+        box = page.locator(".detox-log textarea")
+        sync_api.expect(box).not_to_have_value("")
+        page.wait_for_function("(() => { const t = document.querySelector('.detox-log textarea'); "
+                               "return t.scrollHeight > t.clientHeight && "
+                               "t.scrollTop + t.clientHeight >= t.scrollHeight - 2; })()")
+    finally:
+        page.close()
+        if runner.in_progress():
+            runner.stop(started.run_id)
