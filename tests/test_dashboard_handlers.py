@@ -10,6 +10,7 @@ import gradio as gr
 import pytest
 
 from engine import runs
+from engine.config import preset as load_preset
 
 from dashboard import health, hub, plots
 from dashboard.common import AppContext
@@ -462,6 +463,44 @@ def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
         h.compare_rows("anything", None, "paste", 1, "   ")
     with pytest.raises(runs.RunError, match="invalid run id"):
         h.compare_rows("../etc", None, "test", 4)
+
+
+
+def test_compare_and_engine_evaluation_give_the_same_summaries_at_40_dialogues(ctx):
+    """One engine path chunks (16 a call) and seeds: Compare's handler and engine.evaluation agree
+    on every summary, the 17th and the 33rd (first of a new chunk) included."""
+    import torch
+
+    from engine.data import prompts_from
+    from engine.evaluation import evaluate, load_models
+    from engine.models import load_policy, save_checkpoint
+
+    cfg = load_preset("tiny")
+    cfg.data.test_fraction = 0.9  # 57 test dialogues of the tiny preset's 63: enough for 40
+    run_dir = runs.create_run(ctx.storage.runs_dir, cfg.to_dict(), "tiny")
+    policy, _ = load_policy(cfg.model, torch.device("cpu"), torch.float32)
+    with torch.no_grad():  # a tuned model that differs from the reference
+        torch.manual_seed(0)
+        for name, p in policy.named_parameters():
+            if "lora_B" in name:
+                p.add_(torch.randn_like(p) * 0.5)
+    save_checkpoint(policy, runs.checkpoint_dir(run_dir, None))
+
+    def by_prompt(rows):
+        return [(r["query"], r["response_before"], r["response_after"])
+                for r in sorted(rows, key=lambda r: r["prompt"])]
+
+    shown = by_prompt(CompareHandlers(ctx).compare_rows(run_dir.name, None, "Test split", 40, seed=7))
+    models = load_models(run_dir)
+    examples = prompts_from("test", models.cfg.data, models.tokenizer, 40)
+    evaluated = by_prompt(evaluate(models, examples, seed=7)["rows"])
+    assert len(shown) == len(evaluated) == 40
+    assert shown == evaluated
+    assert any(before != after for _, before, after in shown)  # the tuned model is not the reference
+    # the issue's case: 24 dialogues, the 17th (first of the second chunk) once differed in length
+    fewer = by_prompt(CompareHandlers(ctx).compare_rows(run_dir.name, None, "Test split", 24, seed=7))
+    assert fewer == by_prompt(evaluate(models, examples[:24], seed=7)["rows"])
+    assert fewer[:16] == shown[:16]  # a full chunk draws the same whatever follows it
 
 
 def test_hub_presets_fall_back_to_demo_offline(monkeypatch):
