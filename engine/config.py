@@ -2,7 +2,7 @@
 
 A `Config` is complete and self-describing: it is what `config.json` in a run directory holds,
 and `Config.from_dict(json.load(...))` gives the same run back. Field docstrings explain the
-numbers; the defaults are the original course recipe (see ../shared/DESIGN.md).
+numbers; the defaults are the original course recipe (docs/architecture.md).
 """
 
 from __future__ import annotations
