@@ -254,6 +254,7 @@ def test_held_out_alerts_reward_gaming_and_collapsing_summaries():
     assert kinds(short) == ["summary_collapse"]
 
 
+@pytest.mark.slow
 def test_the_train_tab_charts_held_out_toxicity_from_eval_jsonl(ctx):
     h = TrainHandlers(ctx)
     started = ctx.runner.start("tiny", {"ppo.steps": 6, "run.eval_every": 2})
@@ -281,6 +282,7 @@ def api_function(ctx: AppContext, name: str):
     return fn
 
 
+@pytest.mark.slow
 def test_banner_api_and_auto_stop_use_the_alert_level_the_run_started_with(tmp_path):
     """A run started with a KL alert level of 0.2: the Train tab (whatever its form now says),
     /run_status and auto-stop all alert at 0.2, not at the default 20."""
@@ -316,6 +318,7 @@ def test_corrupt_dashboard_notes_and_evaluation_are_named_not_read_as_empty(ctx)
     assert "evaluation.json cannot be read" in shown and "not been evaluated" not in shown
 
 
+@pytest.mark.slow
 def test_auto_stop_when_the_reward_is_gamed(tmp_path):
     context = make_ctx(tmp_path, "--delay", "0.1", "--scenario", "gaming")
     try:
@@ -352,6 +355,7 @@ def test_invalid_settings_give_a_message_and_write_nothing(ctx):
     assert picker == gr.skip()
 
 
+@pytest.mark.slow
 def test_second_start_is_refused_and_stop_saves_a_checkpoint(ctx):
     first = ctx.runner.start("tiny", {"ppo.steps": 500})
     with pytest.raises(RunnerError, match=f"a run is already in progress: {first.run_id}"):
@@ -368,6 +372,7 @@ def test_second_start_is_refused_and_stop_saves_a_checkpoint(ctx):
     assert ctx.runner.start("tiny", {"ppo.steps": 2}).run_id != first.run_id
 
 
+@pytest.mark.slow
 def test_a_process_that_dies_at_startup_is_recorded_as_failed(tmp_path):
     storage = Storage(tmp_path)
     crash = "import sys, time; time.sleep(0.3); print('boom'); sys.exit(3)"
@@ -382,6 +387,7 @@ def test_a_process_that_dies_at_startup_is_recorded_as_failed(tmp_path):
     assert "Failed" in progress_html(started.run_id, status, [], [], {}, 3)
 
 
+@pytest.mark.slow
 def test_auto_stop_on_a_nan_loss(tmp_path):
     context = make_ctx(tmp_path, "--delay", "0.2", "--scenario", "nan")
     try:
@@ -405,6 +411,7 @@ def test_progress_of_a_run_whose_start_time_is_naive():
     assert "took 1 min 05 s" in progress_html("r1", ended, [], [], {})
 
 
+@pytest.mark.slow
 def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
     h = TrainHandlers(ctx)
     idle = h.refresh(None, [], ["Toxicity"], {})
@@ -428,6 +435,7 @@ def test_refresh_shows_rows_as_they_arrive_and_skips_what_did_not_change(ctx):
     assert again.kl == gr.skip() and again.samples == gr.skip() and again.progress == gr.skip()
 
 
+@pytest.mark.slow
 def test_a_new_app_picks_up_the_run_in_progress(ctx):
     started = ctx.runner.start("tiny", {"ppo.steps": 400})
     wait_for(lambda: ctx.storage.active_run() == started.run_id, what="the lock")
@@ -516,6 +524,7 @@ def test_hub_presets_fall_back_to_demo_offline(monkeypatch):
         hub.hub_reachable.cache_clear()
 
 
+@pytest.mark.slow
 def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     from dashboard.evaluate_tab import EvaluateHandlers, result_markdown
 
@@ -536,6 +545,7 @@ def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
 
 
+@pytest.mark.slow
 def test_an_evaluation_left_by_a_killed_app_is_shown_followed_and_stopped(ctx):
     """After kill -9 of the app, `engine.evaluate` goes on as an orphan. The app restarted (here:
     new handlers) finds it by its lock: says so, follows it instead of starting a second beside

@@ -353,6 +353,7 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_one_evaluation_of_a_run_at_a_time(untrained_run, capsys):
     """Two evaluations of one run would race to write evaluation.json (the last writer wins):
     the second is refused by name while the first's process lives; a dead one's lock is stale."""
