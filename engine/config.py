@@ -11,7 +11,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -468,6 +468,30 @@ def validate(cfg: Config) -> Config:
     if problems:
         raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))
     return cfg
+
+
+# --- evaluation limits: one definition for engine.evaluate's CLI, the Evaluate tab and
+# engine.evaluation.evaluate (they once lived in the CLI, which evaluation.py then had to import) ---
+
+MAX_EVAL_SAMPLES = 5000
+"""The most prompts one evaluation takes."""
+MAX_SAMPLES_PER_PROMPT = 100
+"""The most summaries sampled per prompt (the literature uses 25)."""
+MAX_SEED = 2**32 - 1
+EVALUATION_LIMITS = {"samples": (1, MAX_EVAL_SAMPLES), "samples_per_prompt": (1, MAX_SAMPLES_PER_PROMPT),
+                     "seed": (0, MAX_SEED)}
+"""Inclusive range of each evaluation setting."""
+
+
+def check_evaluation_limits(spell: Callable[[str], str] = lambda name: name.replace("_", " "),
+                            **values: int) -> None:
+    """ConfigError for the first of `values` (samples, samples_per_prompt, seed) outside its
+    range; `spell` names a setting the way its caller's user knows it (the CLI: --samples)."""
+    for name, value in values.items():
+        low, high = EVALUATION_LIMITS[name]
+        if not low <= value <= high:
+            shown_high = "2^32 - 1" if high == MAX_SEED else high
+            raise ConfigError(f"{spell(name)} must be between {low} and {shown_high}, got {value}")
 
 
 def resolve(preset_name: str, overrides: list[str] | dict[str, Any] = ()) -> Config:

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from engine import runs
-from engine.config import Config
+from engine.config import Config, check_evaluation_limits
 from engine.data import Example, build_prompt, dialogue_of
 from engine.judges import REWARD_JUDGE, TOXIC, Judge
 from engine.ppo import LengthSampler, generate_responses, pad_right
@@ -461,10 +461,7 @@ def summarise(rows: list[dict], samples_per_prompt: int, seed: int, judge_names:
 
 
 def evaluate(models: Models, examples: list[Example], seed: int = 0, samples_per_prompt: int = 1) -> dict:
-    from engine.evaluate import MAX_SAMPLES_PER_PROMPT
-
-    if not 1 <= samples_per_prompt <= MAX_SAMPLES_PER_PROMPT:
-        raise ValueError(f"samples per prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}")
+    check_evaluation_limits(samples_per_prompt=samples_per_prompt)
     rows = compare(models, examples, seed, samples_per_prompt, sort=False)
     result = summarise(rows, samples_per_prompt, seed, [j.name for j in models.judges], models.judge_notes)
     return {"checkpoint": models.checkpoint.name if models.checkpoint else None, **result, "rows": rows}
