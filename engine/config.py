@@ -16,6 +16,11 @@ from typing import Any, Callable
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+REWARD_INPUTS = ("response", "query+response")
+"""What the reward model may read (ppo.reward_input): the summary alone, or prompt and summary
+(the notebook). The one list: validation, engine.reward and the Train tab's menu read it."""
+
+
 class ConfigError(ValueError):
     """A setting the user must fix; the message says which and why."""
 
@@ -416,8 +421,8 @@ def validate(cfg: Config) -> Config:
     check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {shown(p.vf_coef)}")
     check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
           f"max grad norm must be >= 0, got {shown(p.max_grad_norm)}")
-    check(p.reward_input in ("response", "query+response"),
-          f"reward input must be 'response' or 'query+response', got '{shown(p.reward_input)}'")
+    check(p.reward_input in REWARD_INPUTS, f"reward input must be {' or '.join(map(repr, REWARD_INPUTS))}, "
+                                           f"got '{shown(p.reward_input)}'")
     check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {shown(p.seed)}")
 
     lengths_ok = all(whole(x) for x in (g.output_min_length, g.output_max_length))
