@@ -12,12 +12,10 @@ from typing import Any, Iterable
 
 from engine.config import shown
 from engine.runs import STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning
+from engine import schema
 from engine.judges import REWARD_JUDGE
 
-KL = "objective/kl"
-REWARD = "env/reward_mean"
-ENTROPY = "objective/entropy"
-LENGTH = "tokens/response_len_mean"
+KL, REWARD, ENTROPY, LENGTH = schema.KL, schema.REWARD_MEAN, schema.ENTROPY, schema.RESPONSE_LENGTH
 
 
 @dataclass(frozen=True)
