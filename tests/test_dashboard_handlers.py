@@ -457,6 +457,7 @@ def test_compare_refuses_an_empty_dialogue_and_unknown_runs(ctx):
 
 
 
+@pytest.mark.slow
 def test_compare_and_engine_evaluation_give_the_same_summaries_at_40_dialogues(ctx):
     """One engine path chunks (16 a call) and seeds: Compare's handler and engine.evaluation agree
     on every summary, the 17th and the 33rd (first of a new chunk) included."""
