@@ -26,8 +26,6 @@ SOURCES = {"Test split": "test", "Stress set (rude dialogues)": "stress",
            "The run's held-out prompts": "held-out", "Paste a dialogue": "paste"}
 MAX_DIALOGUES = 256
 PASTE_HINT = "paste a dialogue first (lines like '#Person1#: Hello.')"
-CHUNK = 16
-"""Dialogues per generation call: progress is reported between chunks."""
 CSV_MAX_AGE_S = 3600
 LATEST = "latest"
 """Checkpoint choice meaning "final if there is one, else the newest step"."""
@@ -90,14 +88,10 @@ class CompareHandlers:
     def _generate(self, models, examples: list, seed: int, progress: ProgressFn) -> list[dict]:
         from engine.evaluation import compare
 
-        rows: list[dict] = []
+        # The engine chunks and seeds (as engine.evaluate does): the same seed gives the same
+        # summaries here and there, at any number of dialogues.
         with self._generation_lock:
-            for start in range(0, len(examples), CHUNK):
-                progress(start / len(examples), f"Generating summaries {start + 1}–"
-                                                 f"{min(start + CHUNK, len(examples))} of {len(examples)}…")
-                # seed + start: a chunk draws the same samples whatever else is compared with it
-                rows += compare(models, examples[start:start + CHUNK], seed=seed + start)
-        return sorted(rows, key=lambda r: r["reward_diff"], reverse=True)
+            return compare(models, examples, seed=seed, progress=progress)
 
     # --- presentation ------------------------------------------------------------------------
 

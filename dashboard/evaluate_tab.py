@@ -21,7 +21,7 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs
-from engine.evaluate import MAX_SAMPLES, MAX_SAMPLES_PER_PROMPT
+from engine.config import MAX_EVAL_SAMPLES, MAX_SAMPLES_PER_PROMPT
 from engine.judges import REWARD_JUDGE, TOXIC
 from engine.data import dialogue_of
 
@@ -275,7 +275,7 @@ class EvaluateHandlers:
         if not run_id:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
         name = self.ctx.storage.checkpoint(run_id, checkpoint or None).name  # validates the id: never a path
-        samples = whole_number(samples, "samples", 1, MAX_SAMPLES)
+        samples = whole_number(samples, "samples", 1, MAX_EVAL_SAMPLES)
         k = whole_number(samples_per_prompt, "samples per prompt", 1, MAX_SAMPLES_PER_PROMPT)
         seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
         return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed, k)

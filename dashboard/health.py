@@ -12,13 +12,10 @@ from typing import Any, Iterable
 
 from engine.config import shown
 from engine.runs import STALL_FACTOR, STALL_MIN_S, stall_seconds, stall_warning
+from engine import schema
 from engine.judges import REWARD_JUDGE
 
-KL = "objective/kl"
-REWARD = "env/reward_mean"
-ENTROPY = "objective/entropy"
-LENGTH = "tokens/response_len_mean"
-LOSSES = ("ppo/loss/total", "ppo/loss/policy", "ppo/loss/value")
+KL, REWARD, ENTROPY, LENGTH = schema.KL, schema.REWARD_MEAN, schema.ENTROPY, schema.RESPONSE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    """stalled, nan_loss, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming,
+    """stalled, kl_negative, kl_high, reward_collapse, entropy_collapse, reward_gaming,
     summary_collapse or drift."""
     level: str
     """"error" (the run is broken) or "warning" (the run is going somewhere bad)."""
@@ -89,18 +86,6 @@ def _points(rows: list[dict], key: str) -> list[tuple[int | None, float]]:
 def _mean(values: Iterable[float]) -> float:
     values = list(values)
     return sum(values) / len(values)
-
-
-def nan_loss(rows: list[dict]) -> Alert | None:
-    """A loss that was written as null (NaN or infinite: the writer turns those into null)."""
-    for row in rows:
-        bad = [key for key in LOSSES if key in row and not _finite(row[key])]
-        if bad:
-            return Alert("nan_loss", "error", row.get("step"),
-                         f"The loss became NaN at step {row.get('step')} ({', '.join(bad)}): "
-                         "training has diverged and further steps only waste time. Stop the run "
-                         "and try a lower learning rate.")
-    return None
 
 
 def kl_alerts(rows: list[dict], t: Thresholds) -> Alert | None:
@@ -243,7 +228,7 @@ def check(rows: list[dict], thresholds: Thresholds | None = None, eval_rows: lis
     """Every alert that applies to the run's rows (and its status, for a stall) now, errors first."""
     t = thresholds or Thresholds()
     eval_rows = list(eval_rows)
-    found = [stalled(rows, status, t, now), nan_loss(rows), kl_alerts(rows, t), reward_collapse(rows, t),
+    found = [stalled(rows, status, t, now), kl_alerts(rows, t), reward_collapse(rows, t),
              entropy_collapse(rows, t), reward_gaming(rows, eval_rows, t), summary_collapse(rows, eval_rows, t),
              drift(eval_rows, t)]
     return sorted((a for a in found if a), key=lambda a: a.level != "error")

@@ -13,20 +13,22 @@ from typing import Any, Mapping, Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-KL = "objective/kl"
-REWARD_MEAN = "env/reward_mean"
-REWARD_STD = "env/reward_std"
-RETURNS = "ppo/returns/mean"
+from engine import schema
+
+KL = schema.KL
+REWARD_MEAN = schema.REWARD_MEAN
+REWARD_STD = schema.REWARD_STD
+RETURNS = schema.RETURNS_MEAN
 
 EXTRA_METRICS: dict[str, str] = {
-    "Toxicity": "env/toxicity_mean",
-    "Entropy": "objective/entropy",
-    "Clip fraction": "ppo/policy/clipfrac",
-    "Value loss": "ppo/loss/value",
-    "Response length": "tokens/response_len_mean",
-    "KL coefficient": "objective/kl_coef",
-    "Policy loss": "ppo/loss/policy",
-    "Seconds per step": "time/step",
+    "Toxicity": schema.TOXICITY_MEAN,
+    "Entropy": schema.ENTROPY,
+    "Clip fraction": schema.CLIPFRAC,
+    "Value loss": schema.VALUE_LOSS,
+    "Response length": schema.RESPONSE_LENGTH,
+    "KL coefficient": schema.KL_COEF,
+    "Policy loss": schema.POLICY_LOSS,
+    "Seconds per step": schema.STEP_SECONDS,
 }
 """The charts offered on demand, label -> metric name."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import runs
-from engine.config import Config, ConfigError, preset as load_preset, resolve, shown
+from engine.config import REWARD_INPUTS, Config, ConfigError, preset as load_preset, resolve, shown
 
 from dashboard.inputs import UserInputError
 
@@ -46,7 +46,7 @@ FIELDS: tuple[Field, ...] = (
     Field("generation.output_min_length", "Min output tokens", "≥ 1", "whole", advanced=True),
     Field("generation.output_max_length", "Max output tokens", "exclusive, > min, ≤ 2048", "whole", advanced=True),
     Field("ppo.reward_input", "Reward model reads", "the summary alone, or prompt + summary (notebook)", "choice",
-          ("response", "query+response"), advanced=True),
+          REWARD_INPUTS, advanced=True),
     Field("run.save_every", "Checkpoint every", "steps; 0 = only the final one", "whole", advanced=True),
     Field("run.eval_every", "Held-out toxicity every", "steps; 0 = never (the same few held-out prompts, "
           "scored by the reward model and the independent judges)", "whole", advanced=True),

@@ -433,7 +433,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
             with gr.Accordion("Health alerts", open=False):
                 kl_max = gr.Number(value=health.Thresholds.kl_max, label="Alert when KL is above",
                                    info="nats, for the runs you start here; alerts also fire on negative KL, collapsing reward, "
-                                        "entropy or summaries, NaN losses, and a reward that rises "
+                                        "entropy or summaries, and a reward that rises "
                                         "while held-out toxicity by a judge does not fall")
                 auto_stop = gr.Checkbox(value=False, label="Stop the run automatically on an alert")
             # Shown by page_loaded on a machine with several GPUs (counting them imports torch).

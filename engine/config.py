@@ -2,7 +2,7 @@
 
 A `Config` is complete and self-describing: it is what `config.json` in a run directory holds,
 and `Config.from_dict(json.load(...))` gives the same run back. Field docstrings explain the
-numbers; the defaults are the original course recipe (see ../shared/DESIGN.md).
+numbers; the defaults are the original course recipe (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+REWARD_INPUTS = ("response", "query+response")
+"""What the reward model may read (ppo.reward_input): the summary alone, or prompt and summary
+(the notebook). The one list: validation, engine.reward and the Train tab's menu read it."""
 
 
 class ConfigError(ValueError):
@@ -416,8 +421,8 @@ def validate(cfg: Config) -> Config:
     check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {shown(p.vf_coef)}")
     check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
           f"max grad norm must be >= 0, got {shown(p.max_grad_norm)}")
-    check(p.reward_input in ("response", "query+response"),
-          f"reward input must be 'response' or 'query+response', got '{shown(p.reward_input)}'")
+    check(p.reward_input in REWARD_INPUTS, f"reward input must be {' or '.join(map(repr, REWARD_INPUTS))}, "
+                                           f"got '{shown(p.reward_input)}'")
     check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {shown(p.seed)}")
 
     lengths_ok = all(whole(x) for x in (g.output_min_length, g.output_max_length))
@@ -468,6 +473,30 @@ def validate(cfg: Config) -> Config:
     if problems:
         raise ConfigError("invalid settings:\n  - " + "\n  - ".join(problems))
     return cfg
+
+
+# --- evaluation limits: one definition for engine.evaluate's CLI, the Evaluate tab and
+# engine.evaluation.evaluate (they once lived in the CLI, which evaluation.py then had to import) ---
+
+MAX_EVAL_SAMPLES = 5000
+"""The most prompts one evaluation takes."""
+MAX_SAMPLES_PER_PROMPT = 100
+"""The most summaries sampled per prompt (the literature uses 25)."""
+MAX_SEED = 2**32 - 1
+EVALUATION_LIMITS = {"samples": (1, MAX_EVAL_SAMPLES), "samples_per_prompt": (1, MAX_SAMPLES_PER_PROMPT),
+                     "seed": (0, MAX_SEED)}
+"""Inclusive range of each evaluation setting."""
+
+
+def check_evaluation_limits(spell: Callable[[str], str] = lambda name: name.replace("_", " "),
+                            **values: int) -> None:
+    """ConfigError for the first of `values` (samples, samples_per_prompt, seed) outside its
+    range; `spell` names a setting the way its caller's user knows it (the CLI: --samples)."""
+    for name, value in values.items():
+        low, high = EVALUATION_LIMITS[name]
+        if not low <= value <= high:
+            shown_high = "2^32 - 1" if high == MAX_SEED else high
+            raise ConfigError(f"{spell(name)} must be between {low} and {shown_high}, got {value}")
 
 
 def resolve(preset_name: str, overrides: list[str] | dict[str, Any] = ()) -> Config:

@@ -17,9 +17,6 @@ from pathlib import Path
 
 from engine import runs
 
-MAX_SAMPLES = 5000
-MAX_SAMPLES_PER_PROMPT = 100
-
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="python -m engine.evaluate", description=__doc__.split("\n\n")[0])
@@ -41,17 +38,12 @@ def parse_args(argv):
 def preflight(args) -> Path:
     """The run directory, once every argument has been checked: a bad run, checkpoint, number,
     model folder or data file is refused in a fraction of a second, before any model loads."""
-    from engine.config import Config
+    from engine.config import Config, check_evaluation_limits
     from engine.data import HELD_OUT, check_dataset, filter_by_length, load_rows
     from engine.preflight import check_model_paths
 
-    if not 1 <= args.samples <= MAX_SAMPLES:
-        raise ValueError(f"--samples must be between 1 and {MAX_SAMPLES}, got {args.samples}")
-    if not 1 <= args.samples_per_prompt <= MAX_SAMPLES_PER_PROMPT:
-        raise ValueError(f"--samples-per-prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}, "
-                         f"got {args.samples_per_prompt}")
-    if not 0 <= args.seed < 2**32:
-        raise ValueError(f"--seed must be between 0 and 2^32 - 1, got {args.seed}")
+    check_evaluation_limits(lambda name: "--" + name.replace("_", "-"), samples=args.samples,
+                            samples_per_prompt=args.samples_per_prompt, seed=args.seed)
     run_dir = runs.resolve_run(args.runs_dir or runs.default_runs_dir(), args.run)
     runs.resolve_checkpoint(run_dir, args.checkpoint)
     cfg = Config.from_dict(runs.read_config(run_dir))

@@ -25,12 +25,13 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
 from engine import runs
-from engine.config import Config
+from engine.config import Config, check_evaluation_limits
 from engine.data import Example, build_prompt, dialogue_of
 from engine.judges import REWARD_JUDGE, TOXIC, Judge
 from engine.ppo import LengthSampler, generate_responses, pad_right
@@ -86,14 +87,24 @@ def prompts_for(examples: list[Example], tokenizer, max_prompt_tokens: int) -> l
 # --- generation and scoring --------------------------------------------------------------------
 
 
+ProgressFn = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, desc: str) -> None:
+    """Progress sink for callers without a progress bar (the CLI, held-out rows)."""
+
+
 @torch.no_grad()
 def sample_summaries(model, tokenizer, examples: list[Example], lengths: list[int], seed: int,
-                     cfg: Config) -> list[str]:
+                     cfg: Config, on_chunk: Callable[[int], None] | None = None) -> list[str]:
     """One sampled summary per example, each cut to its length; chunk i draws from seed + i * B,
-    so a chunk's samples do not depend on what else is in the list."""
+    so a full chunk's samples do not depend on the chunks after it (a shorter last chunk samples
+    a smaller batch, and so draws differently). `on_chunk(start)` is called before each chunk."""
     device = next(model.parameters()).device
     texts: list[str] = []
     for start in range(0, len(examples), GENERATION_BATCH):
+        if on_chunk:
+            on_chunk(start)
         chunk = examples[start:start + GENERATION_BATCH]
         ids, mask = pad_right([ex.input_ids for ex in chunk], tokenizer.pad_token_id, device)
         torch.manual_seed(seed + start)
@@ -102,16 +113,32 @@ def sample_summaries(model, tokenizer, examples: list[Example], lengths: list[in
     return texts
 
 
-def generate_before_after(models: Models, examples: list[Example], seed: int,
-                          samples_per_prompt: int = 1) -> tuple[list[str], list[str]]:
+def summary_lengths(cfg: Config, n: int, seed: int) -> list[int]:
+    """The lengths of n summaries, drawn once from one stream for the whole list (never reseeded per
+    chunk): the first m of them are the same whatever n is."""
+    return LengthSampler(cfg.generation.output_min_length, cfg.generation.output_max_length, seed)(n)
+
+
+def generate_before_after(models: Models, examples: list[Example], seed: int, samples_per_prompt: int = 1,
+                          progress: ProgressFn = _no_progress) -> tuple[list[str], list[str]]:
     """Reference and tuned summaries drawn with the same lengths and the same random streams;
-    sample j of prompt i is at index i * samples_per_prompt + j."""
+    sample j of prompt i is at index i * samples_per_prompt + j. This is the one place that
+    chunks and seeds a comparison (Compare and engine.evaluate both come here), so both give the
+    same summaries for the same run, seed and dialogues."""
     cfg, policy = models.cfg, models.policy
     flat = [ex for ex in examples for _ in range(samples_per_prompt)]
-    lengths = LengthSampler(cfg.generation.output_min_length, cfg.generation.output_max_length, seed)(len(flat))
+    lengths = summary_lengths(cfg, len(flat), seed)
+    n = len(flat)
+
+    def reporter(offset: int, who: str) -> Callable[[int], None]:
+        def on_chunk(start: int) -> None:
+            progress((offset + start) / (2 * n), f"{who}: summaries {start + 1}–"
+                                                 f"{min(start + GENERATION_BATCH, n)} of {n}…")
+        return on_chunk
+
     with policy.reference():
-        before = sample_summaries(policy.model, models.tokenizer, flat, lengths, seed, cfg)
-    after = sample_summaries(policy.model, models.tokenizer, flat, lengths, seed, cfg)
+        before = sample_summaries(policy.model, models.tokenizer, flat, lengths, seed, cfg, reporter(0, "Reference"))
+    after = sample_summaries(policy.model, models.tokenizer, flat, lengths, seed, cfg, reporter(n, "Tuned model"))
     return before, after
 
 
@@ -121,13 +148,16 @@ def judge_scores(judges: list[Judge], texts: list[str]) -> dict[str, np.ndarray]
 
 
 def compare(models: Models, examples: list[Example], seed: int = 0, samples_per_prompt: int = 1,
-            sort: bool = True) -> list[dict]:
+            sort: bool = True, progress: ProgressFn = _no_progress) -> list[dict]:
     """One row per summary pair: the notebook's side-by-side table plus every judge's toxicity.
-    Sorted by reward_diff (biggest improvement first), or in (prompt, sample) order."""
+    Sorted by reward_diff (biggest improvement first), or in (prompt, sample) order. Give it the
+    whole list at once: it chunks generation itself, and `progress(fraction, desc)` hears of
+    each chunk."""
     from engine.reward import reward_texts
 
     examples = prompts_for(examples, models.tokenizer, models.cfg.data.max_prompt_tokens)
-    before, after = generate_before_after(models, examples, seed, samples_per_prompt)
+    before, after = generate_before_after(models, examples, seed, samples_per_prompt, progress)
+    progress(1.0, "Scoring the summaries…")
     queries = [ex.query for ex in examples for _ in range(samples_per_prompt)]
     reward_input = models.cfg.ppo.reward_input
     s_before = models.reward.score(reward_texts(queries, before, reward_input))
@@ -431,10 +461,7 @@ def summarise(rows: list[dict], samples_per_prompt: int, seed: int, judge_names:
 
 
 def evaluate(models: Models, examples: list[Example], seed: int = 0, samples_per_prompt: int = 1) -> dict:
-    from engine.evaluate import MAX_SAMPLES_PER_PROMPT
-
-    if not 1 <= samples_per_prompt <= MAX_SAMPLES_PER_PROMPT:
-        raise ValueError(f"samples per prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}")
+    check_evaluation_limits(samples_per_prompt=samples_per_prompt)
     rows = compare(models, examples, seed, samples_per_prompt, sort=False)
     result = summarise(rows, samples_per_prompt, seed, [j.name for j in models.judges], models.judge_notes)
     return {"checkpoint": models.checkpoint.name if models.checkpoint else None, **result, "rows": rows}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import schema
 from engine.config import ASSETS, Config
 from engine.judges import REWARD_JUDGE, TOXIC
 from engine.sources import is_hub_id
@@ -264,13 +265,13 @@ def curves_png(metrics: list[dict], held_out: list[dict], path: Path) -> Path:
     steps = [row["step"] for row in metrics]
     panels = 3 if held_out else 2
     fig, axes = plt.subplots(1, panels, figsize=(4 * panels, 3), dpi=90)
-    mean = [row.get("env/reward_mean", float("nan")) for row in metrics]
-    std = [row.get("env/reward_std", 0.0) for row in metrics]
+    mean = [row.get(schema.REWARD_MEAN, float("nan")) for row in metrics]
+    std = [row.get(schema.REWARD_STD, 0.0) for row in metrics]
     axes[0].plot(steps, mean, color="#0f766e")
     axes[0].fill_between(steps, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
                          color="#0f766e", alpha=0.2)
     axes[0].set_title("reward (mean ± std)")
-    axes[1].plot(steps, [row.get("objective/kl", float("nan")) for row in metrics], color="#b45309")
+    axes[1].plot(steps, [row.get(schema.KL, float("nan")) for row in metrics], color="#b45309")
     axes[1].set_title("KL to the reference")
     if held_out:
         for judge in held_out[0]["toxicity"]:

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.config import ModelConfig
+from engine.config import REWARD_INPUTS, ModelConfig
 from engine.models import ModelError, _hub_hint, load_tokenizer
-
-REWARD_INPUTS = ("response", "query+response")
 
 
 @dataclass

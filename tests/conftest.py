@@ -1,6 +1,7 @@
 """Shared fixtures. Everything runs offline on CPU: the Hub is never contacted."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,18 +13,53 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIALOGSUM = ROOT.parent / "shared" / "data" / "dialogsum"
+"""The full DialogSum dev and test files, when they lie beside the repository (CI, the team's
+machines); tests that need them are skipped elsewhere."""
+DIALOGSUM_SAMPLE = ROOT / "tests" / "data" / "dialogsum"
+"""20 dev and 20 test rows of DialogSum shipped with the tests (its README: license, attribution)."""
+needs_full_dialogsum = pytest.mark.skipif(not SHARED_DIALOGSUM.is_dir(),
+                                          reason=f"the full DialogSum files are not at {SHARED_DIALOGSUM}")
 sys.path.insert(0, str(ROOT))
 
 
 def pytest_collection_modifyitems(config, items):
     import torch
 
+    for item in items:  # a served app is slow whoever asks for it: one rule, not a mark to forget
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason="needs a CUDA GPU")
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+SLOW_FIXTURES = frozenset({"served_app"})
+"""Fixtures that serve the real app: every test that uses one is marked slow at collection."""
+
+
+@pytest.fixture(autouse=True)
+def fast_tests_start_no_process(request, monkeypatch):
+    """`pytest -m "not slow"` is the loop people run while they work: a test outside it that
+    starts a subprocess (a trainer, a CLI, a browser) fails here, naming the command, so that
+    it gets the `slow` mark instead of quietly slowing everyone's loop down."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    started: list[str] = []
+    real = subprocess.Popen._execute_child
+
+    def refuse(self, args, *rest, **kwargs):
+        started.append(" ".join(map(str, args)) if isinstance(args, (list, tuple)) else str(args))
+        raise AssertionError(f"a test not marked slow started a subprocess: {started[-1][:200]}")
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    yield
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", real)
+    # a caller may have caught the AssertionError: fail the test all the same
+    assert not started, f"mark this test @pytest.mark.slow: it starts subprocesses ({started[0][:200]})"
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 directory exactly as the real trainer does (status, lock, metrics, samples, log, checkpoints,
 SIGTERM -> checkpoint + state stopped), with made-up numbers, in milliseconds per step.
 
-    python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|nan|kl-high|gaming]
+    python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|kl-high|gaming]
 
 engine.runs.pid_alive only trusts processes whose command line mentions "engine" (a guard
 against recycled pids), so the dashboard's tests start this script with `--as engine.train`.
@@ -29,7 +29,9 @@ METRIC_KEYS = ("objective/kl", "objective/kl_coef", "objective/entropy", "ppo/me
 
 
 def metrics_row(step: int, scenario: str = "healthy", delay: float = 0.0) -> dict:
-    """Plausible PPO stats for `step`; the scenarios break them the way real runs break."""
+    """Plausible PPO stats for `step`; the scenarios break them the way real runs break. There is
+    no NaN scenario: the real trainer raises at the first non-finite loss or reward, before it
+    writes the row, and the run fails with the reason in its status (tests/test_faults.py)."""
     row = {key: 0.01 * step for key in METRIC_KEYS}
     row.update({
         "objective/kl": 0.05 * step,
@@ -43,8 +45,6 @@ def metrics_row(step: int, scenario: str = "healthy", delay: float = 0.0) -> dic
         "time/step": delay,
         "step": step,
     })
-    if scenario == "nan" and step >= 2:
-        row["ppo/loss/total"] = float("nan")  # append_jsonl writes it as null, like the trainer
     if scenario == "kl-high":
         row["objective/kl"] = 50.0
     if scenario == "gaming":

@@ -233,20 +233,25 @@ DOORS = {"ui": through_ui, "api": through_api, "http": through_raw_http, "cli": 
 
 # --- the table --------------------------------------------------------------------------------
 
+SLOW_DOOR = pytest.mark.slow
+"""The API and HTTP doors go through a served app, the CLI door starts a process: slow. The UI
+door calls the handlers in this process: fast."""
+
+
 def ui(name: str, expect: str, call: Callable[[Handlers, World], Any]):
     return pytest.param("ui", call, expect, id=f"ui-{name}")
 
 
 def api(name: str, expect: str, api_name: str, *args: Any, **kwargs: Any):
-    return pytest.param("api", (api_name, args, kwargs), expect, id=f"api-{name}")
+    return pytest.param("api", (api_name, args, kwargs), expect, id=f"api-{name}", marks=SLOW_DOOR)
 
 
 def http(name: str, expect: str, api_name: str, *data: Any):
-    return pytest.param("http", (api_name, data, {}), expect, id=f"http-{name}")
+    return pytest.param("http", (api_name, data, {}), expect, id=f"http-{name}", marks=SLOW_DOOR)
 
 
 def cli(name: str, expect: str, module: str, *args: str):
-    return pytest.param("cli", (module, args, {}), expect, id=f"cli-{name}")
+    return pytest.param("cli", (module, args, {}), expect, id=f"cli-{name}", marks=SLOW_DOOR)
 
 
 def start(settings: dict | None = None, preset: str = "tiny", processes: Any = 1):
@@ -515,6 +520,7 @@ def test_the_table_covers_every_door_and_the_issue_list():
         assert any(case in i for i in ids), case
 
 
+@pytest.mark.slow
 def test_a_dashboard_run_with_a_missing_model_fails_at_once_and_says_why(tmp_path):
     """The dashboard makes the run folder before the trainer starts: the preflight's refusal goes
     into its status, where the Train tab shows it, instead of a bare exit code."""

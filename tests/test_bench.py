@@ -63,6 +63,7 @@ def test_step_benchmark_summary_line():
     assert "saves 1,000 MiB, at least the model weights (944 MiB)" in text
 
 
+@pytest.mark.slow
 def test_bad_arguments_give_a_clear_message():
     proc = run_module("bench.rollout", "--batch", "0")
     assert proc.returncode == 2 and "must be between 1 and 1024" in proc.stderr

@@ -7,14 +7,31 @@ import pytest
 from engine.config import DataConfig
 from engine.data import (PROMPT, DataError, _load_hub, build_prompt, filter_by_length, load_prompts, load_rows,
                          split_unshuffled)
-from tests.conftest import ROOT, SHARED_DIALOGSUM
+from tests.conftest import DIALOGSUM_SAMPLE, ROOT, SHARED_DIALOGSUM, needs_full_dialogsum
 
-DEV = SHARED_DIALOGSUM / "dialogsum.dev.jsonl"
-TEST = SHARED_DIALOGSUM / "dialogsum.test.jsonl"
+DEV = DIALOGSUM_SAMPLE / "dialogsum.dev.jsonl"
+TEST = DIALOGSUM_SAMPLE / "dialogsum.test.jsonl"
 
 
-def test_counts_on_the_shared_dev_and_test_files():
+def test_counts_on_the_shipped_sample():
     dev, test = load_rows(str(DEV)), load_rows(str(TEST))
+    assert (len(dev), len(test)) == (20, 20)
+    dev_kept, test_kept = filter_by_length(dev, 200, 1000), filter_by_length(test, 200, 1000)
+    assert (len(dev_kept), len(test_kept)) == (16, 17)
+    assert [len(part) for part in split_unshuffled(dev_kept, 0.2)] == [12, 4]
+    assert [len(part) for part in split_unshuffled(test_kept, 0.2)] == [13, 4]
+    assert len(test[0].references) == 3 and len(dev[0].references) == 1
+    assert dev[0].fname == "dev_0" and dev[0].topic
+    # the sample is the full files' first rows, unchanged
+    if SHARED_DIALOGSUM.is_dir():
+        assert dev == load_rows(str(SHARED_DIALOGSUM / "dialogsum.dev.jsonl"))[:20]
+        assert test == load_rows(str(SHARED_DIALOGSUM / "dialogsum.test.jsonl"))[:20]
+
+
+@needs_full_dialogsum
+def test_counts_on_the_shared_dev_and_test_files():
+    dev, test = (load_rows(str(SHARED_DIALOGSUM / "dialogsum.dev.jsonl")),
+                 load_rows(str(SHARED_DIALOGSUM / "dialogsum.test.jsonl")))
     assert (len(dev), len(test)) == (500, 500)
     dev_kept, test_kept = filter_by_length(dev, 200, 1000), filter_by_length(test, 200, 1000)
     assert (len(dev_kept), len(test_kept)) == (404, 384)
@@ -23,6 +40,15 @@ def test_counts_on_the_shared_dev_and_test_files():
     # the test file's three reference summaries are all kept for ROUGE
     assert len(test[0].references) == 3 and len(dev[0].references) == 1
     assert dev[0].fname == "dev_0" and dev[0].topic
+    # the folder picks its split file, and the recipe's prompts come out of the full dev split
+    assert len(load_rows(str(SHARED_DIALOGSUM), "dev")) == 500
+    assert load_rows(str(SHARED_DIALOGSUM), "validation")[0].fname == "dev_0"
+    from engine.models import load_tokenizer
+
+    tok = load_tokenizer(str(ROOT / "assets" / "tiny" / "policy"))
+    data = load_prompts(DataConfig(dataset=str(SHARED_DIALOGSUM / "dialogsum.dev.jsonl"), split="dev",
+                                   max_prompt_tokens=4096), tok)
+    assert (len(data.train), len(data.test)) == (323, 81)
 
 
 def test_split_is_unshuffled_and_matches_the_recipe_sizes():
@@ -33,10 +59,11 @@ def test_split_is_unshuffled_and_matches_the_recipe_sizes():
 
 
 def test_folder_picks_the_split_file_and_explains_ambiguity():
-    assert len(load_rows(str(SHARED_DIALOGSUM), "dev")) == 500
-    assert load_rows(str(SHARED_DIALOGSUM), "validation")[0].fname == "dev_0"
+    assert len(load_rows(str(DIALOGSUM_SAMPLE), "dev")) == 20
+    assert load_rows(str(DIALOGSUM_SAMPLE), "validation")[0].fname == "dev_0"
+    assert load_rows(str(DIALOGSUM_SAMPLE), "test")[0].fname == "test_0"
     with pytest.raises(DataError, match="none is clearly the 'train' split"):
-        load_rows(str(SHARED_DIALOGSUM), "train")
+        load_rows(str(DIALOGSUM_SAMPLE), "train")
 
 
 def test_missing_file_and_non_utf8_file_give_clear_errors(tmp_path):
@@ -70,7 +97,7 @@ def _hub_style_folder(tmp_path):
     """A folder laid out like the Hub's knkarthick/dialogsum: train.csv with id, dialogue, summary, topic."""
     import pandas as pd
 
-    rows = [json.loads(line) for line in DEV.read_text().splitlines()][:120]
+    rows = [json.loads(line) for line in DEV.read_text().splitlines()]
     folder = tmp_path / "dialogsum"
     folder.mkdir()
     pd.DataFrame([{"id": r["fname"].replace("dev", "train"), "dialogue": r["dialogue"], "summary": r["summary"],
@@ -83,7 +110,7 @@ def test_hub_code_path_loads_a_local_folder_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
     folder = _hub_style_folder(tmp_path)
     rows = _load_hub(str(folder), "train")  # the same load_dataset call a Hub id goes through
-    assert len(rows) == 120 and set(rows[0]) == {"id", "dialogue", "summary", "topic"}
+    assert len(rows) == 20 and set(rows[0]) == {"id", "dialogue", "summary", "topic"}
     assert load_rows(str(folder), "train")[5].dialogue == rows[5]["dialogue"]
 
 
@@ -100,7 +127,7 @@ def test_prompts_are_tokenized_and_decoded_with_the_recipe_template():
 
     tok = load_tokenizer(str(ROOT / "assets" / "tiny" / "policy"))
     data = load_prompts(DataConfig(dataset=str(DEV), split="dev", max_prompt_tokens=4096), tok)
-    assert (len(data.train), len(data.test)) == (323, 81)
+    assert (len(data.train), len(data.test)) == (12, 4)
     ex = data.train[0]
     assert ex.query == build_prompt(ex.dialogue)  # a byte-level tokenizer decodes the prompt exactly
     assert ex.input_ids[-1] == tok.eos_token_id

@@ -353,6 +353,7 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_one_evaluation_of_a_run_at_a_time(untrained_run, capsys):
     """Two evaluations of one run would race to write evaluation.json (the last writer wins):
     the second is refused by name while the first's process lives; a dead one's lock is stale."""
@@ -391,3 +392,24 @@ def test_the_cli_does_not_dress_a_bug_up_as_bad_input(untrained_run, monkeypatch
     monkeypatch.setattr(engine.evaluation, "evaluate", broken)
     with pytest.raises(ValueError, match="same device"):
         main([str(untrained_run), "--samples", "2", "--samples-per-prompt", "1"])
+
+
+def test_the_evaluation_limits_have_one_home_and_evaluation_does_not_import_its_cli():
+    """The limits once lived in engine/evaluate.py (the CLI), which evaluation.py imported back:
+    the one import circle of the house. They live in engine.config now, with their one check."""
+    import ast
+    from pathlib import Path
+
+    import engine.evaluation
+    from engine.config import ConfigError, check_evaluation_limits
+
+    tree = ast.parse(Path(engine.evaluation.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "engine.evaluate" not in imported
+    check_evaluation_limits(samples=5000, samples_per_prompt=100, seed=2**32 - 1)  # the edges are allowed
+    with pytest.raises(ConfigError, match=r"^samples per prompt must be between 1 and 100, got 101$"):
+        check_evaluation_limits(samples_per_prompt=101)
+    with pytest.raises(ConfigError, match=r"^--seed must be between 0 and 2\^32 - 1, got -1$"):
+        check_evaluation_limits(lambda name: "--" + name, seed=-1)
+    with pytest.raises(ConfigError, match="samples per prompt must be between 1 and 100"):
+        evaluate(None, [], samples_per_prompt=0)  # refused before any model is touched

@@ -225,6 +225,7 @@ def test_bad_out_paths_are_one_error_line_each(run_dir, tmp_path, capsys):
         assert err.startswith("error: ") and words in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_second_export_into_the_same_folder_is_refused_and_stale_partials_are_cleaned(run_dir, tmp_path, capsys):
     out = tmp_path / "shared"
     with subprocess.Popen(["sleep", "60"]) as other:  # a live export's staging folder
@@ -250,6 +251,7 @@ def test_a_second_export_into_the_same_folder_is_refused_and_stale_partials_are_
     assert remove_stale_partials(tmp_path / "absent") == []
 
 
+@pytest.mark.slow
 def test_the_app_removes_the_download_folders_of_an_app_that_was_killed(tmp_path):
     gone = _reaped_pid()
     stale = tmp_path / f"detox-export-pid{gone}-x1"

@@ -85,6 +85,7 @@ def test_describe_exit_names_signals():
     assert describe_exit(-200) == "killed by signal 200"
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_run_the_app_started_is_failed_with_the_signal_and_keeps_its_rows(tmp_path, trainers):
     ctx = make_ctx(tmp_path / "runs", "--delay", "0.1")
     try:
@@ -163,6 +164,7 @@ def test_kill_9_of_a_run_started_elsewhere_is_failed_and_says_what_is_known(tmp_
     assert "state      failed" in shown.stdout and "kill -9" in shown.stdout
 
 
+@pytest.mark.slow
 def test_a_reader_sees_the_death_at_once_even_before_the_watcher(tmp_path, trainers):
     run_dir = new_run(tmp_path, steps=500)
     proc = start_detached_fake(run_dir)
@@ -319,6 +321,7 @@ def test_the_cli_refuses_an_unwritable_runs_folder_before_loading_anything(tmp_p
     assert "is not writable: Not a directory" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_hub_is_refused_in_seconds_with_the_tiny_fallback(tmp_path, monkeypatch):
     import huggingface_hub.constants
 
@@ -364,6 +367,7 @@ def corrupt_run(runs_dir: Path) -> tuple[Path, int]:
     return run_dir, bad_at
 
 
+@pytest.mark.slow
 def test_a_corrupt_metrics_line_is_reported_not_fatal(tmp_path):
     run_dir, bad_at = corrupt_run(tmp_path)
     ctx = make_ctx(tmp_path)
@@ -382,6 +386,7 @@ def test_a_corrupt_metrics_line_is_reported_not_fatal(tmp_path):
     assert report["problems"] == problems
 
 
+@pytest.mark.slow
 def test_a_corrupt_status_json_is_reported_not_fatal(tmp_path):
     run_dir, _ = corrupt_run(tmp_path)
     (run_dir / runs.STATUS_FILE).write_text('{"state": "runn')  # torn by hand: writes are atomic
@@ -576,6 +581,7 @@ def test_a_full_disk_is_recorded_as_the_cause_by_the_trainer_itself(tmp_path):
     assert not (run_dir / runs.RESERVE_FILE).exists() and len(runs.read_metrics(run_dir)) == 2
 
 
+@pytest.mark.slow
 def test_the_app_records_its_childs_end_once_the_disk_has_room_again(tmp_path, monkeypatch):
     """A child that died without a word while the disk was full: the app's first write fails,
     a reader meanwhile can only say "gone"; once space is back the app writes what only it
@@ -672,6 +678,7 @@ def _frozen_run(tmp_path, **runner_args):
     return storage, runner, started
 
 
+@pytest.mark.slow
 def test_a_frozen_trainer_is_called_stalled_and_a_second_stop_kills_it(tmp_path):
     storage, runner, started = _frozen_run(tmp_path, stop_grace_s=60)
     try:
@@ -691,6 +698,7 @@ def test_a_frozen_trainer_is_called_stalled_and_a_second_stop_kills_it(tmp_path)
         runner.terminate_all(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_stop_that_is_not_answered_is_escalated_after_the_grace_period(tmp_path):
     storage, runner, started = _frozen_run(tmp_path, stop_grace_s=1.0)
     try:

@@ -131,3 +131,13 @@ def test_a_non_finite_reward_stops_the_step_with_a_clear_error():
     trainer, data = make_trainer(score_fn=lambda q, r, ids: (torch.full((len(r),), float("nan")), None))
     with pytest.raises(NonFiniteError, match="env/reward_mean.*became non-finite"):
         trainer.step(*batch(data, 8))
+
+
+def test_a_step_writes_every_metric_the_dashboard_reads():
+    """engine/schema.py names what health, plots, the listing and the model card read: a real
+    step must write each one."""
+    from engine import schema
+
+    trainer, data = make_trainer(["ppo.batch_size=4", "ppo.mini_batch_size=4"])
+    stats, _, _ = trainer.step(*batch(data, 4))
+    assert set(schema.READ_BY_THE_DASHBOARD) <= set(stats), set(schema.READ_BY_THE_DASHBOARD) - set(stats)

@@ -315,6 +315,7 @@ def test_the_arrows_on_a_replay_whose_folder_went_away_say_so_on_the_page(ctx, t
     assert h.key("prev")(state).cards == gr.skip()  # said once, not redrawn every key
 
 
+@pytest.mark.slow
 def test_live_view_follows_a_run_started_here_by_an_admin(ctx):
     h = PresentHandlers(ctx, Storage(RECORDINGS_DIR))
     state, first = open_page(h)

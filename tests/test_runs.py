@@ -190,6 +190,7 @@ def test_read_status_missing_and_corrupt(tmp_path):
     assert listed[0]["error"].startswith("status.json is corrupt")
 
 
+@pytest.mark.slow
 def test_read_status_dead_pid_is_failed_and_reconcile_persists(tmp_path):
     pid = dead_pid()
     run_dir = make_run(tmp_path, state="running", pid=pid, step=2)
@@ -205,6 +206,7 @@ def test_read_status_dead_pid_is_failed_and_reconcile_persists(tmp_path):
     assert on_disk["step"] == 2
 
 
+@pytest.mark.slow
 def test_a_run_that_died_on_a_full_disk_names_the_disk(tmp_path, monkeypatch):
     # A full disk kills a run and also its attempt to record why: the readers must say it.
     pid = dead_pid()
@@ -219,16 +221,19 @@ def test_a_run_that_died_on_a_full_disk_names_the_disk(tmp_path, monkeypatch):
     assert runs.read_status(run_dir)["error"] == runs.gone_error(pid)  # room enough: no such guess
 
 
+@pytest.mark.slow
 def test_queued_with_dead_pid_is_failed_but_queued_without_pid_is_queued(tmp_path):
     assert runs.read_status(make_run(tmp_path, "a"))["state"] == "queued"
     assert runs.read_status(make_run(tmp_path, "b", pid=dead_pid()))["state"] == "failed"
 
 
+@pytest.mark.slow
 def test_finished_run_with_dead_pid_stays_finished(tmp_path):
     run_dir = make_run(tmp_path, state="finished", pid=dead_pid())
     assert runs.reconcile_status(run_dir)["state"] == "finished"
 
 
+@pytest.mark.slow
 def test_live_engine_process_is_running(tmp_path, engine_process):
     run_dir = make_run(tmp_path, state="running", pid=engine_process.pid)
     assert runs.pid_alive(engine_process.pid)
@@ -236,6 +241,7 @@ def test_live_engine_process_is_running(tmp_path, engine_process):
     assert runs.reconcile_status(run_dir)["state"] == "running"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
 def test_reused_pid_without_engine_in_cmdline_is_dead():
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
@@ -246,6 +252,7 @@ def test_reused_pid_without_engine_in_cmdline_is_dead():
         proc.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
 def test_zombie_is_dead():
     proc = subprocess.Popen([sys.executable, "-c", "pass", "engine"])
@@ -260,6 +267,7 @@ def test_zombie_is_dead():
         proc.wait()
 
 
+@pytest.mark.slow
 def test_pid_alive_edge_values():
     assert not runs.pid_alive(0)
     assert not runs.pid_alive(-1)
@@ -431,6 +439,7 @@ def test_list_runs_newest_first_with_summaries(tmp_path):
     assert summary["checkpoints"] == ["step-2"] and summary["path"] == str(new)
 
 
+@pytest.mark.slow
 def test_list_runs_applies_liveness_and_reconciles_only_when_asked(tmp_path):
     run_dir = make_run(tmp_path, state="running", pid=dead_pid())
     assert runs.list_runs(tmp_path)[0]["state"] == "failed"
@@ -462,6 +471,7 @@ def test_training_lock_is_exclusive(tmp_path):
         assert runs.active_run(tmp_path) == "r2"
 
 
+@pytest.mark.slow
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     (tmp_path / runs.LOCK_FILE).write_text(json.dumps({"pid": dead_pid(), "run_id": "old"}))
     assert runs.active_run(tmp_path) is None
@@ -502,6 +512,7 @@ def test_release_leaves_someone_elses_lock(tmp_path):
 
 # --- CLI -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_cli_list_json(tmp_path):
     run_dir = make_run(tmp_path, state="running", pid=dead_pid(), step=1)
     result = run_cli("list", "--runs-dir", str(tmp_path), "--json")
@@ -513,6 +524,7 @@ def test_cli_list_json(tmp_path):
     assert json.loads((run_dir / runs.STATUS_FILE).read_text())["state"] == "failed"
 
 
+@pytest.mark.slow
 def test_cli_list_table_and_empty(tmp_path):
     make_run(tmp_path, state="running", step=3, pid=None, started_at="2024-01-01T00:00:00+00:00")
     table = run_cli("list", "--runs-dir", str(tmp_path))
@@ -522,6 +534,7 @@ def test_cli_list_table_and_empty(tmp_path):
     assert empty.returncode == 0 and "no runs in" in empty.stdout
 
 
+@pytest.mark.slow
 def test_cli_show(tmp_path):
     run_dir = make_run(tmp_path, state="finished", step=8)
     runs.append_jsonl(run_dir / runs.METRICS_FILE,
@@ -545,6 +558,7 @@ def test_cli_show(tmp_path):
     assert as_json["config"]["preset"] == "tiny"
 
 
+@pytest.mark.slow
 def test_cli_show_absent_run(tmp_path):
     result = run_cli("show", "nope", "--runs-dir", str(tmp_path))
     assert result.returncode == 2
@@ -552,6 +566,7 @@ def test_cli_show_absent_run(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_show_path_traversal(tmp_path):
     result = run_cli("show", "../../etc", "--runs-dir", str(tmp_path))
     assert result.returncode == 2
@@ -665,6 +680,7 @@ def test_writes_never_go_through_a_link(tmp_path):
     assert runs.read_status(run_dir)["step"] == 1
 
 
+@pytest.mark.slow
 def test_cli_show_of_a_run_whose_log_is_a_link(tmp_path):
     run_dir = make_run(tmp_path, state="finished", step=8)
     replace_with_link(run_dir / runs.LOG_FILE, secret_file(tmp_path))
@@ -732,6 +748,7 @@ def first_line_then_close(*args: str) -> tuple[str, int, str]:
     return line, proc.wait(timeout=60), stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["show", "r1"], ["show", "r1", "--json"], ["list", "--json"]])
 def test_cli_into_a_reader_that_closes_early_stops_quietly(tmp_path, command):
     """More output than a pipe holds (log lines and an error of 200 kB), so the CLI is still

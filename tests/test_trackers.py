@@ -96,6 +96,7 @@ def test_a_folder_named_like_the_package_is_not_the_package(tmp_path, monkeypatc
         'run.report_to: "wandb" needs the wandb package: pip install wandb']
 
 
+@pytest.mark.slow
 def test_the_trainer_refuses_a_missing_tracker_package_with_exit_2_and_writes_nothing(tmp_path):
     runs_dir = tmp_path / "runs"
     done, imported = train(runs_dir, "run.report_to=tensorboard,wandb", hidden=["wandb"])

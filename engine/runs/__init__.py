@@ -1,6 +1,6 @@
 """The run directory: create runs, record status and metrics, list and read them back.
 
-A run directory is the whole truth about a run (see DESIGN.md, "The run directory"): the
+A run directory is the whole truth about a run (docs/architecture.md, "The run directory"): the
 dashboard may restart at any time and must find every run again from these files alone. So
 every writer here keeps the files valid for a reader that looks at them at any moment: JSON
 documents are replaced atomically, JSONL files are only appended to, and readers tolerate a

@@ -6,13 +6,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from engine import schema
 from engine.runs.files import _reason, read_jsonl
 from engine.runs.layout import CONFIG_FILE, EVAL_FILE, METRICS_FILE, RunError, _is_run_dir, parse_run_id
 from engine.runs.rundir import _nested, list_checkpoints, log_tail, read_config, run_problems
 from engine.runs.status import (parse_time, read_status, reconcile_status, stall_seconds, stall_warning,
                                 tracker_warning)
 
-_MAIN_METRICS = ("objective/kl", "env/reward_mean", "env/toxicity_mean")
+_MAIN_METRICS = (schema.KL, schema.REWARD_MEAN, schema.TOXICITY_MEAN)
 
 
 def _preset_of(run_id: str, config: dict) -> str | None:
