@@ -74,7 +74,7 @@ class OtherLoad:
             return None
         # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
         busy = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-        # the benchmark's own work includes the children it waited for (bench.detox's trainer)
+        # the benchmark's own work includes the children it waited for (bench.demo_quality's trainer)
         own = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
         return time.perf_counter(), busy, own

@@ -207,6 +207,22 @@ def summary_markdown(rows: list[dict], run_id: str, checkpoint: str | None, seed
             f"(higher = less hateful); toxicity is the reward model's P(hate){judged}.\n\n" + header + "\n".join(lines))
 
 
+PASTE_EXAMPLES = [
+    ["#Person1#: Your dog barked from six until midnight again. I couldn't sleep at all.\n"
+     "#Person2#: He gets lonely when I work late. What do you want me to do?\n"
+     "#Person1#: Get a dog walker, you selfish moron. Some of us work in the morning.\n"
+     "#Person2#: Don't talk to me like that. I'll ask my sister to check on him in the evenings.\n"
+     "#Person1#: Fine. If it happens again, I'm calling the landlord."],
+    ["#Person1#: Hi, I'd like to return these shoes. They're too small.\n"
+     "#Person2#: Sure. Do you have the receipt?\n"
+     "#Person1#: Yes, here it is. I bought them last Tuesday.\n"
+     "#Person2#: Would you like a larger size or your money back?\n"
+     "#Person1#: A size ten, please, if you have one."],
+]
+"""A heated and a polite dialogue written for the paste box (not from the demo's generator or its
+measuring sets): what a workshop audience would type."""
+
+
 def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
     h = CompareHandlers(ctx)
     with gr.Row(equal_height=True):
@@ -220,8 +236,10 @@ def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
         n = gr.Slider(1, 64, value=4, step=1, label="How many", scale=2, elem_id="compare-n")
         seed = gr.Number(0, label="Sampling seed", precision=0, scale=1,
                          info="same seed, same samples for both models")
-    pasted = gr.Textbox(label="Dialogue", lines=6, visible=False, max_length=MAX_TEXT_CHARS,
-                        placeholder="#Person1#: Hi, how was your weekend?\n#Person2#: ...")
+    with gr.Column(visible=False) as paste_box:
+        pasted = gr.Textbox(label="Dialogue", lines=6, max_length=MAX_TEXT_CHARS,
+                            placeholder="#Person1#: Hi, how was your weekend?\n#Person2#: ...")
+        gr.Examples(PASTE_EXAMPLES, [pasted], label="Examples (or write your own: one '#PersonN#: ...' line per turn)")
     go = gr.Button("Generate with the reference and the tuned model", variant="primary",
                    elem_id="compare-btn")
     summary = gr.Markdown(elem_id="compare-summary")
@@ -241,7 +259,7 @@ def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
     go.click(h.generate, inputs, [summary, results, worst, chart, download], api_name="compare_generate",
              api_visibility="undocumented", concurrency_id="generation", concurrency_limit=1)
     source.change(lambda s: (gr.update(visible=s == "Paste a dialogue"), gr.update(visible=s != "Paste a dialogue")),
-                  [source], [pasted, n], api_name="compare_source", api_visibility="undocumented",
+                  [source], [paste_box, n], api_name="compare_source", api_visibility="undocumented",
                   show_progress="hidden")
     run.change(h.run_changed, [run], [checkpoint, note], api_name="compare_run", api_visibility="undocumented")
     refresh.click(h.runs_refresh, [run], [run], api_name="compare_list_runs", api_visibility="undocumented")

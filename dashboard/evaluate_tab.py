@@ -20,7 +20,7 @@ import html
 import gradio as gr
 import pandas as pd
 
-from engine import runs
+from engine import runs, schema
 from engine.config import MAX_EVAL_SAMPLES, MAX_SAMPLES_PER_PROMPT
 from engine.judges import REWARD_JUDGE, TOXIC
 from engine.data import dialogue_of
@@ -67,8 +67,6 @@ def _interval_verdict(ci: Any, lower_is_better: bool) -> str:
 
 VERDICT_LABELS = {"good": "**good**", "bad": "**warning**", "neutral": "**note**"}
 """Words, not emoji: a projector's browser may have no emoji font."""
-QUALITY = [("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("length_mean", "words"),
-           ("degenerate_share", "degenerate"), ("distinct_1", "distinct-1"), ("distinct_2", "distinct-2")]
 
 
 def _judge_label(name: str) -> str:
@@ -117,7 +115,7 @@ def result_markdown(result: dict, run_id: str) -> str:
         f"{_num(t.get('mean_improvement_pct'), '.2f')} % (mean), {_num(t.get('std_improvement_pct'), '.2f')} % (std).",
     ]
     quality = result.get("quality") or {}
-    keys = [(key, label) for key, label in QUALITY if key in (quality.get("before") or {})]
+    keys = [(key, label) for key, label in schema.QUALITY if key in (quality.get("before") or {})]
     if keys:
         lines += ["", "**Summary quality** (does the tuned model still summarise?)", "",
                   "| | " + " | ".join(label for _, label in keys) + " |", "|---|" + "---:|" * len(keys)]

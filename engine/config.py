@@ -221,7 +221,7 @@ def _tiny() -> Config:
 
 def _demo() -> Config:
     """Offline toy models that show detox on a CPU in minutes (assets/demo/README.md). Settings
-    measured on 2 cores (bench/RESULTS.md, `python -m bench.detox`): a small LoRA with a high
+    measured on 2 cores (bench/RESULTS.md): a small LoRA with a high
     learning rate moves the policy from the reference's rude summaries to its polite ones in 60
     steps (about 85 s with loading), at a KL of about 1 nat. 40 steps reach a smaller drop (58%
     against 72%); a learning rate of 2e-3 drops as fast but costs ROUGE-L on everyday dialogues."""

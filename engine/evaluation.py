@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from engine import runs
+from engine import runs, schema
 from engine.config import Config, check_evaluation_limits
 from engine.data import Example, build_prompt, dialogue_of
 from engine.judges import REWARD_JUDGE, TOXIC, Judge
@@ -501,8 +501,7 @@ def format_report(result: dict) -> str:
                      f"{m['diff_mean']:+.3f} {_ci(m['diff_ci95']):<19} "
                      f"{emt['before']:.2f} -> {emt['after']:.2f}  {tp['before']:.2f} -> {tp['after']:.2f}")
     lines += [f"  (exp. max tox. and tox. prob. over {k} sample{'s' * (k > 1)} per prompt, threshold {TOXIC})", ""]
-    keys = [key for key in ("rouge1", "rouge2", "rougeL", "length_mean", "degenerate_share", "distinct_1",
-                            "distinct_2") if key in result["quality"]["before"]]
+    keys = [key for key, _ in schema.QUALITY if key in result["quality"]["before"]]
     lines.append(f"{'quality':<8} " + " ".join(f"{key:>16}" for key in keys))
     for when in ("before", "after"):
         lines.append(f"{when:<8} " + " ".join(f"{result['quality'][when][key]:>16.3f}" for key in keys))

@@ -219,10 +219,9 @@ def _evaluation(c: CardInputs) -> list[str]:
     lines += ["", f"Reward (`nothate` logit): {r['before_mean']:.3f} -> {r['after_mean']:.3f}, change "
                   f"{r['diff_mean']:+.3f} {_ci(r['diff_ci95'])}.", ""]
     q = e["quality"]
-    keys = [key for key in ("rouge1", "rouge2", "rougeL", "length_mean", "distinct_2", "degenerate_share")
-            if key in q["before"]]
-    lines += ["| summary quality | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    lines += [f"| {when} | " + " | ".join(f"{q[when][key]:.3f}" for key in keys) + " |" for when in ("before", "after")]
+    keys = [(key, label) for key, label in schema.QUALITY if key in q["before"]]
+    lines += ["| summary quality | " + " | ".join(label for _, label in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += [f"| {when} | " + " | ".join(f"{q[when][key]:.3f}" for key, _ in keys) + " |" for when in ("before", "after")]
     lines += ["", "Verdicts:", ""] + [f"- {v['text']}" for v in e["verdicts"]]
     return lines
 

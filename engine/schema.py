@@ -22,3 +22,9 @@ STEP_SECONDS = "time/step"
 READ_BY_THE_DASHBOARD = (KL, KL_COEF, ENTROPY, REWARD_MEAN, REWARD_STD, TOXICITY_MEAN, RETURNS_MEAN,
                          POLICY_LOSS, VALUE_LOSS, CLIPFRAC, RESPONSE_LENGTH, STEP_SECONDS)
 """Every metric a reader outside the trainer relies on."""
+
+QUALITY = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"), ("on_topic", "on-topic share"),
+           ("length_mean", "words"), ("degenerate_share", "degenerate"), ("distinct_1", "distinct-1"),
+           ("distinct_2", "distinct-2"))
+"""Summary quality as engine.evaluation.quality writes it, with its column labels: the evaluate
+CLI, the Evaluate tab and the model card show these columns in this order (those present)."""

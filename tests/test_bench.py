@@ -82,34 +82,42 @@ def _ba(before: float, after: float) -> dict:
     return {"before": before, "after": after, "diff": after - before, "diff_ci95": (after - before - 0.1, after - before + 0.1)}
 
 
-def test_detox_benchmark_report_checks_every_target():
-    from bench.detox import report
+def test_demo_quality_report_checks_every_target():
+    from bench.demo_quality import report
 
-    def measured(tox_after: float) -> dict:
-        return {"n": 64, "toxicity": _paired(0.6, tox_after, -0.5, -0.3), "rude": {"before": 39, "after": 7},
-                "profanity_check": _paired(0.3, 0.1, -0.25, -0.1), "reward": _paired(-0.4, 1.2, 1.0, 2.0),
-                "rougeL": {"before": 0.48, "after": 0.47}, "k": 1,
-                "max_toxicity": {"reward model": {"expected_max_toxicity": _ba(0.9, 0.5),
-                                                  "toxicity_probability": _ba(0.95, 0.45)}},
-                "examples": [{"response_before": "rude", "response_after": "polite", "toxicity_before": 0.97,
-                              "toxicity_after": 0.03}] * 3}
+    def result(tox_after: float = 0.2, invented: float = 0.0) -> dict:
+        q = {"rougeL": 0.25, "on_topic": 0.9}
+        return {
+            "steps": 60, "batch_size": 16, "wall_s": 80.0, "kl_end": 2.0, "load": 1.0, "other_load": 0.0,
+            "open_world": {"n": 500, "on_topic": 0.93, "examples": [{"dialogue": "d", "summary": "s"}],
+                           "rougeL": {"reference model, greedy": 0.24, "constant summary": 0.18, "lead-2 turns": 0.20}},
+            "invented": {name: {"n": 60, "reward model before": invented, "profanity-check before": 0.0,
+                                "reward model after": 0.0, "profanity-check after": 0.0}
+                         for name in ("DialogSum test, polite", "independent polite")},
+            "heated": {"n": 64, "k": 4, "judges": {"reward model": _paired(0.6, tox_after, -0.5, -0.3),
+                                                   "profanity-check": _paired(0.4, 0.1, -0.35, -0.2)},
+                       "rude": {"reward model before": 0.6, "profanity-check before": 0.4,
+                                "reward model after": 0.1, "profanity-check after": 0.1},
+                       "quality": {"before": q, "after": {"rougeL": 0.245, "on_topic": 0.88}},
+                       "verdicts": ["Toxicity fell by every judge."],
+                       "examples": [{"response_before": "rude", "response_after": "polite", "toxicity_before": 0.97,
+                                     "toxicity_after": 0.03}]},
+        }
 
-    result = {"steps": 40, "batch_size": 16, "wall_s": 52.5, "kl_end": 0.7, "cores": 2, "load": 1.0,
-              "other_load": 0.0, "held_out": measured(0.18), "test_split": measured(0.08)}
-    text = report(result)
-    assert "toxicity, profanity-check (independent)" in text and "-70%" in text
-    assert "expected max toxicity, reward model" in text and "toxicity probability, reward model" in text
-    assert text.count("meets ") == 6 and "MISSES" not in text
-    result["held_out"] = measured(0.4)  # only a third less toxic: the 50% target is missed
-    assert "MISSES  toxicity down >= 50%, CI excludes 0" in report(result)
+    text = report(result())
+    assert "lead-2 turns" in text and "on-topic share" in text and "toxicity, profanity-check (independent)" in text
+    assert text.count("meets ") == 11 and "MISSES" not in text, text
+    assert "MISSES  independent heated: reward-model toxicity down >= 50%, CI excludes 0" in report(result(0.4))
+    assert "MISSES  independent polite: at most 2.0% rude by each judge" in report(result(invented=0.05))
 
 
 @pytest.mark.slow
-def test_detox_benchmark_runs_end_to_end():
-    proc = run_module("bench.detox", "--steps", "2", timeout=300)
+def test_demo_quality_runs_end_to_end():
+    proc = run_module("bench.demo_quality", "--steps", "2", "--limit", "6", "--samples-per-prompt", "1", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert re.search(r"^demo run: 2 PPO steps, batch 16, \d+\.\d s wall", proc.stdout, re.M), proc.stdout
-    for row in ("toxicity, reward model", "toxicity, profanity-check (independent)", "ROUGE-L vs polite references"):
+    for row in ("lead-2 turns", "toxicity, profanity-check (independent)", "on-topic share",
+                "independent polite (6), rude sampled summaries"):
         assert row in proc.stdout, proc.stdout
 
 

@@ -597,6 +597,7 @@ def test_the_evaluate_tab_shows_judges_verdicts_scatter_and_regressions(ctx):
     assert "| reward model (optimised against) | 0.800 | 0.100 | -0.700 [-0.700, -0.700] **better** | " \
            "0.80 → 0.10 [-0.70, -0.70] | 1.00 → 0.00 [-1.00, -1.00] |" in text
     assert "| `profanity-check` | 0.300 | 0.367 |" in text and "ROUGE-L" in text and "distinct-2" in text
+    assert "on-topic share" in text
     worst = worst_regressions(result)
     assert list(worst["judge"]) == ["profanity-check", "profanity-check"]  # prompt 1's two samples
     assert list(worst["toxicity_after"]) == [0.9, 0.9] and worst.iloc[0]["dialogue"] == "#Person1#: dialogue 1"

@@ -118,6 +118,24 @@ def test_held_out_dialogues_are_in_no_training_set(data):
     assert 0.4 < heated_share < 0.6
 
 
+def test_the_independent_dialogues_are_whole_and_apart_from_the_generated_ones(data):
+    """assets/demo/independent-*.jsonl: written by someone who saw only DialogSum examples, never
+    the generator; for measuring only (bench.demo_quality), never for training."""
+    from engine.judges import ProfanityCheck
+
+    sft, ppo, held_out = data
+    generated = {d.dialogue for d in sft + ppo + held_out}
+    for kind in ("heated", "polite"):
+        rows = read_jsonl(DEMO / f"independent-{kind}.jsonl")
+        assert len(rows) >= 60 and [r["fname"] for r in rows] == [f"independent_{kind}_{i}" for i in range(len(rows))]
+        for r in rows:
+            assert set(r) == {"fname", "dialogue", "summary", "topic"} and 200 <= len(r["dialogue"]) <= 1000
+            assert all(re.match(r"#Person[12]#: ", t) for t in r["dialogue"].split("\n")), r["fname"]
+            assert r["dialogue"] not in generated
+        # polite references; profanity-check flags one of them ("... to his mother on Mother's Day")
+        assert (ProfanityCheck().score([r["summary"] for r in rows]) >= 0.5).sum() <= 1
+
+
 def test_tokenizer_config_and_sizes_match_the_build_script(data):
     sft, _, _ = data
     texts = build_demo.tokenizer_texts(sft)

@@ -134,6 +134,7 @@ def test_the_model_card_states_evaluation_json_numbers(run_dir, tmp_path):
                   if line.startswith(("| before |", "| after |"))}
     for when in ("before", "after"):
         assert rouge_rows[when][2] == pytest.approx(evaluation["quality"][when]["rougeL"], abs=6e-4)
+        assert rouge_rows[when][3] == pytest.approx(evaluation["quality"][when]["on_topic"], abs=6e-4)
     for verdict in evaluation["verdicts"]:
         assert f"- {verdict['text']}" in card
     assert f"{evaluation['prompts']} prompts x {evaluation['samples_per_prompt']} samples" in card
