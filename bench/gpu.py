@@ -2,10 +2,10 @@
 the rollout speed-up, the single-copy reference's memory saving, bf16 correctness, the demo run,
 and how a step's cost grows with the batch.
 
-    python -m bench.gpu [--device cuda|cpu] [--quick] [--json FILE] [--markdown FILE]
+    python -m bench.gpu [--device cuda|cpu] [--quick] [--preset shape-base|tiny] [--json FILE] [--markdown FILE]
 
 GPU time comes in short slots, so this is one script that has already run end to end: CI runs
-`--device cpu --quick` (tests/test_bench.py), which takes the same code paths with small sizes.
+`--device cpu --quick --preset tiny` (tests/test_bench.py), which takes the same code paths with small sizes.
 Each section runs in its own child process (bench.step, bench.rollout, engine.train), so one
 section's memory cannot leak into the next one's peak and a failure names its section:
 1. step: the seed preset's step (batch 16, mini-batch 4, 1 epoch, responses of [100, 400)
@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import device_name, format_table
+from bench.common import BENCH_PRESETS, device_name, format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_STEP = ["ppo.batch_size=16", "ppo.mini_batch_size=4", "ppo.ppo_epochs=1",
@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true",
                     help="small batches and short responses, 2 steps, a 3-step demo run: the same code paths "
                          "in a few minutes on 2 CPU cores (what CI runs)")
+    ap.add_argument("--preset", default="shape-base", choices=BENCH_PRESETS,
+                    help="models of the step, rollout and scale sections: shape-base (the seed preset's shapes, "
+                         "default) or tiny (CI's rehearsal of the code paths: no 1 GB model loaded four times)")
     ap.add_argument("--json", type=Path, default=None, help="write every measurement here")
     ap.add_argument("--markdown", type=Path, default=None, help="write the table as a Markdown block here")
     return ap.parse_args(argv)
@@ -72,8 +75,8 @@ def child(cmd: list[str], section: str) -> tuple[str, float]:
     return done.stdout, time.perf_counter() - began
 
 
-def step_runs(device: str, overrides: list[str], steps: int, variant: str) -> list[dict]:
-    cmd = [sys.executable, "-m", "bench.step", "--child", "--preset", "shape-base", "--variant", variant,
+def step_runs(preset: str, device: str, overrides: list[str], steps: int, variant: str) -> list[dict]:
+    cmd = [sys.executable, "-m", "bench.step", "--child", "--preset", preset, "--variant", variant,
            "--device", device, "--steps", str(steps)]
     for override in overrides:
         cmd += ["--set", override]
@@ -81,8 +84,8 @@ def step_runs(device: str, overrides: list[str], steps: int, variant: str) -> li
     return json.loads(out.strip().splitlines()[-1])
 
 
-def rollout(device: str, quick: bool) -> dict:
-    cmd = [sys.executable, "-m", "bench.rollout", "--preset", "shape-base", "--device", device, "--batch",
+def rollout(preset: str, device: str, quick: bool) -> dict:
+    cmd = [sys.executable, "-m", "bench.rollout", "--preset", preset, "--device", device, "--batch",
            "4" if quick else "16", "--json"] + (["--quick"] if quick else [])
     out, _ = child(cmd, "rollout")
     return json.loads(out.strip().splitlines()[-1])
@@ -106,7 +109,7 @@ def measure(args) -> dict:
     quick, device = args.quick, args.device
     base = QUICK_STEP if quick else SEED_STEP
     steps = QUICK_STEPS if quick else STEPS
-    single, second = step_runs(device, base, steps, "both")
+    single, second = step_runs(args.preset, device, base, steps, "both")
     batches = QUICK_SCALE_BATCHES if quick else SCALE_BATCHES
     scale = {}
     for batch in batches:
@@ -115,9 +118,9 @@ def measure(args) -> dict:
             continue
         sized = [o for o in base if not o.startswith(("ppo.batch_size", "ppo.mini_batch_size"))]
         sizes = [f"ppo.batch_size={batch}", f"ppo.mini_batch_size={2 if quick else 4}"]
-        scale[batch] = step_runs(device, sized + sizes, SCALE_STEPS, "single-copy")[0]
+        scale[batch] = step_runs(args.preset, device, sized + sizes, SCALE_STEPS, "single-copy")[0]
     return {"device": device, "quick": quick, "started": time.strftime("%Y-%m-%d %H:%M %Z"),
-            "step": single, "second_copy": second, "rollout": rollout(device, quick),
+            "preset": args.preset, "step": single, "second_copy": second, "rollout": rollout(args.preset, device, quick),
             "demo": demo_run(device, quick), "scale": {str(b): r for b, r in scale.items()}}
 
 
@@ -159,7 +162,8 @@ def rows_of(result: dict) -> list[list[str]]:
 
 def report(result: dict) -> str:
     step = result["step"]
-    head = (f"bench.gpu on {step['device_text']} ({step['dtype']}), {result['started']}"
+    head = (f"bench.gpu on {step['device_text']} ({step['dtype']}), {result['started']}, "
+            f"{result.get('preset', 'shape-base')} models"
             f"{', --quick (small sizes: not the real numbers)' if result['quick'] else ''}")
     return head + "\n\n" + format_table(["measurement", "value", "detail"], rows_of(result))
 

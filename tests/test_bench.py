@@ -124,7 +124,7 @@ def test_demo_quality_runs_end_to_end():
 @pytest.mark.slow
 def test_gpu_benchmark_runs_end_to_end_on_the_cpu(tmp_path):
     """The script a GPU slot runs cannot rot: CI runs it with the same code paths, small sizes."""
-    proc = run_module("bench.gpu", "--device", "cpu", "--quick", "--json", str(tmp_path / "gpu.json"),
+    proc = run_module("bench.gpu", "--device", "cpu", "--quick", "--preset", "tiny", "--json", str(tmp_path / "gpu.json"),
                       "--markdown", str(tmp_path / "gpu.md"), timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for line in ("PPO step, batch 2", "rollout: per-sample loop vs batched", "peak memory: second copy vs single copy",
