@@ -1,7 +1,7 @@
 """What a second CPU process (or GPU) buys: the `demo` preset's step time with 1 and 2
 data-parallel processes, and at batch 8, 16 and 32, as ratios, in one run.
 
-    python -m bench.scale [--steps 8]
+    python -m bench.scale [--steps 8] [--preset demo|tiny]
 
 Each configuration is a real `engine.train --preset demo` run (two processes through
 `accelerate launch`, gloo on a CPU, exactly as the dashboard starts them: dashboard.settings),
@@ -28,15 +28,17 @@ CONFIGS = [(1, 16), (2, 16), (1, 8), (1, 32)]
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=bounded_int(2, 1000), default=8, help="PPO steps per run (default 8)")
+    ap.add_argument("--preset", default="demo", choices=("demo", "tiny"),
+                    help="demo (default, the numbers) or tiny (CI's rehearsal of the same code paths)")
     return ap.parse_args(argv)
 
 
-def run(processes: int, batch: int, steps: int) -> dict:
+def run(preset: str, processes: int, batch: int, steps: int) -> dict:
     from engine import runs
     from dashboard.settings import train_argv
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        run_dir = runs.create_run(Path(tmp), _config(batch, steps), "demo")
+        run_dir = runs.create_run(Path(tmp), _config(preset, batch, steps), preset)
         cmd = train_argv(run_dir, processes)
         print(f"bench.scale: {processes} process(es), batch {batch} ...", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -48,20 +50,20 @@ def run(processes: int, batch: int, steps: int) -> dict:
             "per_prompt_s": times[len(times) // 2] / batch}
 
 
-def _config(batch: int, steps: int) -> dict:
+def _config(preset: str, batch: int, steps: int) -> dict:
     from engine.config import resolve
 
     mini = 4 if batch % 4 == 0 else batch
-    cfg = resolve("demo", [f"ppo.batch_size={batch}", f"ppo.mini_batch_size={mini}", f"ppo.steps={steps}",
+    cfg = resolve(preset, [f"ppo.batch_size={batch}", f"ppo.mini_batch_size={mini}", f"ppo.steps={steps}",
                            "run.save_every=0", "run.eval_every=0"])
     return cfg.to_dict()
 
 
-def report(results: list[dict], load_before: float) -> str:
+def report(results: list[dict], load_before: float, preset: str = "demo") -> str:
     ref = results[0]
     rows = [[r["processes"], r["batch"], f"{r['step_s']:.2f} s", f"{r['step_s'] / ref['step_s']:.2f}x",
              f"{1000 * r['per_prompt_s']:.0f} ms", f"{r['per_prompt_s'] / ref['per_prompt_s']:.2f}x"] for r in results]
-    return (f"demo preset, {cpu_cores()} CPU cores, load before {load_before:.2f}; step = median time/step after "
+    return (f"{preset} preset, {cpu_cores()} CPU cores, load before {load_before:.2f}; step = median time/step after "
             "the first\n\n" + format_table(["processes", "batch", "s/step", "vs 1 x 16", "per prompt", "vs 1 x 16"],
                                           rows))
 
@@ -69,8 +71,8 @@ def report(results: list[dict], load_before: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     load_before = load_average()
-    results = [run(p, b, args.steps) for p, b in CONFIGS]
-    print(report(results, load_before), flush=True)
+    results = [run(args.preset, p, b, args.steps) for p, b in CONFIGS]
+    print(report(results, load_before, args.preset), flush=True)
     return 0
 
 

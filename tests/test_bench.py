@@ -157,6 +157,6 @@ def test_gpu_benchmark_says_plainly_when_an_invariant_breaks():
 
 @pytest.mark.slow
 def test_scale_benchmark_compares_one_and_two_processes():
-    proc = run_module("bench.scale", "--steps", "2", timeout=600)
+    proc = run_module("bench.scale", "--steps", "2", "--preset", "tiny", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "vs 1 x 16" in proc.stdout and re.search(r"^2\s+16\s+[0-9.]+ s", proc.stdout, re.MULTILINE)
