@@ -722,3 +722,13 @@ def test_pasted_text_that_is_no_dialogue_is_said_to_be_one():
     assert "not a dialogue in the format" in paste_note("Paste a dialogue", "x" * 1500)
     assert paste_note("paste", "#Person1#: Hello.\n#Person2#: Hi.") == ""
     assert paste_note("Test split", None) == ""
+
+
+def test_the_paste_box_examples_are_dialogues_a_heated_and_a_polite_one():
+    from dashboard.compare_tab import PASTE_EXAMPLES, paste_note
+    from engine.judges import ProfanityCheck
+
+    texts = [text for (text,) in PASTE_EXAMPLES]
+    assert all(paste_note("Paste a dialogue", t) == "" for t in texts)
+    rude = [max(ProfanityCheck().score([line.split(": ", 1)[1] for line in t.split("\n")])) >= 0.5 for t in texts]
+    assert rude == [True, False]
