@@ -39,7 +39,7 @@ def preflight(args) -> Path:
     """The run directory, once every argument has been checked: a bad run, checkpoint, number,
     model folder or data file is refused in a fraction of a second, before any model loads."""
     from engine.config import Config, check_evaluation_limits
-    from engine.data import HELD_OUT, check_dataset, filter_by_length, load_rows
+    from engine.data import HELD_OUT, DataError, check_dataset, filter_by_length, load_rows
     from engine.preflight import check_model_paths
 
     check_evaluation_limits(lambda name: "--" + name.replace("_", "-"), samples=args.samples,
@@ -54,16 +54,19 @@ def preflight(args) -> Path:
     elif source != "stress":
         d = cfg.data
         if not filter_by_length(load_rows(source, "test"), d.min_chars, d.max_chars):
-            raise ValueError(f"no dialogues to evaluate in '{source}': none has {d.min_chars} < "
+            raise DataError(f"no dialogues to evaluate in '{source}': none has {d.min_chars} < "
                              f"length <= {d.max_chars} characters")
     return run_dir
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from engine.config import ConfigError
+    from engine.data import DataError
+
     try:
         run_dir = preflight(args)
-    except (runs.RunError, ValueError) as e:  # ConfigError and DataError are ValueErrors
+    except (runs.RunError, ConfigError, DataError) as e:  # bad input; a bug shows its traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     # One evaluation of a run at a time: two would race to write evaluation.json, and an app

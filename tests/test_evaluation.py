@@ -353,6 +353,20 @@ def test_the_cli_prints_a_table_per_judge_and_saves_every_sample(untrained_run, 
     assert "--samples-per-prompt must be between 1 and 100" in capsys.readouterr().err
 
 
+def test_a_bug_in_the_cli_checks_shows_its_traceback_not_a_bad_input_message(untrained_run, monkeypatch):
+    """Only typed errors (RunError, ConfigError, DataError) are bad input: exit 2 with a message.
+    Any other ValueError is a bug and must not be dressed up as one."""
+    import engine.preflight
+    from engine.evaluate import main
+
+    def broken(cfg):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(engine.preflight, "check_model_paths", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        main([str(untrained_run), "--samples", "3"])
+
+
 @pytest.mark.slow
 def test_one_evaluation_of_a_run_at_a_time(untrained_run, capsys):
     """Two evaluations of one run would race to write evaluation.json (the last writer wins):
