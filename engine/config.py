@@ -223,7 +223,7 @@ def _demo() -> Config:
     """Offline toy models that show detox on a CPU in minutes (assets/demo/README.md). Settings
     measured on 2 cores (bench/RESULTS.md): a small LoRA with a high
     learning rate moves the policy from the reference's rude summaries to its polite ones in 60
-    steps (about 85 s with loading), at a KL of about 1 nat. 40 steps reach a smaller drop (58%
+    steps (85-118 s with loading on 2 cores), at a KL of about 1 nat. 40 steps reach a smaller drop (58%
     against 72%); a learning rate of 2e-3 drops as fast but costs ROUGE-L on everyday dialogues."""
     demo = ASSETS / "demo"
     cfg = Config(preset="demo")
@@ -265,7 +265,7 @@ def _shape_base() -> Config:
 
 PRESETS = {"demo": _demo, "seed": _seed, "small": _small, "tiny": _tiny, "shape-base": _shape_base}
 DESCRIPTIONS = {
-    "demo": "offline toy models trained on synthetic dialogues: detox on a CPU in minutes",
+    "demo": "offline toy models trained on synthetic dialogues: detox on a CPU in minutes; they do not read dialogues unlike their own",
     "seed": "the course notebook's recipe: flan-t5-base + summary adapter (Hub, GPU)",
     "small": "flan-t5-small with a fresh LoRA, CPU-friendly (Hub)",
     "tiny": "for tests only: random weights, gibberish summaries",
