@@ -13,15 +13,21 @@ DEV = DIALOGSUM_SAMPLE / "dialogsum.dev.jsonl"
 TEST = DIALOGSUM_SAMPLE / "dialogsum.test.jsonl"
 
 
-def test_counts_on_the_shipped_sample():
-    dev, test = load_rows(str(DEV)), load_rows(str(TEST))
-    assert (len(dev), len(test)) == (20, 20)
+def _assert_counts(dev, test, rows, kept, dev_parts, test_parts) -> None:
+    """Rows per file, rows kept at the recipe's 200-1000 characters, the unshuffled 80/20 split of
+    each; the test file's three reference summaries are all kept for ROUGE."""
+    assert (len(dev), len(test)) == rows
     dev_kept, test_kept = filter_by_length(dev, 200, 1000), filter_by_length(test, 200, 1000)
-    assert (len(dev_kept), len(test_kept)) == (16, 17)
-    assert [len(part) for part in split_unshuffled(dev_kept, 0.2)] == [12, 4]
-    assert [len(part) for part in split_unshuffled(test_kept, 0.2)] == [13, 4]
+    assert (len(dev_kept), len(test_kept)) == kept
+    assert [len(part) for part in split_unshuffled(dev_kept, 0.2)] == dev_parts
+    assert [len(part) for part in split_unshuffled(test_kept, 0.2)] == test_parts
     assert len(test[0].references) == 3 and len(dev[0].references) == 1
     assert dev[0].fname == "dev_0" and dev[0].topic
+
+
+def test_counts_on_the_shipped_sample():
+    dev, test = load_rows(str(DEV)), load_rows(str(TEST))
+    _assert_counts(dev, test, rows=(20, 20), kept=(16, 17), dev_parts=[12, 4], test_parts=[13, 4])
     # the sample is the full files' first rows, unchanged
     if SHARED_DIALOGSUM.is_dir():
         assert dev == load_rows(str(SHARED_DIALOGSUM / "dialogsum.dev.jsonl"))[:20]
@@ -32,14 +38,7 @@ def test_counts_on_the_shipped_sample():
 def test_counts_on_the_shared_dev_and_test_files():
     dev, test = (load_rows(str(SHARED_DIALOGSUM / "dialogsum.dev.jsonl")),
                  load_rows(str(SHARED_DIALOGSUM / "dialogsum.test.jsonl")))
-    assert (len(dev), len(test)) == (500, 500)
-    dev_kept, test_kept = filter_by_length(dev, 200, 1000), filter_by_length(test, 200, 1000)
-    assert (len(dev_kept), len(test_kept)) == (404, 384)
-    assert [len(part) for part in split_unshuffled(dev_kept, 0.2)] == [323, 81]
-    assert [len(part) for part in split_unshuffled(test_kept, 0.2)] == [307, 77]
-    # the test file's three reference summaries are all kept for ROUGE
-    assert len(test[0].references) == 3 and len(dev[0].references) == 1
-    assert dev[0].fname == "dev_0" and dev[0].topic
+    _assert_counts(dev, test, rows=(500, 500), kept=(404, 384), dev_parts=[323, 81], test_parts=[307, 77])
     # the folder picks its split file, and the recipe's prompts come out of the full dev split
     assert len(load_rows(str(SHARED_DIALOGSUM), "dev")) == 500
     assert load_rows(str(SHARED_DIALOGSUM), "validation")[0].fname == "dev_0"
