@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 
 PRESET_NOTES = {
     "demo": ("**demo** is a toy: a 2M-parameter summarizer and a small classifier, trained offline on "
-             "this project's synthetic dialogues. Like real summarizers, it often repeats the insults "
-             "of heated dialogues, and PPO teaches it to stop within minutes on a CPU. Its numbers are "
-             "about toy models; the real recipe (flan-t5-base and a hate-speech RoBERTa) is **seed**."),
+             "this project's synthetic dialogues. On those it often repeats the insults of heated "
+             "dialogues, and PPO teaches it to stop within minutes on a CPU. It **does not read other "
+             "dialogues**: on yours it writes a memorised story. Its numbers are about toy models; the "
+             "real recipe (flan-t5-base and a hate-speech RoBERTa) is **seed**."),
     "tiny": ("**tiny** is a test preset with random-weight models: it runs offline in seconds and "
              "exercises everything, but its summaries are **gibberish** and its rewards mean "
              "nothing. To see detox offline, use **demo**."),

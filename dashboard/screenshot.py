@@ -49,6 +49,8 @@ def capture(url: str, out: Path, steps: int | None) -> None:
             page.locator("#start-btn").click()
             expect(progress.locator("[data-state=finished]")).to_be_visible(timeout=600_000)
             page.wait_for_timeout(2500)  # the last refresh redraws the charts
+            page.evaluate("window.scrollTo(0, 0)")  # clicking Start may have scrolled it into view
+            page.wait_for_timeout(300)
             page.screenshot(path=str(out))
         finally:
             browser.close()
