@@ -179,7 +179,7 @@ def load_models(cfg, device):
     from engine.reward import load_reward_model
 
     dtype = pick_dtype(cfg.model.dtype, device)
-    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed)
+    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed, value_head=cfg.ppo.algorithm == "ppo")
     reward_model = load_reward_model(cfg.model, device, dtype)
     data = load_prompts(cfg.data, tokenizer)
     return policy, tokenizer, reward_model, data

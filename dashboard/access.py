@@ -89,7 +89,7 @@ class Limits:
             found.append(f"steps: this app allows at most {self.max_steps:,} steps per run "
                          f"({MAX_STEPS_ENV}), got {cfg.ppo.steps:,}")
         if cfg.ppo.batch_size > self.max_batch:
-            found.append(f"batch size: this app allows at most {self.max_batch} prompts per step "
+            found.append(f"batch size: this app allows at most {self.max_batch} summaries per step "
                          f"({MAX_BATCH_ENV}), got {cfg.ppo.batch_size}")
         return found
 

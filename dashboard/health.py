@@ -80,7 +80,7 @@ def _finite(value: Any) -> bool:
 
 
 def _points(rows: list[dict], key: str) -> list[tuple[int | None, float]]:
-    return [(row.get("step"), float(row[key])) for row in rows if _finite(row.get(key))]
+    return [(row.get("step"), v) for row in rows if (v := schema.value(row, key)) is not None]
 
 
 def _mean(values: Iterable[float]) -> float:

@@ -41,11 +41,7 @@ BEFORE_COLOR, AFTER_COLOR = "#94a3b8", "#0f766e"
 Runs = Mapping[str, Sequence[dict]]
 
 
-def _value(row: dict, key: str) -> float | None:
-    value = row.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
+_value = schema.value
 
 
 def series(rows: Sequence[dict], key: str) -> tuple[list[int], list[float | None]]:
@@ -93,7 +89,12 @@ def _style(fig: go.Figure, title: str, y_title: str, legend: bool, key: str) -> 
     return fig
 
 
-def empty_figure(title: str, message: str = "Waiting for the first PPO step…") -> go.Figure:
+NOT_MEASURED = "Not measured by these runs' algorithm (RLOO and GRPO: no value head, a fixed KL weight)"
+WAITING = "Waiting for the first step…"
+
+
+def empty_figure(title: str, message: str | None = None) -> go.Figure:
+    message = message or WAITING
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#64748b"},
                        xref="paper", yref="paper", x=0.5, y=0.5)
@@ -109,9 +110,12 @@ def _has_points(runs: Runs, key: str) -> bool:
 
 
 def line_figure(runs: Runs, key: str, title: str, y_title: str) -> go.Figure:
-    """One line per run of metric `key`."""
+    """One line per run of metric `key`; a run whose algorithm has no such metric (RLOO and GRPO
+    have no value head, so no value loss or returns) draws no line, and the chart says so when
+    no run has one."""
     if not _has_points(runs, key):
-        return empty_figure(title)
+        no_such = any(_has_points({label: rows}, schema.REWARD_MEAN) for label, rows in runs.items())
+        return empty_figure(title, NOT_MEASURED if no_such else None)
     fig = go.Figure()
     for i, (label, rows) in enumerate(runs.items()):
         x, y = series(rows, key)

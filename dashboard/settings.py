@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import runs
-from engine.config import REWARD_INPUTS, Config, ConfigError, preset as load_preset, resolve, shown
+from engine.config import ALGORITHMS, REWARD_INPUTS, Config, ConfigError, preset as load_preset, resolve, shown
 
 from dashboard.inputs import UserInputError
 
@@ -34,15 +34,20 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
+    Field("ppo.algorithm", "Algorithm", " · ".join(f"{name.upper()}: {text}" for name, text in ALGORITHMS.items()),
+          "choice", tuple(ALGORITHMS)),
     Field("ppo.learning_rate", "Learning rate", "in (0, 0.01]"),
-    Field("ppo.steps", "PPO steps", "1 to {max_steps:,}", "whole"),
-    Field("ppo.batch_size", "Batch size", "prompts per step, 1 to {max_batch}", "whole"),
+    Field("ppo.steps", "Steps", "1 to {max_steps:,}", "whole"),
+    Field("ppo.batch_size", "Batch size", "summaries per step, 1 to {max_batch}", "whole"),
+    Field("ppo.samples_per_prompt", "Summaries per dialogue", "RLOO and GRPO: the group, 2 to 64; divides the batch",
+          "whole"),
     Field("ppo.mini_batch_size", "Mini-batch size", "must divide the batch size", "whole"),
-    Field("ppo.ppo_epochs", "PPO epochs", "passes over each batch, 1 to 100", "whole"),
+    Field("ppo.ppo_epochs", "Epochs", "passes over each batch, 1 to 100", "whole"),
     Field("ppo.seed", "Seed", "0 to 2³²−1", "whole"),
-    Field("ppo.init_kl_coef", "KL coefficient", "initial weight of the KL penalty, 0 to 100", advanced=True),
-    Field("ppo.target", "KL target", "nats per response, > 0", advanced=True),
-    Field("ppo.adap_kl_ctrl", "Adaptive KL", "adapt the coefficient towards the target", "switch", advanced=True),
+    Field("ppo.init_kl_coef", "KL coefficient (PPO)", "initial weight of the KL penalty, 0 to 100", advanced=True),
+    Field("ppo.beta", "KL weight beta (RLOO, GRPO)", "fixed, 0 to 100", advanced=True),
+    Field("ppo.target", "KL target (PPO)", "nats per response, > 0", advanced=True),
+    Field("ppo.adap_kl_ctrl", "Adaptive KL (PPO)", "adapt the coefficient towards the target", "switch", advanced=True),
     Field("generation.output_min_length", "Min output tokens", "≥ 1", "whole", advanced=True),
     Field("generation.output_max_length", "Max output tokens", "exclusive, > min, ≤ 2048", "whole", advanced=True),
     Field("ppo.reward_input", "Reward model reads", "the summary alone, or prompt + summary (notebook)", "choice",

@@ -338,8 +338,8 @@ class TrainHandlers:
             cached = self._chart_cache.get(cache_key)
             if cached is not None:
                 return cached
-            both = {legend_label(snap.run_id): (snap.metrics, snap.held_out),
-                    **{legend_label(k): v for k, v in others.items()}}
+            both = {self._legend(snap.run_id): (snap.metrics, snap.held_out),
+                    **{self._legend(k): v for k, v in others.items()}}
             series = {label: metric_rows for label, (metric_rows, _) in both.items()}
             held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
             charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
@@ -348,6 +348,15 @@ class TrainHandlers:
             while len(self._chart_cache) > CHART_CACHE_SIZE:
                 self._chart_cache.popitem(last=False)
         return charts
+
+    def _legend(self, run_id: str) -> str:
+        """'demo-ceba · GRPO': run against run, the legend says which algorithm drew each line."""
+        try:
+            section = self.ctx.storage.config(run_id).get("ppo")
+        except runs.RunError:  # no readable config: the run's banner says so; the line keeps its name
+            return legend_label(run_id)
+        algorithm = section.get("algorithm") if isinstance(section, dict) else None
+        return f"{legend_label(run_id)} · {algorithm.upper() if isinstance(algorithm, str) else 'PPO'}"
 
     def _idle(self, view: dict, picker: Any, message: str, in_progress: str | None) -> TrainView:
         out: dict[str, Any] = {"progress": unless_shown(view, "progress", idle_progress_html(message))}
@@ -387,7 +396,9 @@ def _component(field: Field, value: Any, caps: Limits):
     if field.kind == "switch":
         return gr.Checkbox(value=value, label=field.label, info=limits, elem_id=elem_id)
     if field.kind == "choice":
-        return gr.Radio(list(field.choices), value=value, label=field.label, info=limits, elem_id=elem_id)
+        # the values as they are, in capitals where they are an algorithm's name (PPO, not ppo)
+        names = [(c.upper() if field.key == "ppo.algorithm" else c, c) for c in field.choices]
+        return gr.Radio(names, value=value, label=field.label, info=limits, elem_id=elem_id)
     return gr.Number(value=value, label=field.label, info=limits, precision=0 if field.kind == "whole" else None,
                      elem_id=elem_id)
 

@@ -21,6 +21,15 @@ REWARD_INPUTS = ("response", "query+response")
 (the notebook). The one list: validation, engine.reward and the Train tab's menu read it."""
 
 
+ALGORITHMS = {
+    "ppo": "one summary per dialogue; a value head learns what each word is worth (the recipe)",
+    "rloo": "several summaries per dialogue, each scored against the others' mean reward; no value head",
+    "grpo": "several summaries per dialogue, scored against their group's mean and spread; KL in the loss",
+}
+"""ppo.algorithm's choices, one plain sentence each: validation, the CLI's help and the Train tab's
+menu read this one list (engine/ppo.py has PPO, engine/rloo_grpo.py the other two)."""
+
+
 class ConfigError(ValueError):
     """A setting the user must fix; the message says which and why."""
 
@@ -83,10 +92,22 @@ class GenerationConfig:
 
 @dataclass
 class PPOConfig:
+    """The RL algorithm and its numbers. The section keeps PPO's name (the recipe and TRL v0.11's
+    `PPOConfig`), and `algorithm` picks PPO, RLOO or GRPO; fields used by one of them say so."""
+    algorithm: str = "ppo"
+    """"ppo" (the recipe), "rloo" or "grpo" (engine/rloo_grpo.py); see ALGORITHMS."""
     steps: int = 10
-    """PPO steps; each consumes `batch_size` prompts."""
+    """Training steps; each samples `batch_size` summaries."""
     batch_size: int = 16
-    """Prompts per PPO step (rollout size)."""
+    """Summaries sampled per step (the rollout): PPO writes one per prompt; RLOO and GRPO write
+    `samples_per_prompt` per prompt, so they read batch_size / samples_per_prompt prompts (TRL's
+    convention: its GRPO batch counts completions)."""
+    samples_per_prompt: int = 4
+    """RLOO and GRPO: summaries per prompt, the group whose rewards are each other's baseline."""
+    beta: float = 0.05
+    """RLOO and GRPO: the fixed KL weight (TRL's `beta`). RLOO subtracts beta * KL from each
+    summary's reward; GRPO adds beta * the per-token k3 estimate to the loss. PPO uses
+    init_kl_coef instead."""
     mini_batch_size: int = 4
     """Samples per optimizer step inside the update; must divide batch_size."""
     ppo_epochs: int = 1
@@ -94,23 +115,23 @@ class PPOConfig:
     learning_rate: float = 1.41e-5
     """Adam learning rate (TRL's classic default)."""
     init_kl_coef: float = 0.2
-    """Starting weight of the per-token KL penalty against the reference."""
+    """PPO: starting weight of the per-token KL penalty against the reference."""
     adap_kl_ctrl: bool = True
-    """Adapt the KL weight towards `target` (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593)."""
+    """PPO: adapt the KL weight towards `target` (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593)."""
     target: float = 6.0
-    """Target KL (nats per response) for the adaptive controller."""
+    """PPO: target KL (nats per response) for the adaptive controller."""
     horizon: int = 10000
-    """Samples over which the adaptive controller corrects the KL error."""
+    """PPO: samples over which the adaptive controller corrects the KL error."""
     gamma: float = 1.0
-    """Discount per token; 1: the score at the end counts fully for every token of the summary."""
+    """PPO: discount per token; 1: the score at the end counts fully for every token of the summary."""
     lam: float = 0.95
-    """GAE lambda (https://arxiv.org/abs/1506.02438)."""
+    """PPO: GAE lambda (https://arxiv.org/abs/1506.02438)."""
     cliprange: float = 0.2
-    """PPO ratio clip (https://arxiv.org/abs/1707.06347)."""
+    """Ratio clip of the surrogate loss, for all three (https://arxiv.org/abs/1707.06347)."""
     cliprange_value: float = 0.2
-    """Value predictions may move at most this far from the rollout's values per step."""
+    """PPO: value predictions may move at most this far from the rollout's values per step."""
     vf_coef: float = 0.1
-    """Weight of the value loss in the total loss."""
+    """PPO: weight of the value loss in the total loss."""
     max_grad_norm: float = 1.0
     """Gradient clipping of trainable parameters (0 disables)."""
     reward_input: str = "response"
@@ -179,6 +200,11 @@ class Config:
     @classmethod
     def load(cls, path: Path) -> Config:
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def prompts_per_step(p: PPOConfig) -> int:
+    """Prompts one step reads: each gets one summary under PPO, a group under RLOO and GRPO."""
+    return p.batch_size if p.algorithm == "ppo" else p.batch_size // p.samples_per_prompt
 
 
 # --- presets -------------------------------------------------------------------------------
@@ -421,6 +447,14 @@ def validate(cfg: Config) -> Config:
     check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {shown(p.vf_coef)}")
     check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
           f"max grad norm must be >= 0, got {shown(p.max_grad_norm)}")
+    check(p.algorithm in ALGORITHMS, f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{shown(p.algorithm)}'")
+    check(number(p.beta) and 0 <= p.beta <= 100, f"beta (the KL weight) must be between 0 and 100, got {shown(p.beta)}")
+    k_ok = whole(p.samples_per_prompt) and 2 <= p.samples_per_prompt <= 64
+    check(k_ok, f"samples per prompt must be between 2 and 64 (a group needs two), got {shown(p.samples_per_prompt)}")
+    if p.algorithm in ("rloo", "grpo") and k_ok and whole(p.batch_size) and p.batch_size >= 1:
+        check(p.batch_size % p.samples_per_prompt == 0,
+              f"samples per prompt ({shown(p.samples_per_prompt)}) must divide batch size ({shown(p.batch_size)}): "
+              f"{p.algorithm.upper()} samples whole groups")
     check(p.reward_input in REWARD_INPUTS, f"reward input must be {' or '.join(map(repr, REWARD_INPUTS))}, "
                                            f"got '{shown(p.reward_input)}'")
     check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {shown(p.seed)}")

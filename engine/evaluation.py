@@ -67,7 +67,7 @@ def load_models(run_dir: Path, checkpoint: str | None = None) -> Models:
     check_model_paths(cfg)  # model folders moved or deleted since the run: say which, at once
     device = pick_device(cfg.model.device)
     dtype = pick_dtype(cfg.model.dtype, device)
-    policy, tokenizer = load_policy(cfg.model, device, dtype)
+    policy, tokenizer = load_policy(cfg.model, device, dtype, value_head=False)  # summaries need no values
     load_checkpoint(policy, ckpt)
     judges, notes = load_judges(cfg.run.judges, device, dtype)
     return Models(cfg, policy, tokenizer, load_reward_model(cfg.model, device, dtype), ckpt, judges, notes)

@@ -6,7 +6,7 @@ with a model card of its detox numbers; optionally push it to the Hugging Face H
 
 Without --merge: the detox LoRA (adapter_config.json, adapter_model.safetensors; it loads with
 `PeftModel.from_pretrained(reference, DIR)`, the reference being the base with the summary
-adapter merged in) and value_head.safetensors. With --merge: base + summary adapter + detox LoRA
+adapter merged in) and, for PPO, value_head.safetensors. With --merge: base + summary adapter + detox LoRA
 merged into one seq2seq model (safetensors, tokenizer, the run's dtype) that plain
 `AutoModelForSeq2SeqLM.from_pretrained(DIR)` loads. Both get README.md (the model card),
 training_curves.png, detox_config.json and, when the run was evaluated, evaluation.json.
@@ -39,7 +39,6 @@ from engine.runs.files import _reason, is_real_dir, is_regular_file
 
 log = logging.getLogger(__name__)
 
-ADAPTER_FILES = (runs.ADAPTER_CONFIG_FILE, "adapter_model.safetensors")
 CONFIG_COPY = "detox_config.json"
 NAME_MAX = 255
 """Bytes in one file name on Linux file systems: --out's own name must fit, and so must its
@@ -174,7 +173,7 @@ def export(run_dir: Path, out: Path, checkpoint: str | None = None, merge: bool 
         if merge:
             _write_merged(cfg, ckpt, staging, trained_dtype(cfg, runs.read_status_file(run_dir)))
         else:
-            _write_adapter(ckpt, staging)
+            _write_adapter(ckpt, staging, cfg.ppo.algorithm)
         _write_card(cfg, run_dir, ckpt.name, merge, staging)
         _move_into_place(staging, out)
     except OSError as exc:
@@ -199,10 +198,8 @@ def _move_into_place(staging: Path, out: Path) -> None:
         raise
 
 
-def _write_adapter(ckpt: Path, folder: Path) -> None:
-    from engine.models import VALUE_HEAD_FILE
-
-    for name in (*ADAPTER_FILES, VALUE_HEAD_FILE):
+def _write_adapter(ckpt: Path, folder: Path, algorithm: str) -> None:
+    for name in runs.checkpoint_files(algorithm):
         source = ckpt / name
         if not is_regular_file(source):
             raise ExportError(f"checkpoint {ckpt.name} lacks {name}: it is incomplete")
@@ -216,7 +213,8 @@ def _write_merged(cfg: Config, ckpt: Path, folder: Path, dtype_name: str) -> Non
     from engine.preflight import check_model_paths
 
     check_model_paths(cfg)
-    policy, tokenizer = load_policy(cfg.model, torch.device("cpu"), getattr(torch, dtype_name), seed=cfg.ppo.seed)
+    policy, tokenizer = load_policy(cfg.model, torch.device("cpu"), getattr(torch, dtype_name), seed=cfg.ppo.seed,
+                                    value_head=False)  # the merged model has no value head
     load_checkpoint(policy, ckpt)
     with quiet_model_load():
         model = policy.model.merge_and_unload()  # base (+ summary adapter, merged at load) + detox LoRA

@@ -151,20 +151,44 @@ def _usage(cfg: Config, merged: bool) -> list[str]:
     return lines
 
 
+ALGORITHM_TEXT = {
+    "ppo": "PPO (TRL v0.11's classic algorithm: per-token KL-shaped reward, GAE, whitened advantages, "
+           "clipped policy and value losses)",
+    "rloo": "RLOO (REINFORCE leave-one-out, https://arxiv.org/abs/2402.14740: each summary's reward, less "
+            "beta times its KL, against the mean of the other summaries of its dialogue; clipped surrogate, "
+            "no value head)",
+    "grpo": "GRPO (https://arxiv.org/abs/2402.03300: each summary's reward against its group's mean and "
+            "spread; clipped surrogate plus beta times the k3 KL estimate in the loss, no value head)",
+}
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
 def _recipe(c: CardInputs) -> list[str]:
     cfg, p = c.cfg, c.cfg.ppo
-    kl = (f"adaptive from {p.init_kl_coef} towards KL {p.target} (horizon {p.horizon})" if p.adap_kl_ctrl
-          else f"fixed at {p.init_kl_coef}")
+    algorithm = p.algorithm.upper()
+    if p.algorithm == "ppo":
+        kl = (f"adaptive from {p.init_kl_coef} towards KL {p.target} (horizon {p.horizon})" if p.adap_kl_ctrl
+              else f"fixed at {p.init_kl_coef}")
+        numbers = (f"batch {p.batch_size}, minibatch {p.mini_batch_size}, {p.ppo_epochs} epoch(s) per step, "
+                   f"learning rate {p.learning_rate:g}, clip {p.cliprange}, value clip {p.cliprange_value}, "
+                   f"vf_coef {p.vf_coef}, GAE gamma {p.gamma} lambda {p.lam}, grad norm {p.max_grad_norm}")
+    else:
+        kl = f"beta {p.beta} (fixed), " + ("in each summary's reward" if p.algorithm == "rloo" else "k3 estimate in the loss")
+        numbers = (f"batch {p.batch_size} summaries ({p.samples_per_prompt} per dialogue), minibatch "
+                   f"{p.mini_batch_size}, {p.ppo_epochs} epoch(s) per step, learning rate {p.learning_rate:g}, "
+                   f"clip {p.cliprange}, grad norm {p.max_grad_norm}")
     steps_done = c.metrics[-1]["step"] if c.metrics else 0
     rows = [
-        ("run", f"`{c.run_id}` ({c.status.get('state', 'unknown')}, {steps_done} of {p.steps} PPO steps; "
+        ("run", f"`{c.run_id}` ({c.status.get('state', 'unknown')}, {steps_done} of {p.steps} {algorithm} steps; "
                 f"this export: `{c.checkpoint}`)"),
         ("preset", f"`{cfg.preset}`"),
         ("data", f"{_source(cfg.data.dataset)}, split `{cfg.data.split}`, dialogues of {cfg.data.min_chars} < "
                  f"length <= {cfg.data.max_chars} characters, last {cfg.data.test_fraction:.0%} held out"),
-        ("PPO", f"batch {p.batch_size}, minibatch {p.mini_batch_size}, {p.ppo_epochs} epoch(s) per step, "
-                f"learning rate {p.learning_rate:g}, clip {p.cliprange}, value clip {p.cliprange_value}, "
-                f"vf_coef {p.vf_coef}, GAE gamma {p.gamma} lambda {p.lam}, grad norm {p.max_grad_norm}"),
+        ("algorithm", f"`{p.algorithm}`"),
+        (algorithm, numbers),
         ("KL penalty", kl),
         ("reward input", f"`{p.reward_input}`"),
         ("sampling", f"top_k {cfg.generation.top_k}, top_p {cfg.generation.top_p}, min_length "
@@ -174,16 +198,15 @@ def _recipe(c: CardInputs) -> list[str]:
         ("device", str(c.status.get("device", "unknown"))),
     ]
     lines = ["## How it was trained", "",
-             "PPO (TRL v0.11's classic algorithm: per-token KL-shaped reward, GAE, whitened advantages, "
-             "clipped policy and value losses) with detox-dashboard. The full "
+             f"{ALGORITHM_TEXT[p.algorithm]} with detox-dashboard. The full "
              "resolved config is `detox_config.json` in this folder.", "",
              "| setting | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], ""]
     if c.metrics:
         first, last = c.metrics[0], c.metrics[-1]
         lines.append(f"Reward (mean `nothate` logit of the step's samples) went from "
-                     f"{first.get('env/reward_mean', float('nan')):.3f} at step {first['step']} to "
-                     f"{last.get('env/reward_mean', float('nan')):.3f} at step {last['step']}; the KL to the "
-                     f"reference ended at {last.get('objective/kl', float('nan')):.3f} nats per summary.")
+                     f"{_or(schema.value(first, schema.REWARD_MEAN), float('nan')):.3f} at step {first['step']} to "
+                     f"{_or(schema.value(last, schema.REWARD_MEAN), float('nan')):.3f} at step {last['step']}; the KL "
+                     f"to the reference ended at {_or(schema.value(last, schema.KL), float('nan')):.3f} nats per summary.")
         lines += ["", f"![training curves]({CURVES_FILE})"]
     return lines
 
@@ -264,13 +287,13 @@ def curves_png(metrics: list[dict], held_out: list[dict], path: Path) -> Path:
     steps = [row["step"] for row in metrics]
     panels = 3 if held_out else 2
     fig, axes = plt.subplots(1, panels, figsize=(4 * panels, 3), dpi=90)
-    mean = [row.get(schema.REWARD_MEAN, float("nan")) for row in metrics]
-    std = [row.get(schema.REWARD_STD, 0.0) for row in metrics]
+    mean = [_or(schema.value(row, schema.REWARD_MEAN), float("nan")) for row in metrics]
+    std = [_or(schema.value(row, schema.REWARD_STD), 0.0) for row in metrics]
     axes[0].plot(steps, mean, color="#0f766e")
     axes[0].fill_between(steps, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
                          color="#0f766e", alpha=0.2)
     axes[0].set_title("reward (mean ± std)")
-    axes[1].plot(steps, [row.get(schema.KL, float("nan")) for row in metrics], color="#b45309")
+    axes[1].plot(steps, [_or(schema.value(row, schema.KL), float("nan")) for row in metrics], color="#b45309")
     axes[1].set_title("KL to the reference")
     if held_out:
         for judge in held_out[0]["toxicity"]:

@@ -61,12 +61,36 @@ def load_tokenizer(source: str):
         raise _hub_hint(source, e) from e
 
 
-class PolicyWithValueHead(nn.Module):
-    """A PEFT-wrapped seq2seq LM plus a scalar value head on the decoder's last hidden state."""
+class Policy(nn.Module):
+    """A PEFT-wrapped seq2seq LM whose LoRA is the trainable part; with the LoRA off it is the
+    frozen reference. RLOO and GRPO train this alone (they need no values)."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model  # peft.PeftModel
+
+    def forward(self, input_ids, attention_mask, decoder_input_ids) -> torch.Tensor:
+        return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                          decoder_input_ids=decoder_input_ids, use_cache=False).logits  # (B, T_dec, V)
+
+    def reference(self) -> AbstractContextManager:
+        """Context in which the model is the frozen reference: the trainable LoRA is switched off."""
+        return self.model.disable_adapter()
+
+    @property
+    def config(self):
+        return self.model.get_base_model().config
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+class PolicyWithValueHead(Policy):
+    """PPO's policy: the same LM plus a scalar value head on the decoder's last hidden state."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__(model)
         d_model = model.get_base_model().config.d_model
         # fp32 head: values are regression targets, bf16 would quantise them to 3 digits
         self.v_head = nn.Linear(d_model, 1, dtype=torch.float32)
@@ -78,14 +102,6 @@ class PolicyWithValueHead(nn.Module):
         hidden = out.decoder_hidden_states[-1]  # (B, T_dec, d_model), after the final layer norm
         values = self.v_head(hidden.float()).squeeze(-1)  # (B, T_dec)
         return out.logits, values
-
-    def reference(self) -> AbstractContextManager:
-        """Context in which the model is the frozen reference: the trainable LoRA is switched off."""
-        return self.model.disable_adapter()
-
-    @property
-    def config(self):
-        return self.model.get_base_model().config
 
 
 @dataclass
@@ -99,14 +115,16 @@ class ParameterReport:
         return self.lora + self.value_head
 
     def __str__(self) -> str:
-        return (f"trainable model parameters: {self.trainable:,} (LoRA {self.lora:,} + value head "
-                f"{self.value_head:,}); all model parameters: {self.total:,}; "
-                f"percentage of trainable model parameters: {100 * self.trainable / self.total:.2f}%")
+        head = f" + value head {self.value_head:,}" if self.value_head else ""
+        return (f"trainable model parameters: {self.trainable:,} (LoRA {self.lora:,}{head}); all model "
+                f"parameters: {self.total:,}; percentage of trainable model parameters: "
+                f"{100 * self.trainable / self.total:.2f}%")
 
 
-def parameter_report(policy: PolicyWithValueHead) -> ParameterReport:
+def parameter_report(policy: Policy) -> ParameterReport:
     lora = sum(p.numel() for n, p in policy.model.named_parameters() if p.requires_grad)
-    value_head = sum(p.numel() for p in policy.v_head.parameters())
+    head = getattr(policy, "v_head", None)
+    value_head = sum(p.numel() for p in head.parameters()) if head is not None else 0
     total = sum(p.numel() for p in policy.parameters())
     return ParameterReport(lora=lora, value_head=value_head, total=total)
 
@@ -183,16 +201,16 @@ def _merge_summary_adapter(base: nn.Module, adapter: str) -> nn.Module:
         raise _hub_hint(adapter, e) from e
 
 
-def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
-                seed: int = 0) -> tuple[PolicyWithValueHead, object]:
-    """The policy (reference + fresh trainable LoRA + value head) and its tokenizer.
+def load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype, seed: int = 0,
+                value_head: bool = True) -> tuple[Policy, object]:
+    """The policy (reference + fresh trainable LoRA, + a value head for PPO) and its tokenizer.
     `seed` fixes the random init of LoRA A and the value head: same seed, same run."""
     with quiet_model_load():
-        return _load_policy(cfg, device, dtype, seed)
+        return _load_policy(cfg, device, dtype, seed, value_head)
 
 
 def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
-                 seed: int) -> tuple[PolicyWithValueHead, object]:
+                 seed: int, value_head: bool) -> tuple[Policy, object]:
     from peft import LoraConfig, TaskType, get_peft_model
 
     tokenizer = load_tokenizer(cfg.tokenizer or cfg.policy)
@@ -210,7 +228,7 @@ def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
             peft_model = get_peft_model(base, lora)
         except ValueError as e:
             raise ModelError(f"cannot put LoRA on modules {cfg.lora_target_modules} of '{cfg.policy}': {e}") from e
-        policy = PolicyWithValueHead(peft_model)
+        policy = PolicyWithValueHead(peft_model) if value_head else Policy(peft_model)
     policy = policy.to(device)
     policy.eval()  # dropout off for the whole PPO run (LoRA and value head included)
     limit_cpu_threads_for_small_models(policy, device)
@@ -232,8 +250,8 @@ def limit_cpu_threads_for_small_models(policy: nn.Module, device: torch.device) 
     torch.set_num_threads(1 if small else _DEFAULT_CPU_THREADS)
 
 
-def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:
-    """The trainable parts only: the LoRA adapter (PEFT format) and the value head."""
+def save_checkpoint(policy: Policy, directory: Path) -> Path:
+    """The trainable parts only: the LoRA adapter (PEFT format) and PPO's value head."""
     from safetensors.torch import save_file
 
     directory = Path(directory)
@@ -241,13 +259,15 @@ def save_checkpoint(policy: PolicyWithValueHead, directory: Path) -> Path:
     # head, listed as complete and used by Compare and the merged export.
     with runs.staged_folder(directory) as staging:
         policy.model.save_pretrained(staging, safe_serialization=True)
-        save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
-                  str(staging / VALUE_HEAD_FILE))
+        if isinstance(policy, PolicyWithValueHead):
+            save_file({k: v.detach().contiguous().cpu() for k, v in policy.v_head.state_dict().items()},
+                      str(staging / VALUE_HEAD_FILE))
     return directory
 
 
-def load_checkpoint(policy: PolicyWithValueHead, directory: Path) -> None:
-    """Put a saved LoRA adapter and value head into an already loaded policy."""
+def load_checkpoint(policy: Policy, directory: Path) -> None:
+    """Put a saved LoRA adapter (and PPO's value head, where both have one) into an already
+    loaded policy."""
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
 
@@ -264,5 +284,5 @@ def load_checkpoint(policy: PolicyWithValueHead, directory: Path) -> None:
     if missing_lora:
         raise ModelError(f"checkpoint {directory} lacks {len(missing_lora)} LoRA weights, "
                          f"e.g. {missing_lora[0]}: it was saved for another model")
-    if (directory / VALUE_HEAD_FILE).is_file():
+    if isinstance(policy, PolicyWithValueHead) and (directory / VALUE_HEAD_FILE).is_file():
         policy.v_head.load_state_dict(load_file(str(directory / VALUE_HEAD_FILE)))

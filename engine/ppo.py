@@ -196,6 +196,15 @@ def generate_responses(model, tokenizer, query_ids: torch.Tensor, query_mask: to
     return response_ids, mask
 
 
+def sample_rollout(policy, tokenizer, input_ids: list[list[int]], queries: list[str], lengths: list[int],
+                   cfg: Config, device) -> Rollout:
+    """Pad the prompts, sample one response each (cut to its own length), decode them."""
+    query_ids, query_mask = pad_right(input_ids, tokenizer.pad_token_id, device)
+    response_ids, response_mask = generate_responses(policy.model, tokenizer, query_ids, query_mask, lengths, cfg)
+    responses = tokenizer.batch_decode(response_ids[:, 1:], skip_special_tokens=True)
+    return Rollout(query_ids, query_mask, response_ids, response_mask.float(), list(queries), responses)
+
+
 class LengthSampler:
     """Uniform integer lengths in [low, high), from its own seeded generator."""
 
@@ -232,44 +241,64 @@ class NonFiniteError(RuntimeError):
     """A loss or reward became NaN or infinite: the run cannot go on."""
 
 
-class PPOTrainer:
+class OnlineTrainer:
+    """What every algorithm's trainer shares: the accelerator, the seeds, the length sampler, the
+    optimizer over the trainable (LoRA, and PPO's value head) weights, scoring and minibatches."""
+
     def __init__(self, cfg: Config, policy, tokenizer, score_fn: ScoreFn, accelerator=None):
         from accelerate import Accelerator
 
-        self.cfg, self.tokenizer, self.score_fn = cfg, tokenizer, score_fn
-        self.accelerator = accelerator or Accelerator(cpu=policy.v_head.weight.device.type == "cpu")
-        world, rank = self.accelerator.num_processes, self.accelerator.process_index
-        p = cfg.ppo
-        if p.batch_size % world or p.mini_batch_size % world:
-            raise ValueError(f"batch size ({p.batch_size}) and mini-batch size ({p.mini_batch_size}) "
-                             f"must be divisible by the number of processes ({world})")
+        self.cfg, self.tokenizer, self.score_fn, self.policy = cfg, tokenizer, score_fn, policy
+        self.device = policy.device
+        self.accelerator = accelerator or Accelerator(cpu=self.device.type == "cpu")
+        p, world, rank = cfg.ppo, self.accelerator.num_processes, self.accelerator.process_index
+        self.check_divisible(world)
         self.batch_size, self.mini_batch_size = p.batch_size // world, p.mini_batch_size // world
         torch.manual_seed(p.seed + rank)  # generate() samples from torch's global generator
         self.perm_generator = torch.Generator().manual_seed(p.seed + rank)
         self.length_sampler = LengthSampler(cfg.generation.output_min_length,
                                             cfg.generation.output_max_length, p.seed + rank)
-        self.kl_ctl = (AdaptiveKLController(p.init_kl_coef, p.target, p.horizon) if p.adap_kl_ctrl
-                       else FixedKLController(p.init_kl_coef))
-        self.policy = policy
         trainable = [t for t in policy.parameters() if t.requires_grad]
         optimizer = torch.optim.Adam(trainable, lr=p.learning_rate)
         self.model, self.optimizer = self.accelerator.prepare(policy, optimizer)
-        self.device = policy.v_head.weight.device
         self.step_count = 0
 
-    # 1. rollout
-    def rollout(self, input_ids: list[list[int]], queries: list[str]) -> Rollout:
-        query_ids, query_mask = pad_right(input_ids, self.tokenizer.pad_token_id, self.device)
-        lengths = self.length_sampler(len(input_ids))
-        response_ids, response_mask = generate_responses(self.policy.model, self.tokenizer, query_ids,
-                                                         query_mask, lengths, self.cfg)
-        responses = self.tokenizer.batch_decode(response_ids[:, 1:], skip_special_tokens=True)
-        return Rollout(query_ids, query_mask, response_ids, response_mask.float(), list(queries), responses)
+    def check_divisible(self, world: int) -> None:
+        p = self.cfg.ppo
+        if p.batch_size % world or p.mini_batch_size % world:
+            raise ValueError(f"batch size ({p.batch_size}) and mini-batch size ({p.mini_batch_size}) "
+                             f"must be divisible by the number of processes ({world})")
 
-    # 2. score
     def score(self, r: Rollout) -> tuple[torch.Tensor, torch.Tensor | None]:
         scores, toxicity = self.score_fn(r.queries, r.responses, r.response_ids)
         return scores.to(self.device, torch.float32), toxicity
+
+    def plan_minibatches(self, n: int) -> list[list[torch.Tensor]]:
+        """Each epoch's minibatches of sample indices: a fresh permutation per epoch."""
+        return [torch.randperm(n, generator=self.perm_generator).split(self.mini_batch_size)
+                for _ in range(self.cfg.ppo.ppo_epochs)]
+
+    def optimizer_step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.accelerator.backward(loss)  # DDP averages the gradients over processes here
+        if self.cfg.ppo.max_grad_norm > 0:
+            self.accelerator.clip_grad_norm_(self.model.parameters(), self.cfg.ppo.max_grad_norm)
+        self.optimizer.step()
+
+
+class PPOTrainer(OnlineTrainer):
+    def __init__(self, cfg: Config, policy, tokenizer, score_fn: ScoreFn, accelerator=None):
+        super().__init__(cfg, policy, tokenizer, score_fn, accelerator)
+        p = cfg.ppo
+        self.kl_ctl = (AdaptiveKLController(p.init_kl_coef, p.target, p.horizon) if p.adap_kl_ctrl
+                       else FixedKLController(p.init_kl_coef))
+
+    # 1. rollout
+    def rollout(self, input_ids: list[list[int]], queries: list[str]) -> Rollout:
+        return sample_rollout(self.policy, self.tokenizer, input_ids, queries, self.length_sampler(len(input_ids)),
+                              self.cfg, self.device)
+
+    # 2. score: OnlineTrainer.score
 
     # 3. forward passes, chunked exactly as the first epoch's minibatches so that the first
     #    minibatch repeats the same computation bit for bit: its ratio is exactly 1
@@ -300,18 +329,10 @@ class PPOTrainer:
                 pg_loss, vf_loss, stats = ppo_losses(old_logprobs[mb], old_values[mb], logprobs, vpreds, mask[mb],
                                                      advantages[mb], returns[mb], p.cliprange, p.cliprange_value)
                 loss = pg_loss + p.vf_coef * vf_loss  # finiteness is checked once, in the stats (no sync here)
-                self.optimizer.zero_grad(set_to_none=True)
-                self.accelerator.backward(loss)
-                if p.max_grad_norm > 0:
-                    self.accelerator.clip_grad_norm_(self.model.parameters(), p.max_grad_norm)
-                self.optimizer.step()
+                self.optimizer_step(loss)
                 stats["ppo/loss/total"] = loss.detach()
                 minibatch_stats.append(stats)
         return minibatch_stats
-
-    def plan_minibatches(self, n: int) -> list[list[torch.Tensor]]:
-        return [torch.randperm(n, generator=self.perm_generator).split(self.mini_batch_size)
-                for _ in range(self.cfg.ppo.ppo_epochs)]
 
     def step(self, input_ids: list[list[int]], queries: list[str]) -> tuple[dict, Rollout, torch.Tensor]:
         """One PPO step over this process's share of the batch: (stats, rollout, scores)."""

@@ -1,6 +1,6 @@
-"""`python -m engine.train`: one PPO detox run from a preset (plus overrides) into a run directory.
+"""`python -m engine.train`: one detox run (PPO, RLOO or GRPO) from a preset (plus overrides) into a run directory.
 
-    python -m engine.train --preset demo --steps 60 [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
+    python -m engine.train --preset demo --steps 60 [--algorithm ppo|rloo|grpo] [--runs-dir DIR] [--set ppo.learning_rate=1e-4 ...]
     accelerate launch --num_processes 2 -m engine.train --preset tiny     # data-parallel
 
 The run directory is written as the run goes (see engine/runs/): metrics flushed per step,
@@ -22,8 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
-from engine import runs
-from engine.config import DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, resolve, validate
+from engine import runs, schema
+from engine.config import ALGORITHMS, DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, prompts_per_step, resolve, validate
 from engine.trackers import Trackers, eval_metrics, open_trackers
 
 log = logging.getLogger("engine.train")
@@ -34,7 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--preset", default=OFFLINE_PRESET,
                     help="; ".join(f"{name}: {text}" for name, text in DESCRIPTIONS.items())
                     + f" (default: {OFFLINE_PRESET})")
-    ap.add_argument("--steps", type=int, help="PPO steps (same as --set ppo.steps=N)")
+    ap.add_argument("--algorithm", choices=list(ALGORITHMS), help="; ".join(f"{name}: {text}" for name, text in
+                    ALGORITHMS.items()) + " (same as --set ppo.algorithm=NAME; default: the preset's, ppo)")
+    ap.add_argument("--steps", type=int, help="training steps (same as --set ppo.steps=N)")
     ap.add_argument("--runs-dir", type=Path, default=None, help="folder of run directories "
                     f"(default: ${runs.RUNS_DIR_ENV}, /data/runs on a Space with persistent storage, else ./runs)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -110,7 +112,8 @@ def prompt_batches(examples: list, batch_size: int, seed: int):
 def load_config(args) -> Config:
     if args.run_dir is not None:
         return validate(Config.from_dict(runs.read_config(args.run_dir)))
-    overrides = list(args.overrides) + ([f"ppo.steps={args.steps}"] if args.steps is not None else [])
+    overrides = (list(args.overrides) + ([f"ppo.steps={args.steps}"] if args.steps is not None else [])
+                 + ([f"ppo.algorithm={args.algorithm}"] if args.algorithm else []))
     return resolve(args.preset, overrides)
 
 
@@ -131,18 +134,17 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
     `trackers` are none."""
     from engine.data import load_prompts
     from engine.models import load_policy, parameter_report, pick_device, pick_dtype, save_checkpoint
-    from engine.ppo import PPOTrainer
     from engine.reward import load_reward_model
 
     device = accelerator.device if accelerator.num_processes > 1 else pick_device(cfg.model.device)
     dtype = pick_dtype(cfg.model.dtype, device)
     log.info("loading models on %s (%s)", device, str(dtype).replace("torch.", ""))
-    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed)
+    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed, value_head=cfg.ppo.algorithm == "ppo")
     reward_model = load_reward_model(cfg.model, device, dtype)
     log.info("%s", parameter_report(policy))
     data = load_prompts(cfg.data, tokenizer)
     log.info("data: %d training and %d test prompts", len(data.train), len(data.test))
-    trainer = PPOTrainer(cfg, policy, tokenizer, reward_model.score_fn(cfg.ppo.reward_input), accelerator)
+    trainer = make_trainer(cfg, policy, tokenizer, reward_model.score_fn(cfg.ppo.reward_input), accelerator)
 
     is_main = run_dir is not None
     held_out = None
@@ -159,7 +161,7 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
                           started_at=runs.utc_now(), device=f"{device} ({str(dtype).replace('torch.', '')})"
                           + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else ""))
     rank, world = accelerator.process_index, accelerator.num_processes
-    batches = prompt_batches(data.train, cfg.ppo.batch_size, cfg.ppo.seed)
+    batches = prompt_batches(data.train, prompts_per_step(cfg.ppo), cfg.ppo.seed)
     progress = Progress(total, enabled=is_main)
     saved_step, stopping = None, False
     eval_time = evaluate_held_out(held_out, run_dir, 0, trackers) if held_out else 0.0  # the reference, as a baseline
@@ -167,7 +169,9 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
         stopping = any_rank_wants_to_stop(stop, accelerator)
         if stopping:
             break
-        batch = next(batches)[rank::world]  # ranks share the batch; gradients are averaged by DDP
+        # ranks share the step's prompts (whole prompts: RLOO's and GRPO's groups stay on one rank);
+        # gradients are averaged by DDP
+        batch = next(batches)[rank::world]
         stats, rollout, scores = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
         if held_out and held_out.due(step):
             eval_time += evaluate_held_out(held_out, run_dir, step, trackers)
@@ -192,6 +196,17 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
     if is_main:
         save_checkpoint(policy, runs.checkpoint_dir(run_dir, None))
     return "finished"
+
+
+def make_trainer(cfg: Config, policy, tokenizer, score_fn, accelerator):
+    """PPO (engine/ppo.py) or RLOO and GRPO (engine/rloo_grpo.py), as cfg.ppo.algorithm says."""
+    if cfg.ppo.algorithm == "ppo":
+        from engine.ppo import PPOTrainer
+
+        return PPOTrainer(cfg, policy, tokenizer, score_fn, accelerator)
+    from engine.rloo_grpo import GroupTrainer
+
+    return GroupTrainer(cfg, policy, tokenizer, score_fn, accelerator)
 
 
 def tracker_recorder(run_dir: Path):
@@ -257,7 +272,7 @@ class Progress:
             return
         elapsed = time.monotonic() - self.start
         eta = elapsed / step * (self.total - step)
-        reward, kl = stats.get("env/reward_mean"), stats.get("objective/kl")
+        reward, kl = schema.value(stats, schema.REWARD_MEAN), schema.value(stats, schema.KL)
         text = (f"step {step}/{self.total} | reward {reward:.3f} | kl {kl:.3f} | "
                 f"{stats['time/step']:.2f} s/step | eta {eta:.0f} s")
         if self.tty:

@@ -181,7 +181,7 @@ def test_runner_enforces_the_caps_and_writes_nothing(tmp_path):
     ctx.runner.limits = Limits(max_steps=5, max_batch=4)
     with pytest.raises(RunnerError) as refused:
         ctx.runner.start("tiny", {"ppo.steps": 6, "ppo.batch_size": 8, "ppo.mini_batch_size": 4})
-    assert "at most 5 steps" in str(refused.value) and "at most 4 prompts" in str(refused.value)
+    assert "at most 5 steps" in str(refused.value) and "at most 4 summaries" in str(refused.value)
     assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
 
 

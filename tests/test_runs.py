@@ -432,9 +432,10 @@ def test_list_runs_newest_first_with_summaries(tmp_path):
     listed = runs.list_runs(tmp_path)
     assert [r["run_id"] for r in listed] == [new.name, old.name]
     summary = listed[0]
-    assert set(summary) == {"run_id", "path", "preset", "state", "step", "total_steps",
+    assert set(summary) == {"run_id", "path", "preset", "algorithm", "state", "step", "total_steps",
                             "started_at", "updated_at", "error", "device", "checkpoints"}
     assert summary["preset"] == "tiny"  # from config.json, which wins over the id
+    assert summary["algorithm"] == "ppo"
     assert summary["state"] == "queued" and summary["total_steps"] == 8
     assert summary["checkpoints"] == ["step-2"] and summary["path"] == str(new)
 

@@ -35,7 +35,7 @@ from engine.runs.disk import (RESERVE_FILE, disk_full, disk_full_error, kept_ste
 from engine.runs.files import (LINK_REFUSED, NotRegularFileError, append_jsonl, entry_problem,
                                mode_problem, open_regular, read_jsonl, read_tail, read_text,
                                write_json_atomic)
-from engine.runs.layout import (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, CHECKPOINT_FILES, CHECKPOINTS_DIR, VALUE_HEAD_FILE, CONFIG_FILE, EVAL_FILE,
+from engine.runs.layout import (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, CHECKPOINT_FILES, CHECKPOINTS_DIR, checkpoint_files, VALUE_HEAD_FILE, CONFIG_FILE, EVAL_FILE,
                                 EVALUATE_LOCK_FILE, EVALUATION_FILE, FINAL_DIR, LOCK_FILE, LOG_FILE, METRICS_FILE,
                                 MIN_FREE_BYTES, RUNS_DIR_ENV, SAMPLES_FILE, STATUS_FILE, RunError,
                                 check_writable, default_runs_dir, new_run_id, parse_run_id,
@@ -56,7 +56,7 @@ from engine.runs.status import (STATES, _proc_stat_fields, _process_start_ticks,
 
 __all__ = [
     "STALL_FACTOR", "STALL_MIN_S", "stall_seconds", "stall_warning", "typical_step_s", "RESERVE_FILE", "disk_full", "disk_full_error", "kept_step", "log_mentions_full_disk", "make_reserve", "release_reserve",
-    "ADAPTER_CONFIG_FILE", "ADAPTER_WEIGHTS_FILE", "CHECKPOINT_FILES", "CHECKPOINTS_DIR", "VALUE_HEAD_FILE", "CONFIG_FILE", "EVALUATE_LOCK_FILE", "EVAL_FILE", "EVALUATION_FILE",
+    "ADAPTER_CONFIG_FILE", "ADAPTER_WEIGHTS_FILE", "CHECKPOINT_FILES", "CHECKPOINTS_DIR", "checkpoint_files", "VALUE_HEAD_FILE", "CONFIG_FILE", "EVALUATE_LOCK_FILE", "EVAL_FILE", "EVALUATION_FILE",
     "FINAL_DIR", "LINK_REFUSED", "LOCK_FILE", "LOG_FILE", "METRICS_FILE", "MIN_FREE_BYTES",
     "PROBLEMS_SHOWN", "RUNS_DIR_ENV", "SAMPLES_FILE", "STATES", "STATUS_FILE",
     "NotRegularFileError", "RunError", "TrainingLock", "EvaluationLock", "active_run", "active_evaluation", "append_jsonl",

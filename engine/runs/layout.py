@@ -40,9 +40,15 @@ ADAPTER_CONFIG_FILE = "adapter_config.json"
 ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
 VALUE_HEAD_FILE = "value_head.safetensors"
 CHECKPOINT_FILES = (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, VALUE_HEAD_FILE)
-"""A checkpoint folder counts only with all of these: it is written whole under another name and
-renamed into place (rundir.staged_folder), and one saved by an older version that was killed
+"""A PPO checkpoint folder counts only with all of these: it is written whole under another name
+and renamed into place (rundir.staged_folder), and one saved by an older version that was killed
 between its two saves lacks one."""
+
+
+def checkpoint_files(algorithm: str) -> tuple[str, ...]:
+    """The files a complete checkpoint of a run of `algorithm` holds: RLOO and GRPO train no value
+    head, so theirs is the adapter alone."""
+    return CHECKPOINT_FILES if algorithm == "ppo" else (ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE)
 
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _PRESET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

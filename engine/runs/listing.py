@@ -14,6 +14,7 @@ from engine.runs.status import (parse_time, read_status, reconcile_status, stall
                                 tracker_warning)
 
 _MAIN_METRICS = (schema.KL, schema.REWARD_MEAN, schema.TOXICITY_MEAN)
+_MAIN_GROUP_METRICS = tuple(schema.GROUP_NAMES[key] for key in _MAIN_METRICS)  # the same, as RLOO and GRPO name them
 
 
 def _preset_of(run_id: str, config: dict) -> str | None:
@@ -52,6 +53,7 @@ def _summarise_run(run_dir: Path, reconcile: bool) -> dict:
         "run_id": run_dir.name,
         "path": str(run_dir),
         "preset": _preset_of(run_dir.name, config),
+        "algorithm": _nested(config, "ppo", "algorithm") or "ppo",
         "state": status.get("state"),
         "step": status.get("step"),
         "total_steps": status.get("total_steps"),
@@ -112,12 +114,13 @@ def run_report(run_dir: Path) -> dict:
         "path": str(run_dir),
         "status": status,
         "config": {"preset": _preset_of(run_dir.name, config),
+                   "algorithm": _nested(config, "ppo", "algorithm") or "ppo",
                    "steps": _nested(config, "ppo", "steps"),
                    "batch_size": _nested(config, "ppo", "batch_size"),
                    "learning_rate": _nested(config, "ppo", "learning_rate"),
                    "error": config_error},
         "metric_rows": len(metrics),
-        "last_metrics": {key: last[key] for key in ("step", *_MAIN_METRICS) if key in last},
+        "last_metrics": {name: last[name] for name in ("step", *_MAIN_METRICS, *_MAIN_GROUP_METRICS) if name in last},
         "held_out": [{"step": row.get("step"), "toxicity": row.get("toxicity")} for row in held_out],
         "checkpoints": list_checkpoints(run_dir),
         "log_tail": log_tail(run_dir, 10),

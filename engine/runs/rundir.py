@@ -15,7 +15,7 @@ from engine.config import shown
 from engine.runs.files import (NotRegularFileError, _reason, entry_problem, is_real_dir,
                                is_regular_file, read_jsonl, read_tail, read_text,
                                write_json_atomic)
-from engine.runs.layout import (CHECKPOINT_FILES, CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE,
+from engine.runs.layout import (CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE, checkpoint_files,
                                 EVALUATION_FILE, FINAL_DIR, LOG_FILE, METRICS_FILE, SAMPLES_FILE, STATUS_FILE,
                                 RunError, _is_run_dir, check_writable, new_run_id,
                                 validate_run_id)
@@ -212,21 +212,32 @@ def list_checkpoints(run_dir: Path) -> list[str]:
     """Complete checkpoints, oldest first: 'step-N' in numeric order, then 'final'. A link
     (checkpoints/, a checkpoint's folder or its adapter_config.json) is no checkpoint."""
     run_dir = Path(run_dir)
+    files = checkpoint_files(run_algorithm(run_dir))
     steps: list[tuple[int, str]] = []
     parent = run_dir / CHECKPOINTS_DIR
     if is_real_dir(parent):
         for child in parent.iterdir():
             match = _CHECKPOINT_RE.match(child.name)
-            if match and match.group(1) and _is_checkpoint(child):
+            if match and match.group(1) and _is_checkpoint(child, files):
                 steps.append((int(match.group(1)), child.name))
     names = [name for _, name in sorted(steps)]
-    if _is_checkpoint(run_dir / FINAL_DIR):
+    if _is_checkpoint(run_dir / FINAL_DIR, files):
         names.append(FINAL_DIR)
     return names
 
 
-def _is_checkpoint(folder: Path) -> bool:
-    return is_real_dir(folder) and all(is_regular_file(folder / name) for name in CHECKPOINT_FILES)
+def _is_checkpoint(folder: Path, files: tuple[str, ...]) -> bool:
+    return is_real_dir(folder) and all(is_regular_file(folder / name) for name in files)
+
+
+def run_algorithm(run_dir: Path) -> str:
+    """The run's ppo.algorithm; "ppo" for runs from before there was a choice, and for a run
+    whose config cannot be read (its problems are reported where they are looked for)."""
+    try:
+        algorithm = _nested(read_config(run_dir), "ppo", "algorithm")
+    except RunError:
+        return "ppo"
+    return algorithm if isinstance(algorithm, str) else "ppo"
 
 
 @contextmanager
