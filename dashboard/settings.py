@@ -199,9 +199,10 @@ def equivalent_command(preset: str, settings: dict[str, Any] | None,
     overrides = clean_settings(preset, settings)
     launcher = (["accelerate", "launch", *LAUNCH_FLAGS, str(processes)] if processes > 1 else ["python"])
     parts = launcher + ["-m", "engine.train", "--preset", preset]
-    steps = overrides.pop("ppo.steps", None)
-    if steps is not None:
-        parts += ["--steps", str(steps)]
+    for key, flag in (("ppo.algorithm", "--algorithm"), ("ppo.steps", "--steps")):  # engine.train's own flags
+        value = overrides.pop(key, None)
+        if value is not None:
+            parts += [flag, str(value)]
     for key, value in overrides.items():
         parts += ["--set", f"{key}={_cli_value(value)}"]
     if runs_dir is not None and Path(runs_dir).absolute() != runs.default_runs_dir():

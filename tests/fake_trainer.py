@@ -1,6 +1,7 @@
 """A stand-in for `python -m engine.train --run-dir DIR` that needs no torch: it writes the run
 directory exactly as the real trainer does (status, lock, metrics, samples, log, checkpoints,
-SIGTERM -> checkpoint + state stopped), with made-up numbers, in milliseconds per step.
+SIGTERM -> checkpoint + state stopped), with made-up numbers, in milliseconds per step; a run
+whose config says RLOO or GRPO gets their metric names.
 
     python tests/fake_trainer.py --run-dir DIR [--delay S] [--scenario healthy|kl-high|gaming]
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import runs  # noqa: E402
+from engine import runs, schema  # noqa: E402
 
 METRIC_KEYS = ("objective/kl", "objective/kl_coef", "objective/entropy", "ppo/mean_scores",
                "ppo/returns/mean", "ppo/policy/advantages_mean", "ppo/loss/policy", "ppo/loss/value",
@@ -52,6 +53,12 @@ def metrics_row(step: int, scenario: str = "healthy", delay: float = 0.0) -> dic
     return row
 
 
+def group_row(row: dict) -> dict:
+    """The same step as an RLOO or GRPO run writes it: TRL's names, nothing about values."""
+    out = {schema.GROUP_NAMES[k]: v for k, v in row.items() if k in schema.GROUP_NAMES}
+    return {**out, "frac_reward_zero_std": 0.0, "beta": 0.05, "step": row["step"]}
+
+
 def eval_row(step: int, scenario: str = "healthy") -> dict:
     """A held-out evaluation row (eval.jsonl) as engine.evaluation.HeldOut writes it: toxicity
     falls by both judges, or (gaming) by the reward model only."""
@@ -79,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.run_dir
     config = runs.read_config(run_dir)
     total, eval_every = config["ppo"]["steps"], config["run"].get("eval_every", 0)
+    algorithm = config["ppo"].get("algorithm", "ppo")
     lock = runs.TrainingLock(run_dir.parent, run_dir.name)
     lock.acquire()
     print(f"run directory: {run_dir}", flush=True)
@@ -92,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         if stop["signal"]:
             break
         time.sleep(args.delay)
-        runs.append_jsonl(run_dir / runs.METRICS_FILE, metrics_row(step, args.scenario, args.delay))
+        row = metrics_row(step, args.scenario, args.delay)
+        runs.append_jsonl(run_dir / runs.METRICS_FILE, row if algorithm == "ppo" else group_row(row))
         for i in range(2):
             runs.append_jsonl(run_dir / runs.SAMPLES_FILE, {
                 "step": step, "query": f"\nSummarize the following conversation.\n\n#Person1#: hi {i}\n\nSummary:\n",
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = runs.checkpoint_dir(run_dir, done if state == "stopped" else None)
     if done or state == "finished":
         with runs.staged_folder(checkpoint) as staging:  # as engine.models.save_checkpoint writes one
-            for name in runs.CHECKPOINT_FILES:
+            for name in runs.checkpoint_files(algorithm):
                 (staging / name).write_text("{}\n")
     runs.write_status(run_dir, state=state, error=None)
     lock.release()

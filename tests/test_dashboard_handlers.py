@@ -21,7 +21,7 @@ from dashboard.settings import equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
 from tests.dashboard_helpers import make_ctx, new_run, wait_for
-from tests.fake_trainer import eval_row, metrics_row
+from tests.fake_trainer import eval_row, group_row, metrics_row
 
 # --- storage ---------------------------------------------------------------------------------
 
@@ -732,3 +732,49 @@ def test_the_paste_box_examples_are_dialogues_a_heated_and_a_polite_one():
     assert all(paste_note("Paste a dialogue", t) == "" for t in texts)
     rude = [max(ProfanityCheck().score([line.split(": ", 1)[1] for line in t.split("\n")])) >= 0.5 for t in texts]
     assert rude == [True, False]
+
+
+# --- RLOO and GRPO beside PPO ----------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_algorithm_setting_reaches_the_run_and_the_equivalent_command(ctx):
+    settings = {"ppo.algorithm": "grpo", "ppo.samples_per_prompt": 2, "ppo.steps": 3}
+    assert equivalent_command("tiny", settings) == \
+        "python -m engine.train --preset tiny --algorithm grpo --steps 3 --set ppo.samples_per_prompt=2"
+    started = ctx.runner.start("tiny", settings)
+    assert ctx.storage.config(started.run_id)["ppo"]["algorithm"] == "grpo"
+    wait_for(lambda: ctx.storage.status(started.run_id)["state"] == "finished", what="finished")
+    assert "kl" in ctx.storage.metrics(started.run_id)[0]  # the fake trainer writes TRL's GRPO names
+    assert ctx.storage.checkpoints(started.run_id) == ["final"]  # no value head, still complete
+    with pytest.raises(UserInputError, match=r"samples per prompt \(3\) must divide batch size \(8\)"):
+        ctx.runner.start("tiny", {"ppo.algorithm": "rloo", "ppo.samples_per_prompt": 3})
+
+
+def test_run_against_run_the_legend_names_the_algorithm_and_charts_hide_what_it_lacks(tmp_path):
+    ctx = make_ctx(tmp_path)
+    made = {}
+    for algorithm in ("ppo", "grpo"):
+        cfg = load_preset("tiny")
+        cfg.ppo.algorithm = algorithm
+        made[algorithm] = runs.create_run(tmp_path, cfg.to_dict(), "tiny").name
+        for step in (1, 2, 3):  # as the fake trainer writes each algorithm's rows
+            row = metrics_row(step)
+            runs.append_jsonl(tmp_path / made[algorithm] / runs.METRICS_FILE, row if algorithm == "ppo" else group_row(row))
+    out = TrainHandlers(ctx).show(made["grpo"], [made["ppo"]], ["Value loss", "Entropy"], {})
+    names = [trace.name for trace in out.kl.data]
+    assert names[0].endswith(" · GRPO") and names[1].endswith(" · PPO"), names
+    assert [len(trace.x) for trace in out.kl.data] == [3, 3]  # GRPO's `kl` and PPO's `objective/kl`, one chart
+    assert [trace.name for trace in out.returns.data] == [names[0], names[1]]
+    assert all(y is None for y in out.returns.data[0].y) and out.returns.data[1].y[-1] is not None
+    alone = TrainHandlers(ctx).show(made["grpo"], [], [], {})
+    assert "Not measured by these runs' algorithm" in alone.returns.layout.annotations[0].text
+
+
+@pytest.mark.parametrize("scenario, alert", [("kl-high", "kl_high"), ("gaming", "reward_gaming")])
+def test_the_health_alerts_read_an_rloo_or_grpo_run_as_they_read_ppo(scenario, alert):
+    rows = [group_row(metrics_row(step, scenario)) for step in range(1, 21)]
+    evals = [eval_row(step, scenario) for step in range(0, 21, 5)]
+    assert "objective/kl" not in rows[0] and "kl" in rows[0]
+    found = [a.kind for a in health.check(rows, eval_rows=evals)]
+    assert alert in found and found == [a.kind for a in health.check([metrics_row(s, scenario) for s in range(1, 21)],
+                                                                      eval_rows=evals)]

@@ -37,3 +37,27 @@ def test_two_processes_train_one_run_with_identical_weights(tmp_path):
     events = EventAccumulator(str(events_file))
     events.Reload()
     assert [e.step for e in events.Scalars("objective/kl")] == [1, 2, 3]
+
+
+@pytest.mark.slow
+def test_two_processes_train_grpo_with_each_group_whole_on_one_process(tmp_path):
+    """8 summaries a step, 4 per prompt: each process takes one prompt and samples its whole group
+    (engine.rloo_grpo). Rank 0 writes the samples: all 4 of a step share one prompt."""
+    runs_dir = tmp_path / "runs"
+    done = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+                           "-m", "engine.train", "--preset", "tiny", "--algorithm", "grpo", "--steps", "2",
+                           "--runs-dir", str(runs_dir), "--set", "ppo.samples_per_prompt=4",
+                           "--set", "run.samples_per_step=8"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run_dir,) = [p for p in runs_dir.iterdir() if p.is_dir()]
+    rows = runs.read_metrics(run_dir)
+    assert [r["step"] for r in rows] == [1, 2] and rows[0]["kl"] == 0.0
+    assert done.stderr.count("trainable weights agree on all 2 ranks") == 2
+    samples = runs.read_jsonl(run_dir / runs.SAMPLES_FILE)[0]
+    for step in (1, 2):
+        queries = [s["query"] for s in samples if s["step"] == step]
+        assert len(queries) == 4 and len(set(queries)) == 1, queries
+    assert not (run_dir / "final" / runs.VALUE_HEAD_FILE).exists()
+    assert runs.list_checkpoints(run_dir) == ["final"]
