@@ -160,3 +160,37 @@ def test_scale_benchmark_compares_one_and_two_processes():
     proc = run_module("bench.scale", "--steps", "2", "--preset", "tiny", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "vs 1 x 16" in proc.stdout and re.search(r"^2\s+16\s+[0-9.]+ s", proc.stdout, re.MULTILINE)
+
+
+def _checkpoint(step, prompts_per_step, s_per_step, drop, rouge, kl=1.0):
+    return {"checkpoint": f"step-{step}", "step": step, "prompts": step * prompts_per_step,
+            "train_s": step * s_per_step, "s_per_step": s_per_step, "kl": kl,
+            "drop": {"reward model": {"diff": drop, "ci": (drop - 0.05, drop + 0.05), "before": 0.6},
+                     "profanity-check": {"diff": drop / 2, "ci": (drop / 2 - 0.05, drop / 2 + 0.05), "before": 0.3}},
+            "rougeL": rouge, "rougeL_before": 0.3, "on_topic": 0.5, "reward_judge": "reward model"}
+
+
+def test_algorithms_report_picks_its_rows_and_checks_every_target():
+    from bench.algorithms import report
+
+    result = {"preset": "demo", "steps": 60, "group_steps": 80, "every": 10, "samples_per_prompt": 2,
+              "overrides": [], "load_average": [0.1, 1.9], "wall_s": 600.0, "memory_preset": "shape-base",
+              "checkpoints": {
+                  "ppo": [_checkpoint(s, 16, 1.5, -0.006 * s, 0.33) for s in (15, 60)],
+                  "rloo": [_checkpoint(s, 4, 1.0, -0.004 * s, 0.33) for s in (10, 20, 30, 40, 50, 60, 70, 80)],
+                  "grpo": [_checkpoint(s, 4, 1.0, -0.008 * s, 0.36) for s in (10, 20, 30, 40, 50, 60, 70, 80)]},
+              "memory": [{"algorithm": a, "peak_bytes": peak * 2**20, "method": "peak RSS of the steps",
+                          "s_per_step": 3.0, "trainable": 10} for a, peak in (("ppo", 2000), ("rloo", 1900),
+                                                                              ("grpo", 1990))]}
+    text = report(result)
+    # PPO's drop is -0.36 in 90 s; GRPO reaches it at step 50 (50 s: 0.56x), RLOO never does
+    assert "- meets: RLOO or GRPO reaches PPO's held-out toxicity drop in <= 0.7x PPO's time: GRPO reaches " \
+           "PPO's drop by the reward model in 0.56x PPO's training time" in text
+    assert re.search(r"^GRPO +first to reach PPO's drop \(step 50\) +200 +50 +0\.56 ", text, re.M), text
+    assert re.search(r"^PPO +at RLOO's and GRPO's prompts \(240\) +240 ", text, re.M), text
+    assert re.search(r"^RLOO +at PPO's training time \(step 80\) ", text, re.M), text
+    assert "- meets: RLOO holds ROUGE-L within 2 points of PPO's" in text
+    assert "- MISSES: GRPO holds ROUGE-L within 2 points of PPO's: 0.360 against 0.330 (+3.0 points)" in text
+    assert "- meets: the peak memory of a RLOO step is below PPO's on shape-base: 1900 MiB against 2000 MiB" in text
+    assert "- MISSES: the peak memory of a GRPO step is below PPO's on shape-base: 1990 MiB against 2000 MiB " \
+           "(less than the 64 MiB that peak RSS varies by: not shown)" in text

@@ -144,3 +144,27 @@ def test_the_command_box_shows_the_whole_command_and_the_log_opens_at_its_end(se
         page.close()
         if runner.in_progress():
             runner.stop(started.run_id)
+
+
+def test_a_grpo_run_started_from_the_browser_draws_its_own_metrics(served_app, browser):
+    """Pick GRPO in the Algorithm field: the command says so, the run trains, its KL chart gets
+    points under TRL's names and the returns chart says GRPO does not measure them."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.set_default_timeout(60_000)
+        page.goto(served_app[1])
+        expect(page.locator("#train-progress")).not_to_contain_text("Loading", timeout=30_000)
+        page.locator("#setting-ppo-algorithm").get_by_role("radio", name="GRPO", exact=True).check()
+        page.locator("#setting-ppo-steps input").fill("4")
+        page.get_by_text("Show the equivalent command").click()
+        expect(page.locator("#train-command .cm-scroller")).to_contain_text("--algorithm grpo --steps 4")
+        page.locator("#start-btn").click()
+        expect(page.locator("#train-message")).to_contain_text("Started run")
+        expect(page.locator("#train-progress")).to_contain_text("Finished", timeout=120_000)
+        page.wait_for_function("document.querySelectorAll('#kl-plot g.points path.point').length >= 4",
+                               timeout=60_000)
+        expect(page.locator("#returns-plot")).to_contain_text("Not measured by these runs' algorithm")
+    finally:
+        page.close()

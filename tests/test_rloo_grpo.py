@@ -213,3 +213,42 @@ def test_a_checkpoint_without_a_value_head_is_complete_only_for_rloo_and_grpo(tm
     for name in (runs.ADAPTER_CONFIG_FILE, runs.ADAPTER_WEIGHTS_FILE):
         (ckpt / name).write_text("{}")
     assert runs.list_checkpoints(run_dir) == listed
+
+
+# --- learning on the demo preset ---------------------------------------------------------------
+
+GROUP_LEARNING_STEPS = 40
+"""Two thirds of the preset's 60 steps, as PPO's learning test (each step reads 4 dialogues with
+4 summaries each). Measured on 2 cores, the reward model's held-out toxicity fell from 0.60 to
+0.10 under RLOO (CI of the change [-0.62, -0.38]) and to 0.16 under GRPO ([-0.56, -0.32]);
+profanity-check's from 0.27 to 0.10 under both. The test asks for 30% and 20%. At 30 steps GRPO
+reached only 0.35, too near the threshold of 0.42 for a test."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algorithm", ["rloo", "grpo"])
+def test_rloo_and_grpo_lower_toxicity_on_held_out_heated_dialogues(algorithm):
+    """The demo's point, for each algorithm: toxicity falls by a clear paired margin, by the
+    reward model and by a judge that was not optimised against, on dialogues no model saw."""
+    from engine.data import prompts_from
+    from engine.evaluation import Models, evaluate
+    from engine.judges import PROFANITY_CHECK, REWARD_JUDGE, load_judges
+    from engine.train import prompt_batches
+
+    cfg = resolve("demo", [f"ppo.algorithm={algorithm}"])
+    policy, tok = load_policy(cfg.model, CPU, torch.float32, seed=cfg.ppo.seed, value_head=False)
+    reward = load_reward_model(cfg.model, CPU, torch.float32)
+    trainer = GroupTrainer(cfg, policy, tok, reward.score_fn(cfg.ppo.reward_input))
+    batches = prompt_batches(load_prompts(cfg.data, tok).train, 4, cfg.ppo.seed)
+    for _ in range(GROUP_LEARNING_STEPS):
+        batch = next(batches)
+        trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
+    judges, _ = load_judges(["profanity-check"], CPU, torch.float32)
+    examples = prompts_from(cfg.run.eval_prompts, cfg.data, tok, 64)
+    result = evaluate(Models(cfg, policy, tok, reward, None, judges), examples, seed=0)
+    tox = result["judges"][REWARD_JUDGE]["mean"]
+    assert tox["before_mean"] >= 0.3
+    assert tox["after_mean"] <= 0.7 * tox["before_mean"], tox
+    assert tox["diff_ci95"][1] < -0.1, tox
+    judge = result["judges"][PROFANITY_CHECK]["mean"]
+    assert judge["after_mean"] < 0.8 * judge["before_mean"], judge
