@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bounded_int, format_table, load_average, quiet_libraries
+from bench.common import bounded_int, format_table, load_average, publish, quiet_libraries
 from bench.step import NOISE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,9 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     quiet_libraries()
     result = measure(args)
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    publish(report(result), result, args.json)
     return 0
 
 

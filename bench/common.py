@@ -87,6 +87,15 @@ class OtherLoad:
         return max(0.0, (busy - own) / wall)
 
 
+def publish(text: str, result: dict, json_path: Path | None) -> None:
+    """A benchmark's end: its report on stdout, its numbers in `--json FILE` when asked for."""
+    import json
+
+    print(text, flush=True)
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2) + "\n")
+
+
 def quiet_libraries() -> None:
     """Keep the printed table readable: no weight-loading progress bars or library notices."""
     import warnings

@@ -23,14 +23,13 @@ One run, one table, meets/MISSES against the demo's targets:
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import OtherLoad, bounded_int, format_table, load_average, quiet_libraries
+from bench.common import OtherLoad, bounded_int, format_table, load_average, publish, quiet_libraries
 from engine.config import ASSETS
 
 INDEPENDENT_HEATED = ASSETS / "demo" / "independent-heated.jsonl"
@@ -270,9 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     quiet_libraries()
     result = measure(args)
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    publish(report(result), result, args.json)
     return 0
 
 

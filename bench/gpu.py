@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import BENCH_PRESETS, device_name, format_table
+from bench.common import BENCH_PRESETS, device_name, format_table, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_STEP = ["ppo.batch_size=16", "ppo.mini_batch_size=4", "ppo.ppo_epochs=1",
@@ -183,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             print("error: no CUDA GPU here; use --device cpu (with --quick, the CI run)", file=sys.stderr)
             return 2
     result = measure(args)
-    print(report(result), flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    publish(report(result), result, args.json)
     if args.markdown:
         args.markdown.write_text(markdown(result))
     return 0

@@ -215,6 +215,7 @@ def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path)
     from engine.data import prompts_from
     from engine.evaluation import evaluate, load_models
     from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
+    from tests.learning import assert_clear_detox
 
     done = subprocess.run([sys.executable, "-m", "engine.train", "--preset", "demo", "--steps",
                            str(LEARNING_STEPS), "--runs-dir", str(tmp_path)],
@@ -224,13 +225,7 @@ def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path)
     models = load_models(run_dir)
     examples = prompts_from(str(DEMO / "heated-test.jsonl"), models.cfg.data, models.tokenizer, 64)
     result = evaluate(models, examples, seed=0)
-    tox = result["judges"][REWARD_JUDGE]["mean"]
-    assert tox["before_mean"] >= 0.3
-    assert tox["after_mean"] <= 0.7 * tox["before_mean"], tox
-    assert tox["diff_ci95"][1] < -0.1, tox
-    # and by a judge that was not optimised against (measured: 0.28 -> 0.13)
-    judge = result["judges"][PROFANITY_CHECK]["mean"]
-    assert judge["after_mean"] < 0.8 * judge["before_mean"], judge
+    assert_clear_detox(result)  # and by a judge that was not optimised against (measured: 0.28 -> 0.13)
     assert result["verdicts"][0] == {"level": "good", "text": "Toxicity fell by every judge: reward model, "
                                                               "`profanity-check`."}
     # held-out toxicity while it trained: every 5 steps, falling by both

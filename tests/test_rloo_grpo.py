@@ -232,8 +232,9 @@ def test_rloo_and_grpo_lower_toxicity_on_held_out_heated_dialogues(algorithm):
     reward model and by a judge that was not optimised against, on dialogues no model saw."""
     from engine.data import prompts_from
     from engine.evaluation import Models, evaluate
-    from engine.judges import PROFANITY_CHECK, REWARD_JUDGE, load_judges
+    from engine.judges import load_judges
     from engine.train import prompt_batches
+    from tests.learning import assert_clear_detox
 
     cfg = resolve("demo", [f"ppo.algorithm={algorithm}"])
     policy, tok = load_policy(cfg.model, CPU, torch.float32, seed=cfg.ppo.seed, value_head=False)
@@ -246,9 +247,4 @@ def test_rloo_and_grpo_lower_toxicity_on_held_out_heated_dialogues(algorithm):
     judges, _ = load_judges(["profanity-check"], CPU, torch.float32)
     examples = prompts_from(cfg.run.eval_prompts, cfg.data, tok, 64)
     result = evaluate(Models(cfg, policy, tok, reward, None, judges), examples, seed=0)
-    tox = result["judges"][REWARD_JUDGE]["mean"]
-    assert tox["before_mean"] >= 0.3
-    assert tox["after_mean"] <= 0.7 * tox["before_mean"], tox
-    assert tox["diff_ci95"][1] < -0.1, tox
-    judge = result["judges"][PROFANITY_CHECK]["mean"]
-    assert judge["after_mean"] < 0.8 * judge["before_mean"], judge
+    assert_clear_detox(result)
