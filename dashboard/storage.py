@@ -165,6 +165,8 @@ class RunSnapshot:
     checkpoints: list[str]
     evaluation: dict | None
     """evaluation.json, when the run was evaluated and the file is sound."""
+    config: dict
+    """config.json; {} when it is missing or corrupt (then among the problems)."""
     thresholds: health.Thresholds
     """The alert levels the run was started with (the defaults for a run started elsewhere)."""
     auto_stop: bool
@@ -416,11 +418,12 @@ class Storage:
                 tail.update()
             metrics, held_out = list(entry.metrics.rows), list(entry.evals.rows)
             evaluation = entry.evaluation.read(_json_object)[0]  # None if absent or corrupt (a problem)
+            config = entry.config.read(lambda path: runs.read_config(path.parent))[0] or {}
             newest = list(entry.samples.rows[-samples:]) if samples else []
         return RunSnapshot(
             run_id=run_id, status=status, metrics=metrics, held_out=held_out, samples=newest,
             log_tail=self._log_tail(entry, log_lines) if log_lines else "",
-            checkpoints=runs.list_checkpoints(run_dir), evaluation=evaluation,
+            checkpoints=runs.list_checkpoints(run_dir), evaluation=evaluation, config=config,
             thresholds=health.Thresholds.from_dict(notes.get("thresholds")),
             auto_stop=bool(notes.get("auto_stop")), notes=notes, exit_code=self.exit_code(run_id),
             problems=self._problems(entry))

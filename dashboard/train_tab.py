@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import gradio as gr
 import pandas as pd
 
-from engine import runs
+from engine import runs, schema
 from engine.config import DESCRIPTIONS, OFFLINE_PRESET
 from engine.data import dialogue_of
 
@@ -53,6 +53,7 @@ class TrainView(NamedTuple):
     held_out: Any
     returns: Any
     extra: Any
+    runs_table: Any
     samples: Any
     log: Any
     view: Any
@@ -176,6 +177,45 @@ def samples_frame(samples: list[dict]) -> pd.DataFrame:
              "response": s.get("response", ""),
              "query": dialogue_of(s.get("query", ""))} for s in newest]
     return pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+
+
+def _legend(run_id: str, config: dict) -> str:
+    """'demo-ceba · GRPO': run against run, the legend says which algorithm drew each line."""
+    section = config.get("ppo")
+    algorithm = section.get("algorithm") if isinstance(section, dict) else None
+    return f"{legend_label(run_id)} · {algorithm.upper() if isinstance(algorithm, str) else 'PPO'}"
+
+
+def run_facts(label: str, config: dict, metrics: list[dict], eval_rows: list[dict],
+              evaluation: dict | None) -> dict:
+    """One row of the "Compare runs" table: what a run did and what it reached, from its files."""
+    section = config.get("ppo") if isinstance(config.get("ppo"), dict) else {}
+    algorithm = section.get("algorithm", "ppo") if isinstance(section.get("algorithm"), str) else "ppo"
+    batch, k = section.get("batch_size"), section.get("samples_per_prompt")
+    per_step = batch if algorithm == "ppo" else (batch // k if isinstance(batch, int) and isinstance(k, int) and k
+                                                 else None)
+    steps = len(metrics)
+    kl = [v for v in (schema.value(r, schema.KL) for r in metrics[-3:]) if v is not None]
+    seconds = [v for v in (schema.value(r, schema.STEP_SECONDS) for r in metrics) if v is not None]
+    memory = [v for v in (schema.value(r, schema.PEAK_MEMORY) for r in metrics) if v is not None]
+    last_eval = eval_rows[-1] if eval_rows else {}
+    rouge = ((evaluation or {}).get("quality") or {}).get("after", {}).get("rougeL")
+    row = {"run": label, "algorithm": algorithm.upper(), "steps": steps,
+           "prompts seen": steps * per_step if isinstance(per_step, int) else None,
+           "training time": f"{sum(seconds) / 60:.1f} min" if seconds else None,
+           "KL (last 3 steps)": round(sum(kl) / len(kl), 2) if kl else None,
+           "held-out on-topic": round(last_eval["on_topic"], 2) if isinstance(last_eval.get("on_topic"), float) else None,
+           "ROUGE-L (Evaluate tab)": round(rouge, 3) if isinstance(rouge, float) else None,
+           "peak memory": f"{max(memory):,.0f} MiB" if memory else None}
+    for judge, value in (last_eval.get("toxicity") or {}).items():
+        row[f"held-out toxicity: {judge}"] = round(value, 3) if isinstance(value, float) else None
+    return row
+
+
+def runs_frame(rows: list[dict]) -> pd.DataFrame:
+    """The "Compare runs" table: a column for every fact any run has, blank where one lacks it."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -311,6 +351,9 @@ class TrainHandlers:
             view["data"] = data_key
             charts = self._charts(data_key, snap, others, extras or [])
             out.update(kl=charts[0], reward=charts[1], returns=charts[2], extra=charts[3], held_out=charts[4])
+            out["runs_table"] = runs_frame([
+                run_facts(_legend(run_id, snap.config), snap.config, snap.metrics, snap.held_out, snap.evaluation),
+                *[self._facts(o, m, e) for o, (m, e) in others.items()]])
         # every tick, not with the charts: a frozen trainer writes no rows, and that is the news
         out["alerts"] = unless_shown(view, "alerts", alerts_markdown(snap.alerts))
         if status.get("state") != view.get("state") and picker is skip:
@@ -338,8 +381,8 @@ class TrainHandlers:
             cached = self._chart_cache.get(cache_key)
             if cached is not None:
                 return cached
-            both = {self._legend(snap.run_id): (snap.metrics, snap.held_out),
-                    **{self._legend(k): v for k, v in others.items()}}
+            both = {_legend(snap.run_id, snap.config): (snap.metrics, snap.held_out),
+                    **{_legend(k, self._config(k)): v for k, v in others.items()}}
             series = {label: metric_rows for label, (metric_rows, _) in both.items()}
             held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
             charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
@@ -349,14 +392,20 @@ class TrainHandlers:
                 self._chart_cache.popitem(last=False)
         return charts
 
-    def _legend(self, run_id: str) -> str:
-        """'demo-ceba · GRPO': run against run, the legend says which algorithm drew each line."""
+    def _facts(self, run_id: str, metrics: list[dict], eval_rows: list[dict]) -> dict:
+        """An overlaid run's row of the "Compare runs" table."""
+        config = self._config(run_id)
         try:
-            section = self.ctx.storage.config(run_id).get("ppo")
-        except runs.RunError:  # no readable config: the run's banner says so; the line keeps its name
-            return legend_label(run_id)
-        algorithm = section.get("algorithm") if isinstance(section, dict) else None
-        return f"{legend_label(run_id)} · {algorithm.upper() if isinstance(algorithm, str) else 'PPO'}"
+            evaluation = self.ctx.storage.evaluation(run_id)
+        except runs.RunError:  # a corrupt evaluation.json: the Evaluate tab says so
+            evaluation = None
+        return run_facts(_legend(run_id, config), config, metrics, eval_rows, evaluation)
+
+    def _config(self, run_id: str) -> dict:
+        try:
+            return self.ctx.storage.config(run_id)
+        except runs.RunError:  # the run's banner says why; its line and row keep their name
+            return {}
 
     def _idle(self, view: dict, picker: Any, message: str, in_progress: str | None) -> TrainView:
         out: dict[str, Any] = {"progress": unless_shown(view, "progress", idle_progress_html(message))}
@@ -366,7 +415,7 @@ class TrainHandlers:
                        reward=plots.empty_figure("Reward (nothate logit), mean ± std", "No run selected"),
                        held_out=plots.empty_figure(plots.HELD_OUT_TITLE, "No run selected"),
                        returns=plots.empty_figure("Returns", "No run selected"),
-                       extra=plots.empty_figure("More charts", "No run selected"),
+                       extra=plots.empty_figure("More charts", "No run selected"), runs_table=runs_frame([]),
                        samples=pd.DataFrame(columns=SAMPLE_COLUMNS), alerts="")
             view["samples"] = None
         out["log"] = unless_shown(view, "log", "")
@@ -478,6 +527,8 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
             extra_plot = gr.Plot(label="More charts", show_label=False, elem_id="extra-plot")
             extras = gr.CheckboxGroup(list(plots.EXTRA_METRICS), value=DEFAULT_EXTRAS,
                                       label="More charts", elem_id="extra-metrics")
+            with gr.Accordion("Compare runs (this run and the overlaid ones)", open=True):
+                runs_table = gr.Dataframe(runs_frame([]), interactive=False, wrap=True, elem_id="runs-table")
             with gr.Accordion("Newest samples (the policy's summaries and their rewards)", open=True):
                 samples = gr.Dataframe(pd.DataFrame(columns=SAMPLE_COLUMNS), interactive=False,
                                        wrap=True, max_height=340, max_chars=200,
@@ -495,8 +546,8 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
 
     fields = [f[key] for key in SETTING_KEYS]
     refresh_inputs = [picker, overlay, extras, view]
-    refresh_outputs = [progress, alerts, kl_plot, reward_plot, held_out_plot, returns_plot, extra_plot, samples,
-                       log_box, view, picker, start, stop]
+    refresh_outputs = [progress, alerts, kl_plot, reward_plot, held_out_plot, returns_plot, extra_plot, runs_table,
+                       samples, log_box, view, picker, start, stop]
     preset_outputs = fields + [preset_info, hub_note, hub_box]
 
     def refresh_tick(run_id, overlay_ids, extra_names, state, request: gr.Request):

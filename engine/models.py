@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import warnings
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -248,6 +249,17 @@ def limit_cpu_threads_for_small_models(policy: nn.Module, device: torch.device) 
     small = sum(p.numel() for p in policy.parameters()) < SMALL_MODEL_PARAMETERS
     # the setting is per process: a bigger model loaded later (the dashboard) gets the cores back
     torch.set_num_threads(1 if small else _DEFAULT_CPU_THREADS)
+
+
+def peak_memory_mib(device: torch.device) -> float:
+    """The process's peak memory so far: CUDA's allocator peak on a GPU, the peak resident set
+    size on a CPU (model loading included: the same for runs of one preset, so comparable)."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    import resource
+
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux (bytes on macOS)
+    return kib / 2**20 if sys.platform == "darwin" else kib / 2**10
 
 
 def save_checkpoint(policy: Policy, directory: Path) -> Path:

@@ -23,6 +23,9 @@ VALUE_LOSS = "ppo/loss/value"
 CLIPFRAC = "ppo/policy/clipfrac"
 RESPONSE_LENGTH = "tokens/response_len_mean"
 STEP_SECONDS = "time/step"
+PEAK_MEMORY = "memory/peak_mib"
+"""The process's peak memory so far, MiB (engine.models.peak_memory_mib), written by engine.train
+for every algorithm."""
 
 READ_BY_THE_DASHBOARD = (KL, KL_COEF, ENTROPY, REWARD_MEAN, REWARD_STD, TOXICITY_MEAN, RETURNS_MEAN,
                          POLICY_LOSS, VALUE_LOSS, CLIPFRAC, RESPONSE_LENGTH, STEP_SECONDS)
@@ -38,6 +41,7 @@ GROUP_NAMES = {
     CLIPFRAC: "clip_ratio",
     RESPONSE_LENGTH: "completions/mean_length",
     STEP_SECONDS: STEP_SECONDS,
+    PEAK_MEMORY: PEAK_MEMORY,
 }
 """PPO's name -> the name an RLOO or GRPO step writes for the same quantity (TRL's GRPO and RLOO
 trainers' names; `toxicity` and the timings are ours). KL and entropy keep PPO's unit, nats per

@@ -133,7 +133,7 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
     """The run itself; returns the final state. `run_dir` is None on ranks other than 0, whose
     `trackers` are none."""
     from engine.data import load_prompts
-    from engine.models import load_policy, parameter_report, pick_device, pick_dtype, save_checkpoint
+    from engine.models import load_policy, parameter_report, peak_memory_mib, pick_device, pick_dtype, save_checkpoint
     from engine.reward import load_reward_model
 
     device = accelerator.device if accelerator.num_processes > 1 else pick_device(cfg.model.device)
@@ -177,6 +177,7 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
             eval_time += evaluate_held_out(held_out, run_dir, step, trackers)
         if held_out:
             stats["time/eval"], eval_time = eval_time, 0.0
+        stats[schema.PEAK_MEMORY] = peak_memory_mib(device)
         if is_main:
             runs.append_jsonl(run_dir / runs.METRICS_FILE, stats)
             trackers.log(stats, step)

@@ -766,6 +766,10 @@ def test_run_against_run_the_legend_names_the_algorithm_and_charts_hide_what_it_
     assert [len(trace.x) for trace in out.kl.data] == [3, 3]  # GRPO's `kl` and PPO's `objective/kl`, one chart
     assert [trace.name for trace in out.returns.data] == [names[0], names[1]]
     assert all(y is None for y in out.returns.data[0].y) and out.returns.data[1].y[-1] is not None
+    table = out.runs_table
+    assert list(table["algorithm"]) == ["GRPO", "PPO"] and list(table["steps"]) == [3, 3]
+    assert list(table["prompts seen"]) == [6, 24]  # tiny: 8 summaries a step, 4 per prompt under GRPO
+    assert list(table["KL (last 3 steps)"]) == [0.1, 0.1] and table["peak memory"].isna().all()
     alone = TrainHandlers(ctx).show(made["grpo"], [], [], {})
     assert "Not measured by these runs' algorithm" in alone.returns.layout.annotations[0].text
 
@@ -778,3 +782,18 @@ def test_the_health_alerts_read_an_rloo_or_grpo_run_as_they_read_ppo(scenario, a
     found = [a.kind for a in health.check(rows, eval_rows=evals)]
     assert alert in found and found == [a.kind for a in health.check([metrics_row(s, scenario) for s in range(1, 21)],
                                                                       eval_rows=evals)]
+
+
+def test_the_compare_runs_row_reads_a_runs_files():
+    from dashboard.train_tab import run_facts
+
+    cfg = load_preset("demo")
+    cfg.ppo.algorithm = "rloo"
+    metrics = [{**group_row(metrics_row(step)), "time/step": 30.0, "memory/peak_mib": 900.0 + step}
+               for step in (1, 2, 3, 4)]
+    evaluation = {"quality": {"before": {"rougeL": 0.30}, "after": {"rougeL": 0.3333}}}
+    row = run_facts("demo-ab12 · RLOO", cfg.to_dict(), metrics, [eval_row(0), eval_row(4)], evaluation)
+    assert row == {"run": "demo-ab12 · RLOO", "algorithm": "RLOO", "steps": 4, "prompts seen": 16,
+                   "training time": "2.0 min", "KL (last 3 steps)": 0.15, "held-out on-topic": 0.9,
+                   "ROUGE-L (Evaluate tab)": 0.333, "peak memory": "904 MiB",
+                   "held-out toxicity: reward model": 0.4, "held-out toxicity: profanity-check": 0.18}
