@@ -34,10 +34,10 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
     def start_run(preset: str = OFFLINE_PRESET, steps: int | None = None, learning_rate: float | None = None,
                   settings: dict[str, Any] | None = None, auto_stop: bool = False, processes: int = 1,
                   request: gr.Request = None) -> dict[str, Any]:
-        """Start a PPO run in the background; one run at a time.
+        """Start a training run (PPO, RLOO or GRPO) in the background; one run at a time.
 
         `settings` may change any of the Train tab's settings by their config keys, e.g.
-        {"ppo.batch_size": 8, "ppo.init_kl_coef": 0.1}. `processes` > 1 trains data-parallel on
+        {"ppo.batch_size": 8, "ppo.init_kl_coef": 0.1} or {"ppo.algorithm": "grpo"}. `processes` > 1 trains data-parallel on
         that many GPUs. Returns {run_id, run_dir, command}.
         """
         require_user(ctx, request, "start runs")

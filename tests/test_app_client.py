@@ -70,3 +70,19 @@ def test_train_stop_compare_score(app):
     assert 0.0 <= scores["toxicity"] <= 1.0
     assert math.isclose(scores["toxicity"], 1 / (1 + math.exp(scores["nothate_logit"] - scores["hate_logit"])),
                         rel_tol=1e-4)
+
+
+def test_an_rloo_run_through_the_api_trains_compares_and_reports_trls_names(app):
+    demo, client = app
+    started = client.predict(preset="tiny", steps=4, settings={"ppo.algorithm": "rloo", "ppo.samples_per_prompt": 2},
+                             api_name="/start_run")
+    assert "--algorithm rloo --steps 4 --set ppo.samples_per_prompt=2" in started["command"]
+    run_id = started["run_id"]
+    final = wait_for(lambda: (s := client.predict(run_id, api_name="/run_status"))["status"]["state"] == "finished"
+                     and s, timeout=120, what="state finished", every=0.25)
+    assert final["last_metrics"]["kl"] is not None and "objective/kl" not in final["last_metrics"]
+    assert final["checkpoints"] == ["final"]
+    listed = {r["run_id"]: r for r in client.predict(api_name="/list_runs")}
+    assert listed[run_id]["algorithm"] == "rloo"
+    rows = client.predict(run_id, "", "test", 2, "", 0, api_name="/compare")  # a checkpoint without a value head
+    assert len(rows) == 2 and all(math.isfinite(r["reward_diff"]) for r in rows)
