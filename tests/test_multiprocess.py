@@ -48,7 +48,7 @@ def test_two_processes_train_grpo_with_each_group_whole_on_one_process(tmp_path)
                            "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                            "-m", "engine.train", "--preset", "tiny", "--algorithm", "grpo", "--steps", "2",
                            "--runs-dir", str(runs_dir), "--set", "ppo.samples_per_prompt=4",
-                           "--set", "run.samples_per_step=8"],
+                           "--set", "run.samples_per_step=8", "--set", "run.report_to=tensorboard"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     (run_dir,) = [p for p in runs_dir.iterdir() if p.is_dir()]
@@ -61,3 +61,10 @@ def test_two_processes_train_grpo_with_each_group_whole_on_one_process(tmp_path)
         assert len(queries) == 4 and len(set(queries)) == 1, queries
     assert not (run_dir / "final" / runs.VALUE_HEAD_FILE).exists()
     assert runs.list_checkpoints(run_dir) == ["final"]
+    # the trackers get GRPO's own names
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (events_file,) = (run_dir / "tensorboard").iterdir()
+    events = EventAccumulator(str(events_file))
+    events.Reload()
+    assert [e.step for e in events.Scalars("kl")] == [1, 2] and "objective/kl" not in events.Tags()["scalars"]
