@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bounded_int, format_table, load_average, publish, quiet_libraries
+from bench.common import bounded_int, device_name, format_table, load_average, publish, quiet_libraries
 from bench.step import NOISE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="a setting for all three runs, as engine.train --set (repeatable)")
     ap.add_argument("--memory-preset", default="shape-base", help="preset of the memory table, or 'none'")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers to this file")
+    ap.add_argument("--device", default="cpu", type=device_name, help="device of the memory table (default: cpu)")
     ap.add_argument("--memory-child", choices=ALGORITHMS, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -126,40 +127,44 @@ def evaluate_checkpoints(run_dir: Path, k: int, only: set[int] | None = None) ->
 
 # --- 3. peak memory of one step ---------------------------------------------------------------
 
-def memory_child(preset: str, algorithm: str) -> dict:
-    """Runs in its own process: load, then the peak memory of two steps."""
-    import torch
-
-    from bench.common import load_models, quiet_libraries, resolve_config
+def memory_child(preset: str, algorithm: str, device_name: str = "cpu", overrides: list[str] = ()) -> dict:
+    """Runs in its own process: load, then the peak memory and time of two steps (the second one's
+    time: the first is a warm-up)."""
+    from bench.common import load_models, pick_bench_device, quiet_libraries, resolve_config
     from bench.step import PeakMemory
     from engine.config import prompts_per_step
     from engine.train import make_trainer, prompt_batches
 
     quiet_libraries()
-    cfg = resolve_config(preset, MEMORY_OVERRIDES + [f"ppo.algorithm={algorithm}", "ppo.samples_per_prompt=2"])
-    device = torch.device("cpu")
+    cfg = resolve_config(preset, [*MEMORY_OVERRIDES, *overrides, f"ppo.algorithm={algorithm}",
+                                  "ppo.samples_per_prompt=2"])
+    device = pick_bench_device(device_name)
+    cfg.model.device = str(device)
     policy, tokenizer, reward_model, data = load_models(cfg, device)
     trainer = make_trainer(cfg, policy, tokenizer, reward_model.score_fn(cfg.ppo.reward_input), None)
     batches = prompt_batches(data.train, prompts_per_step(cfg.ppo), cfg.ppo.seed)
     memory = PeakMemory(device)
     memory.reset()
-    before = memory.current_bytes()
     times = []
     for _ in range(2):
         batch = next(batches)
         stats, _, _ = trainer.step([ex.input_ids for ex in batch], [ex.query for ex in batch])
         times.append(stats["time/step"])
     trainable = sum(p.numel() for p in policy.parameters() if p.requires_grad)
-    return {"algorithm": algorithm, "peak_bytes": memory.peak_bytes(), "before_bytes": before,
-            "method": memory.method, "s_per_step": times[-1], "trainable": trainable}
+    return {"algorithm": algorithm, "peak_bytes": memory.peak_bytes(), "method": memory.method,
+            "s_per_step": times[-1], "trainable": trainable, "batch": cfg.ppo.batch_size}
 
 
-def measure_memory(preset: str) -> list[dict]:
+def measure_memory(preset: str, device: str = "cpu", overrides: list[str] = ()) -> list[dict]:
+    """One child process per algorithm (bench.step's reason: one's peak cannot leak into another's)."""
     out = []
     for algorithm in ALGORITHMS:
         print(f"memory: one {algorithm} step on {preset} ...", file=sys.stderr, flush=True)
-        done = subprocess.run([sys.executable, "-m", "bench.algorithms", "--memory-child", algorithm,
-                               "--memory-preset", preset], cwd=ROOT, capture_output=True, text=True)
+        cmd = [sys.executable, "-m", "bench.algorithms", "--memory-child", algorithm, "--memory-preset", preset,
+               "--device", device]
+        for override in overrides:
+            cmd += ["--set", override]
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"error: the {algorithm} memory child failed:\n{done.stderr[-2000:]}")
         out.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -191,7 +196,7 @@ def measure(args) -> dict:
                             5 if ppo else args.every, args.overrides)
             runs_by_algorithm[algorithm] = evaluate_checkpoints(run_dir, args.samples_per_prompt,
                                                                 {equal, steps} if ppo else None)
-    memory = [] if args.memory_preset == "none" else measure_memory(args.memory_preset)
+    memory = [] if args.memory_preset == "none" else measure_memory(args.memory_preset, args.device)
     return {"preset": args.preset, "steps": steps, "group_steps": group_steps, "every": args.every,
             "samples_per_prompt": args.samples_per_prompt, "overrides": args.overrides,
             "checkpoints": runs_by_algorithm, "memory": memory, "memory_preset": args.memory_preset,
@@ -302,7 +307,7 @@ def targets(result: dict, ppo: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.memory_child:
-        print(json.dumps(memory_child(args.memory_preset, args.memory_child)))
+        print(json.dumps(memory_child(args.memory_preset, args.memory_child, args.device, args.overrides)))
         return 0
     quiet_libraries()
     result = measure(args)

@@ -16,7 +16,10 @@ section's memory cannot leak into the next one's peak and a failure names its se
    exactly 1, every statistic finite; a broken invariant is printed as BROKEN, not hidden;
 3. rollout: the notebook's per-sample loop against the batched rollout on the same prompts;
 4. demo: the `demo` preset's default run on the device, wall time to the end (loading included);
-5. scale: step time at batch 16, 64 and 256 (single copy), and the ratio to batch 16.
+5. scale: step time at batch 16, 64 and 256 (single copy), and the ratio to batch 16;
+6. algorithms: one step of PPO, RLOO and GRPO each on the same models and the same number of
+   summaries (bench.algorithms' memory table on the device): time and peak memory, as ratios
+   against PPO.
 It prints one table and writes a JSON file and a Markdown block for bench/RESULTS.md.
 """
 
@@ -121,7 +124,15 @@ def measure(args) -> dict:
         scale[batch] = step_runs(args.preset, device, sized + sizes, SCALE_STEPS, "single-copy")[0]
     return {"device": device, "quick": quick, "started": time.strftime("%Y-%m-%d %H:%M %Z"),
             "preset": args.preset, "step": single, "second_copy": second, "rollout": rollout(args.preset, device, quick),
-            "demo": demo_run(device, quick), "scale": {str(b): r for b, r in scale.items()}}
+            "demo": demo_run(device, quick), "scale": {str(b): r for b, r in scale.items()},
+            "algorithms": algorithm_steps(args.preset, device, quick)}
+
+
+def algorithm_steps(preset: str, device: str, quick: bool) -> list[dict]:
+    from bench.algorithms import measure_memory
+
+    print("bench.gpu: algorithms ...", file=sys.stderr, flush=True)
+    return measure_memory(preset, device, QUICK_STEP if quick else SEED_STEP)
 
 
 def mib(n: float) -> str:
@@ -154,6 +165,11 @@ def rows_of(result: dict) -> list[list[str]]:
         *[[f"step time at batch {b}", f"{r['median']['step']:.2f} s", f"{r['median']['step'] / base_step:.1f}x batch "
            f"{min(result['scale'], key=int)}"] for b, r in sorted(result["scale"].items(), key=lambda kv: int(kv[0]))],
     ]
+    algorithms = result.get("algorithms") or []
+    ppo = next((a for a in algorithms if a["algorithm"] == "ppo"), None)
+    rows += [[f"{a['algorithm'].upper()} step, {a['batch']} summaries", f"{a['s_per_step']:.2f} s",
+              f"{a['s_per_step'] / ppo['s_per_step']:.2f}x PPO's time; peak {mib(a['peak_bytes'])}, "
+              f"{a['peak_bytes'] / ppo['peak_bytes']:.2f}x PPO's"] for a in algorithms if ppo]
     if not result["quick"] and result["device"].startswith("cuda"):
         ok = med["step"] < TARGET_STEP_S
         rows.append([f"{'meets ' if ok else 'MISSES'} target: seed step < {TARGET_STEP_S:.0f} s", f"{med['step']:.2f} s", ""])

@@ -129,11 +129,13 @@ def test_gpu_benchmark_runs_end_to_end_on_the_cpu(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     for line in ("PPO step, batch 2", "rollout: per-sample loop vs batched", "peak memory: second copy vs single copy",
                  "holds  KL at the first step", "holds  first minibatch ratio - 1", "holds  every statistic finite",
-                 "demo run, 3 steps", "step time at batch 4"):
+                 "demo run, 3 steps", "step time at batch 4", "PPO step, 2 summaries", "RLOO step, 2 summaries",
+                 "GRPO step, 2 summaries"):
         assert line in proc.stdout, line
     result = json.loads((tmp_path / "gpu.json").read_text())
     assert result["step"]["first_kl"] == 0.0 and result["step"]["first_ratio_max_dev"] == 0.0
-    assert (tmp_path / "gpu.md").read_text().count("\n| ") >= 8
+    assert (tmp_path / "gpu.md").read_text().count("\n| ") >= 11
+    assert [a["algorithm"] for a in result["algorithms"]] == ["ppo", "rloo", "grpo"]
 
 
 def test_gpu_benchmark_says_plainly_when_an_invariant_breaks():
