@@ -180,7 +180,7 @@ def test_algorithms_report_picks_its_rows_and_checks_every_target():
               "checkpoints": {
                   "ppo": [_checkpoint(s, 16, 1.5, -0.006 * s, 0.33) for s in (15, 60)],
                   "rloo": [_checkpoint(s, 4, 1.0, -0.004 * s, 0.33) for s in (10, 20, 30, 40, 50, 60, 70, 80)],
-                  "grpo": [_checkpoint(s, 4, 1.0, -0.008 * s, 0.36) for s in (10, 20, 30, 40, 50, 60, 70, 80)]},
+                  "grpo": [_checkpoint(s, 4, 1.0, -0.008 * s, 0.30) for s in (10, 20, 30, 40, 50, 60, 70, 80)]},
               "memory": [{"algorithm": a, "peak_bytes": peak * 2**20, "method": "peak RSS of the steps",
                           "s_per_step": 3.0, "trainable": 10} for a, peak in (("ppo", 2000), ("rloo", 1900),
                                                                               ("grpo", 1990))]}
@@ -192,7 +192,8 @@ def test_algorithms_report_picks_its_rows_and_checks_every_target():
     assert re.search(r"^PPO +at RLOO's and GRPO's prompts \(240\) +240 ", text, re.M), text
     assert re.search(r"^RLOO +at PPO's training time \(step 80\) ", text, re.M), text
     assert "- meets: RLOO holds ROUGE-L within 2 points of PPO's" in text
-    assert "- MISSES: GRPO holds ROUGE-L within 2 points of PPO's: 0.360 against 0.330 (+3.0 points)" in text
+    assert "- MISSES: GRPO holds ROUGE-L within 2 points of PPO's (no more than that below it): 0.300 against " \
+           "0.330 (-3.0 points)" in text
     assert "- meets: the peak memory of a RLOO step is below PPO's on shape-base: 1900 MiB against 2000 MiB" in text
     assert "- MISSES: the peak memory of a GRPO step is below PPO's on shape-base: 1990 MiB against 2000 MiB " \
            "(less than the 64 MiB that peak RSS varies by: not shown)" in text
