@@ -437,7 +437,7 @@ ROWS = [
     cli("train-length-range-inverted", LENGTHS, "engine.train", "--set", "generation.output_min_length=30",
         "--set", "generation.output_max_length=10"),
     cli("train-unknown-preset", PRESET, "engine.train", "--preset", "huge"),
-    cli("train-unknown-setting", r"unknown setting 'ppo\.nope'; 'ppo' has: ppo\.steps", "engine.train",
+    cli("train-unknown-setting", r"unknown setting 'ppo\.nope'; 'ppo' has: ppo\.algorithm, ppo\.steps", "engine.train",
         "--set", "ppo.nope=1"),
     cli("train-set-without-value", r"--set expects key=value, got 'ppo\.steps'", "engine.train",
         "--set", "ppo.steps"),
