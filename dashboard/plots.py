@@ -339,11 +339,15 @@ def _projector(fig: go.Figure, title: str, words: str, height: int, last_step: i
 
 
 def presenter_figures(metrics: Sequence[dict], held_out: Sequence[dict], last_step: int,
-                      height: int = 300) -> tuple[go.Figure, go.Figure, go.Figure]:
+                      height: int = 300, versus: tuple[str, str, Sequence[dict], Sequence[dict]] | None = None,
+                      ) -> tuple[go.Figure, go.Figure, go.Figure]:
     """(reward mean ± std, KL, held-out toxicity by judge) of one run for the presenter page,
-    x axes from 0 to `last_step` (the run's length)."""
-    run = {"run": list(metrics)}
-    figures = (reward_figure(run), kl_figure(run), held_out_figure({"run": list(held_out)}))
+    x axes from 0 to `last_step` (the run's length). `versus` (label of the run, label of the
+    other, its metrics, its held-out rows): both runs on each chart, side by side."""
+    names = versus[:2] if versus else ("run",)
+    rows = {names[0]: list(metrics), **({names[1]: list(versus[2])} if versus else {})}
+    evals = {names[0]: list(held_out), **({names[1]: list(versus[3])} if versus else {})}
+    figures = (reward_figure(rows), kl_figure(rows), held_out_figure(evals))
     out = tuple(_projector(fig, title, words, height, last_step)
                 for fig, (title, words) in zip(figures, PRESENTER_CHARTS))
     out[2].update_yaxes(range=[0, 1.02])  # probabilities: a fall reads as a fall, not as a rescaled axis

@@ -10,6 +10,8 @@ answered with gr.skip(), figures are built once per step for a whole room.
     /present                          the run in progress (else the newest run), live
     /present?replay=demo&speed=4      the shipped recording (assets/replay), 4 PPO steps a second
     /present?replay=<run id>          any finished or stopped run of the runs folder
+    &versus=<run id>                  a second recorded run side by side (PPO against GRPO, say): its
+                                      summaries of the same dialogues beside the first's, both on the charts
     &dialogues=0,3,5                  which held-out dialogues (default: the 3 most toxic at first;
                                       DETOX_PRESENT_DIALOGUES sets the app's default)
 
@@ -55,7 +57,7 @@ LIVE = "live"
 RECORDED = "recording:"
 FOLDER = "run:"
 NEW_SESSION = {"source": LIVE, "speed": presenter.DEFAULT_SPEED, "dialogues": None, "clock": None,
-               "may_act": False}
+               "may_act": False, "versus": None}
 """A browser's choices before its URL is read: live, as a viewer."""
 DEMO_ALIAS = "demo"
 """?replay=demo: the newest shipped recording."""
@@ -126,6 +128,12 @@ body:has(#detox-present) footer, .gradio-container:has(#detox-present) .nav-hold
               margin-bottom: 4px; }
 .pp-context b { color: #0b1220; margin-right: 8px; }
 .pp-pair { display: flex; gap: 14px; flex: 1 1 auto; min-height: 0; }
+/* side by side (?versus=): three summaries a card, in smaller type */
+.pp-pair:has(.pp-versus) .pp-text { font-size: 21px; -webkit-line-clamp: 7; }
+.pp-pair:has(.pp-versus) .pp-gauges { font-size: 15px; gap: 6px; }
+.pp-pair:has(.pp-versus) .pp-gauge-bar { width: 32px; }
+.pp-pair:has(.pp-versus) .pp-gauges-title { display: none; }
+.pp-pair:has(.pp-versus) .pp-label { font-size: 16px; }
 .pp-side { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; min-height: 0; }
 .pp-label { font-size: 20px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.03em; color: #475569; }
 .pp-after .pp-label { color: #0f5132; }
@@ -265,12 +273,14 @@ class PresentHandlers:
             run_id = listed[0]["run_id"] if listed else None
         return self.ctx.storage.snapshot(run_id, samples=0, log_lines=0) if run_id else None
 
-    def _clock_for(self, source: str, speed: float) -> ReplayClock | None:
-        """A replay of `source` from step 0, playing (None for live)."""
+    def _clock_for(self, source: str, speed: float, versus: str | None = None) -> ReplayClock | None:
+        """A replay of `source` (and of `versus`, side by side: until the longer one ends) from
+        step 0, playing (None for live)."""
         if source == LIVE:
             return None
-        snap = self._snapshot(source)
-        return ReplayClock(last=presenter.last_step(snap.metrics) if snap else 0, speed=speed, at=self.clock())
+        snaps = [self._snapshot(s) for s in (source, versus) if s]
+        last = max(presenter.last_step(snap.metrics) if snap else 0 for snap in snaps)
+        return ReplayClock(last=last, speed=speed, at=self.clock())
 
     # --- page open and redraw ------------------------------------------------------------------
 
@@ -308,13 +318,14 @@ class PresentHandlers:
         for key, read in (("dialogues", lambda: presenter.parse_dialogues(
                                 query.get("dialogues", os.environ.get(presenter.DIALOGUES_ENV)))),
                           ("speed", lambda: presenter.parse_speed(query.get("speed"))),
-                          ("source", lambda: self.replay_source(query["replay"]) if query.get("replay") else LIVE)):
+                          ("source", lambda: self.replay_source(query["replay"]) if query.get("replay") else LIVE),
+                          ("versus", lambda: self.replay_source(query["versus"]) if query.get("versus") else None)):
             try:
                 choices[key] = read()
             except PresenterError as exc:
                 gr.Warning(html.escape(f"Presenter page: {exc}"))
         try:
-            choices["clock"] = self._clock_for(choices["source"], choices["speed"])
+            choices["clock"] = self._clock_for(choices["source"], choices["speed"], choices["versus"])
         except runs.RunError as exc:
             gr.Warning(html.escape(f"Presenter page: {exc}"))
             choices["source"] = LIVE
@@ -357,14 +368,46 @@ class PresentHandlers:
             view = presenter.build_view(snap.metrics, snap.held_out, total, at, None, **why)
         if not view.cards and snap.problems:  # a linked or corrupt eval.jsonl, say: the room sees why
             view = replace(view, note=f"{view.note} Problems with the run's files: {'; '.join(snap.problems[:3])}")
+        versus = self._versus(state, choices, view, snap)
+        if versus is not None:
+            other, view = versus
         title, facts = self._status(source, snap, view, clock)
-        key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total])
-        figures = self._figures(key, view, total) if shown.get("figures") != key else (gr.skip(),) * 3
+        key = json.dumps([source, snap.run_id, view.step, len(view.metrics), len(view.held_out), total,
+                          view.labels, len(other.metrics) if versus else None])
+        figures = ((self._figures(key, view, total, other if versus else None))
+                   if shown.get("figures") != key else (gr.skip(),) * 3)
         shown["figures"] = key
         out = PresentView(unless_shown(shown, "status", presenter.status_html(title, facts)),
                           unless_shown(shown, "cards", presenter.cards_html(view)), *figures,
                           *self._buttons(choices, shown))
         return out if self._save_shown(state, generation, shown) else PresentView(*(gr.skip(),) * len(out))
+
+    def _versus(self, state: dict | None, choices: dict, view: presenter.View,
+                snap: RunSnapshot) -> tuple[RunSnapshot, presenter.View] | None:
+        """Side by side (?versus=RUN): the other run's snapshot and the view with its summaries
+        beside the first run's; None without one, or (said in a warning, and dropped) when it
+        cannot be shown beside this run."""
+        versus = choices.get("versus")
+        if not versus:
+            return None
+        try:
+            other = self._snapshot(versus)
+            labels = (self._label(choices["source"], snap.run_id), self._label(versus, other.run_id))
+            return other, presenter.side_by_side(view, other.held_out, labels)
+        except (PresenterError, runs.RunError) as exc:
+            gr.Warning(html.escape(f"Presenter page: {exc}; showing one run"))
+            self._save(state, versus=None)
+            return None
+
+    def _label(self, source: str, run_id: str) -> str:
+        """'GRPO demo-8182': the algorithm, then the run, as the side-by-side cards name them."""
+        try:
+            config = (self.recordings if source.startswith(RECORDED) else self.ctx.storage).config(run_id)
+        except runs.RunError:
+            config = {}
+        section = config.get("ppo") if isinstance(config, dict) else None
+        algorithm = section.get("algorithm") if isinstance(section, dict) else None
+        return f"{(algorithm if isinstance(algorithm, str) else 'ppo').upper()} {legend_label(run_id)}"
 
     def _status(self, source: str, snap: RunSnapshot, view: presenter.View,
                 clock: ReplayClock | None) -> tuple[str, list[str]]:
@@ -386,6 +429,8 @@ class PresentHandlers:
         else:
             when = f"{pace.duration((clock.last - clock.position) / clock.speed)} left at {clock.speed:g} steps/s"
         what = "recorded demo run" if source.startswith(RECORDED) else f"run {legend_label(snap.run_id)}"
+        if view.labels:
+            what = f"{view.labels[0]} against {view.labels[1]}"
         return f"Replay: {what}", [step, when, preset, device]
 
     def _eval_every(self, source: str, run_id: str) -> int | None:
@@ -406,12 +451,19 @@ class PresentHandlers:
         except runs.RunError:
             return None
 
-    def _figures(self, key: str, view: presenter.View, total: int) -> tuple:
-        """The three charts for this data, built once however many browsers show it."""
+    def _figures(self, key: str, view: presenter.View, total: int, other: RunSnapshot | None = None) -> tuple:
+        """The three charts for this data, built once however many browsers show it; with the
+        other run's rows up to the same step when side by side."""
         with self._charts_lock:
             cached = self._charts.get(key)
             if cached is None:
-                cached = self._charts[key] = plots.presenter_figures(view.metrics, view.held_out, total, CHART_HEIGHT)
+                versus = None
+                if other is not None and view.labels:
+                    upto = [r for r in other.metrics if (r.get("step") or 0) <= view.step]
+                    evals = [r for r in other.held_out if (r.get("step") or 0) <= view.step]
+                    versus = (*view.labels, upto, evals)
+                cached = self._charts[key] = plots.presenter_figures(view.metrics, view.held_out, total, CHART_HEIGHT,
+                                                                     versus)
                 while len(self._charts) > CHART_CACHE_SIZE:
                     self._charts.popitem(last=False)
             self._charts.move_to_end(key)

@@ -160,6 +160,8 @@ class Card:
     """The dialogue's first line, shortened: what the room is reminded the dialogue is about."""
     reference: Summary
     current: Summary
+    versus: Summary | None = None
+    """Side by side: the other run's newest summary of the same dialogue (None: one run)."""
 
     @property
     def changed(self) -> bool:
@@ -179,6 +181,10 @@ class View:
     held_out: list[dict] = field(default_factory=list)
     note: str = ""
     """Why there are no cards, in words ("" when there are)."""
+    labels: tuple[str, str] | None = None
+    """Side by side: the two runs' names for the cards' headings ("PPO run demo-8822")."""
+    versus_step: int | None = None
+    """Side by side: the step of the other run's held-out row the cards show."""
 
 
 def _step(row: dict) -> int | None:
@@ -218,6 +224,31 @@ def no_reference_note(held_out: list[dict], eval_every: int | None, state: str |
         return ("No held-out summaries yet: the reference's are written before the first PPO step, "
                 "and appear here then.")
     return "This run has no held-out rows to show (its eval.jsonl is missing or cannot be read)."
+
+
+def side_by_side(view: View, held_out: list[dict], labels: tuple[str, str]) -> View:
+    """`view` (one run's page) with a second run's summaries of the same dialogues beside its own,
+    from that run's newest held-out row at or before the view's step. PresenterError when the
+    second run summarised other held-out dialogues (a side by side would compare apples with
+    pears)."""
+    if not view.cards:
+        return view
+    reference = next((r for r in held_out if _step(r) == 0), None)
+    theirs = {s.get("prompt"): s for s in (reference or {}).get("samples") or []}
+    for card in view.cards:
+        mine = _context(str(theirs.get(card.prompt, {}).get("query", "")))
+        if card.prompt not in theirs or mine != card.context:
+            raise PresenterError(f"the two runs were not evaluated on the same held-out dialogues (dialogue "
+                                 f"{card.prompt} differs): side by side needs runs of one preset and eval_prompts")
+    evals = sorted((r for r in held_out if _step(r) is not None and _step(r) <= view.step), key=_step)
+    current = evals[-1] if evals else reference
+    now = {s.get("prompt"): s for s in current.get("samples") or []}
+    cards = []
+    for card in view.cards:
+        before, after = theirs[card.prompt], now.get(card.prompt, theirs[card.prompt])
+        _, html_after = word_diff(str(before.get("response", "")), str(after.get("response", "")))
+        cards.append(replace(card, versus=Summary(html_after, _step(current) or 0, _scores(after))))
+    return replace(view, cards=cards, labels=labels, versus_step=_step(current))
 
 
 def build_view(metrics: list[dict], held_out: list[dict], total: int, at: int | None = None,
@@ -356,16 +387,24 @@ def cards_html(view: View) -> str:
     if not view.cards:
         return f'<div class="pp-cards pp-empty"><div class="pp-note">{html.escape(view.note)}</div></div>'
     now = f"Now: after {view.held_out_step} PPO steps" if view.held_out_step else "Now: no PPO step yet"
+    if view.labels:
+        now = _after(view.labels[0], view.held_out_step)
     cards = []
     for card in view.cards:
+        versus = _side_html(card.versus, html.escape(_after(view.labels[1], view.versus_step)), "after pp-versus") \
+            if card.versus and view.labels else ""
         cards.append(
             f'<div class="pp-card" data-prompt="{card.prompt}" data-changed="{str(card.changed).lower()}">'
             f'<div class="pp-context"><b>Dialogue {card.prompt}</b> '
             f'<span>“{html.escape(card.context)}”</span></div>'
-            f'<div class="pp-pair">{_side_html(card.reference, "Before PPO (the reference)", "before")}'
-            f'{_side_html(card.current, html.escape(now), "after")}</div></div>')
+            f'<div class="pp-pair">{_side_html(card.reference, "Before (the reference)" if versus else "Before PPO (the reference)", "before")}'
+            f'{_side_html(card.current, html.escape(now), "after")}{versus}</div></div>')
     return (f'<div class="pp-cards" data-held-out-step="{view.held_out_step}">'
             f'{"".join(cards)}</div>')
+
+
+def _after(label: str, step: int | None) -> str:
+    return f"{label}: after {step} steps" if step else f"{label}: no step yet"
 
 
 def status_html(title: str, facts: list[str]) -> str:

@@ -444,3 +444,43 @@ def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path
             assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
         finally:
             browser.close()
+
+
+# --- two runs side by side (?versus=) -------------------------------------------------------------
+
+def test_side_by_side_puts_the_other_runs_summaries_beside_and_refuses_other_dialogues():
+    view = presenter.build_view([metrics_row(s) for s in range(1, 11)], rows(), 10)
+    theirs = [held_out_row(0, RUDE, TOX_0), held_out_row(8, ["#Person1# is upset."] * 5, [0.05] * 5)]
+    both = presenter.side_by_side(view, theirs, ("PPO tiny-aaaa", "GRPO tiny-bbbb"))
+    assert [c.prompt for c in both.cards] == [0, 2, 4] and both.versus_step == 8
+    html_cards = presenter.cards_html(both)
+    assert html_cards.count('class="pp-side pp-after pp-versus"') == 3
+    assert "PPO tiny-aaaa: after 10 steps" in html_cards and "GRPO tiny-bbbb: after 8 steps" in html_cards
+    assert both.cards[0].versus.toxicity["reward model"] == 0.05 and "Person1 is upset." in text_of(html_cards)
+    other_dialogues = [{**row, "samples": [{**s, "query": s["query"].replace("line", "row")} for s in row["samples"]]}
+                       for row in theirs]
+    with pytest.raises(PresenterError, match="not evaluated on the same held-out dialogues"):
+        presenter.side_by_side(view, other_dialogues, ("a", "b"))
+
+
+def test_a_replay_side_by_side_runs_one_clock_over_both_and_names_both(ctx, tmp_path):
+    first = finished_run(ctx.storage.runs_dir)
+    second = new_run(ctx.storage.runs_dir, steps=12)
+    config = runs.read_config(second)
+    config["ppo"]["algorithm"] = "grpo"
+    (second / runs.CONFIG_FILE).write_text(json.dumps(config))
+    for step in range(1, 13):
+        runs.append_jsonl(second / runs.METRICS_FILE, {"step": step, "kl": 0.1 * step, "reward": 1.0, "reward_std": 0.1})
+    for row in (held_out_row(0, RUDE, TOX_0), held_out_row(10, ["#Person2# thanks #Person1#."] * 5, [0.02] * 5)):
+        runs.append_jsonl(second / runs.EVAL_FILE, row)
+    runs.write_status(second, state="finished", step=12, total_steps=12)
+    clock = Clock()
+    h = PresentHandlers(ctx, Storage(tmp_path / "no-recordings"), clock=clock)
+    state, page = open_page(h, replay=first, versus=second.name, speed="4")
+    assert "Replay: PPO tiny-" in page["status"] and " against GRPO tiny-" in page["status"]
+    clock.t += 60.0
+    view = h.redraw(state)
+    assert "replay over" in view.status and "Person2 thanks Person1." in text_of(view.cards)
+    assert "asks Person2 kindly." in text_of(view.cards)  # the first run's own newest summaries
+    names = {trace.name for trace in view.kl.data}
+    assert any(n.startswith("PPO tiny-") for n in names) and any(n.startswith("GRPO tiny-") for n in names)
