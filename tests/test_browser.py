@@ -162,9 +162,12 @@ def test_a_grpo_run_started_from_the_browser_draws_its_own_metrics(served_app, b
         expect(page.locator("#train-command .cm-scroller")).to_contain_text("--algorithm grpo --steps 4")
         page.locator("#start-btn").click()
         expect(page.locator("#train-message")).to_contain_text("Started run")
+        # the module's earlier runs are in the same folder: this chart says so only of the GRPO
+        # run's rows, so after it the page shows that run, not an earlier one that also finished
+        expect(page.locator("#returns-plot")).to_contain_text("Not measured by these runs' algorithm",
+                                                              timeout=120_000)
         expect(page.locator("#train-progress")).to_contain_text("Finished", timeout=120_000)
         page.wait_for_function("document.querySelectorAll('#kl-plot g.points path.point').length >= 4",
                                timeout=60_000)
-        expect(page.locator("#returns-plot")).to_contain_text("Not measured by these runs' algorithm")
     finally:
         page.close()
