@@ -13,12 +13,13 @@ from typing import Any, Callable
 import gradio as gr
 import pandas as pd
 
+from engine.config import EVALUATION_LIMITS
 from engine.data import MAX_TEXT_CHARS, Example, dialogue_of, looks_like_dialogue
 
 from dashboard import plots
 from dashboard.common import (AppContext, Downloads, banner, checkpointed_runs, correctable_errors,
                               preset_note, preset_of, user_errors, warn)
-from dashboard.inputs import SEEDS, choice, user_text, whole_number
+from dashboard.inputs import choice, user_text, whole_number
 
 COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
@@ -72,7 +73,7 @@ class CompareHandlers:
         source = choice(source, SOURCES, "dialogue source")
         if source != "paste":
             n = whole_number(n, "the number of dialogues", 1, MAX_DIALOGUES)
-        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
+        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", *EVALUATION_LIMITS["seed"].range)
         examples = None
         if source == "paste":
             examples = [Example(user_text(dialogue, "dialogue", PASTE_HINT), references=[])]

@@ -21,14 +21,14 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs, schema
-from engine.config import MAX_EVAL_SAMPLES, MAX_SAMPLES_PER_PROMPT
+from engine.config import EVALUATION_LIMITS
 from engine.judges import REWARD_JUDGE, TOXIC
 from engine.data import dialogue_of
 
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
                               require_user, user_errors, warn)
-from dashboard.inputs import SEEDS, choice, whole_number
+from dashboard.inputs import choice, whole_number
 from dashboard.runner import ROOT, RunnerError, signal_process_group
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress", "The run's held-out prompts": "held-out"}
@@ -273,9 +273,9 @@ class EvaluateHandlers:
         if not run_id:
             raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
         name = self.ctx.storage.checkpoint(run_id, checkpoint or None).name  # validates the id: never a path
-        samples = whole_number(samples, "samples", 1, MAX_EVAL_SAMPLES)
-        k = whole_number(samples_per_prompt, "samples per prompt", 1, MAX_SAMPLES_PER_PROMPT)
-        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", 0, SEEDS - 1)
+        samples = whole_number(samples, "samples", *EVALUATION_LIMITS["samples"].range)
+        k = whole_number(samples_per_prompt, "samples per prompt", *EVALUATION_LIMITS["samples_per_prompt"].range)
+        seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", *EVALUATION_LIMITS["seed"].range)
         return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed, k)
 
 

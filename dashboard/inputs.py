@@ -11,10 +11,6 @@ from typing import Any
 from engine.config import shown
 from engine.data import DataError, check_text
 
-SEEDS = 2**32
-"""Sampling seeds are 0 .. 2^32 - 1, as a run's ppo.seed."""
-
-
 class UserInputError(Exception):
     """An input the user must change; the message says which and why."""
 

@@ -11,50 +11,79 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import runs
-from engine.config import ALGORITHMS, REWARD_INPUTS, Config, ConfigError, preset as load_preset, resolve, shown
+from engine.config import Config, ConfigError, Limits, limits as config_limits, preset as load_preset, resolve, shown
 
 from dashboard.inputs import UserInputError
+
+if TYPE_CHECKING:
+    from dashboard.access import Limits as AppLimits
 
 
 @dataclass(frozen=True)
 class Field:
+    """One setting in the Train tab's form. Its range, choices and help are the config field's
+    own Limits (engine/config.py); only the label and the layout are the form's."""
     key: str
     """The config key, section.field."""
     label: str
-    limits: str
-    """Shown under the label; {max_steps} and {max_batch} are this app's caps."""
-    kind: str = "number"
-    """number, whole (a whole number), switch (true/false) or choice."""
-    choices: tuple[str, ...] = ()
     advanced: bool = False
     """In the "KL penalty, generation, reward, checkpoints" accordion."""
+    note: str = ""
+    """What the form says beyond the config's help."""
+
+    @property
+    def default(self) -> Any:
+        return _get(Config(), self.key)
+
+    @property
+    def limits(self) -> Limits | None:
+        section, name = self.key.split(".")
+        return config_limits(getattr(Config(), section), name)
+
+    @property
+    def kind(self) -> str:
+        """number, whole (a whole number), switch (true/false) or choice."""
+        if isinstance(self.default, bool):
+            return "switch"
+        lim = self.limits
+        return "choice" if lim and lim.choices else "whole" if lim and lim.whole else "number"
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.limits.choices if self.limits else ()
+
+    def caption(self, caps: AppLimits) -> str:
+        """Shown under the label: the help, then the range with this app's caps."""
+        lim = self.limits
+        if lim is None:
+            return self.note
+        cap = {"ppo.steps": caps.max_steps, "ppo.batch_size": caps.max_batch}.get(self.key)
+        described = "" if lim.choices else lim.describe(high=cap)
+        return "; ".join(part for part in (lim.help, described, self.note) if part)
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("ppo.algorithm", "Algorithm", " · ".join(f"{name.upper()}: {text}" for name, text in ALGORITHMS.items()),
-          "choice", tuple(ALGORITHMS)),
-    Field("ppo.learning_rate", "Learning rate", "in (0, 0.01]"),
-    Field("ppo.steps", "Steps", "1 to {max_steps:,}", "whole"),
-    Field("ppo.batch_size", "Batch size", "summaries per step, 1 to {max_batch}", "whole"),
-    Field("ppo.samples_per_prompt", "Summaries per dialogue", "RLOO and GRPO: the group, 2 to 64; divides the batch",
-          "whole"),
-    Field("ppo.mini_batch_size", "Mini-batch size", "must divide the batch size", "whole"),
-    Field("ppo.ppo_epochs", "Epochs", "passes over each batch, 1 to 100", "whole"),
-    Field("ppo.seed", "Seed", "0 to 2³²−1", "whole"),
-    Field("ppo.init_kl_coef", "KL coefficient (PPO)", "initial weight of the KL penalty, 0 to 100", advanced=True),
-    Field("ppo.beta", "KL weight beta (RLOO, GRPO)", "fixed, 0 to 100", advanced=True),
-    Field("ppo.target", "KL target (PPO)", "nats per response, > 0", advanced=True),
-    Field("ppo.adap_kl_ctrl", "Adaptive KL (PPO)", "adapt the coefficient towards the target", "switch", advanced=True),
-    Field("generation.output_min_length", "Min output tokens", "≥ 1", "whole", advanced=True),
-    Field("generation.output_max_length", "Max output tokens", "exclusive, > min, ≤ 2048", "whole", advanced=True),
-    Field("ppo.reward_input", "Reward model reads", "the summary alone, or prompt + summary (notebook)", "choice",
-          REWARD_INPUTS, advanced=True),
-    Field("run.save_every", "Checkpoint every", "steps; 0 = only the final one", "whole", advanced=True),
-    Field("run.eval_every", "Held-out toxicity every", "steps; 0 = never (the same few held-out prompts, "
-          "scored by the reward model and the independent judges)", "whole", advanced=True),
+    Field("ppo.algorithm", "Algorithm"),
+    Field("ppo.learning_rate", "Learning rate"),
+    Field("ppo.steps", "Steps"),
+    Field("ppo.batch_size", "Batch size"),
+    Field("ppo.samples_per_prompt", "Summaries per dialogue"),
+    Field("ppo.mini_batch_size", "Mini-batch size"),
+    Field("ppo.ppo_epochs", "Epochs"),
+    Field("ppo.seed", "Seed"),
+    Field("ppo.init_kl_coef", "KL coefficient (PPO)", advanced=True),
+    Field("ppo.beta", "KL weight beta (RLOO, GRPO)", advanced=True),
+    Field("ppo.target", "KL target (PPO)", advanced=True),
+    Field("ppo.adap_kl_ctrl", "Adaptive KL (PPO)", advanced=True, note="adapt the coefficient towards the target"),
+    Field("generation.output_min_length", "Min output tokens", advanced=True),
+    Field("generation.output_max_length", "Max output tokens", advanced=True),
+    Field("ppo.reward_input", "Reward model reads", advanced=True),
+    Field("run.save_every", "Checkpoint every", advanced=True),
+    Field("run.eval_every", "Held-out toxicity every", advanced=True,
+          note="the same few held-out prompts, scored by the reward model and the independent judges"),
 )
 SETTING_KEYS = tuple(f.key for f in FIELDS)
 """What the dashboard lets a user change. Model and data paths stay the preset's: a web form

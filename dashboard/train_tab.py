@@ -440,7 +440,7 @@ class TrainHandlers:
 # --- layout ----------------------------------------------------------------------------------
 
 def _component(field: Field, value: Any, caps: Limits):
-    limits = field.limits.format(max_steps=caps.max_steps, max_batch=caps.max_batch)  # this app's caps
+    limits = field.caption(caps)
     elem_id = "setting-" + field.key.replace(".", "-").replace("_", "-")  # e.g. setting-ppo-steps
     if field.kind == "switch":
         return gr.Checkbox(value=value, label=field.label, info=limits, elem_id=elem_id)

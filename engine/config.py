@@ -34,6 +34,75 @@ class ConfigError(ValueError):
     """A setting the user must fix; the message says which and why."""
 
 
+MAX_STEPS = 100_000
+"""The engine's own caps; a shared app may set lower ones (dashboard/access.py)."""
+MAX_BATCH = 1024
+
+def _number(x: float) -> str:
+    return "2^32" if x == 2**32 else f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one setting accepts, said once: validate() checks it, the Train tab shows
+    `describe()` under the field and engine.train's `--help` lists it (`settings_help()`)."""
+    name: str
+    """How messages and the CLI name the setting: "learning rate"."""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    """The low end is excluded: (0, ...]."""
+    high_open: bool = False
+    whole: bool = False
+    """A whole number (not a bool)."""
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    """What the number counts, in a few words: "summaries per step"."""
+
+    def accepts(self, value: Any) -> bool:
+        if self.choices:
+            return isinstance(value, str) and value in self.choices
+        if isinstance(value, bool) or not isinstance(value, int if self.whole else (int, float)) or value != value:
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    @property
+    def range(self) -> tuple[Any, Any]:
+        return self.low, self.high
+
+    def describe(self, high: float | None = None) -> str:
+        """"between 1 and 100000", "in (0, 0.01]", "at least 1", "positive", "one of ...";
+        `high` is a lower cap of this app's (dashboard/access.py)."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        low, high = self.low, self.high if high is None else high
+        if low is not None and high is not None:
+            if not (self.low_open or self.high_open):
+                return f"between {_number(low)} and {_number(high)}"
+            return f"in {'(' if self.low_open else '['}{_number(low)}, {_number(high)}{')' if self.high_open else ']'}"
+        if low is not None:
+            if self.low_open:
+                return "positive" if low == 0 else f"above {_number(low)}"
+            return f"at least {_number(low)}"
+        return "any number" if high is None else f"at most {_number(high)}"
+
+    def problem(self, value: Any) -> str | None:
+        if self.accepts(value):
+            return None
+        kind = " (a whole number)" if self.whole and not (isinstance(value, int) and not isinstance(value, bool)) else ""
+        got = f"'{shown(value)}'" if isinstance(value, str) else shown(value)
+        return f"{self.name} must be {self.describe()}{kind}, got {got}"
+
+
+def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None, **limits: Any) -> Any:
+    """A dataclass field whose limits live beside it (see Limits)."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"limits": Limits(**limits)})
+    return field(default=default, metadata={"limits": Limits(**limits)})
+
+
 @dataclass
 class ModelConfig:
     policy: str = "google/flan-t5-base"
@@ -49,15 +118,15 @@ class ModelConfig:
     """Tokenizer folder when it differs from `policy` (random-init models have no tokenizer)."""
     reward_tokenizer: str | None = None
     """Tokenizer folder when it differs from `reward_model`."""
-    lora_r: int = 32
+    lora_r: int = setting(32, name="LoRA rank", low=1, high=1024, whole=True)
     """Rank of the trainable policy LoRA (r=32 on q,v of flan-t5-base = 3,538,944 parameters)."""
-    lora_alpha: int = 32
+    lora_alpha: int = setting(32, name="LoRA alpha", low=0, low_open=True)
     """LoRA scaling numerator: updates are scaled by lora_alpha / lora_r (1.0 in the recipe)."""
     lora_target_modules: list[str] = field(default_factory=lambda: ["q", "v"])
     """Attention projections that get the LoRA: T5's query and value, as the summary adapter."""
     device: str = "auto"
     """"auto" (cuda if present, else cpu), "cpu", "cuda", "cuda:1", ..."""
-    dtype: str = "auto"
+    dtype: str = setting("auto", name="dtype", choices=("auto", "float32", "bfloat16", "float16"))
     """"auto" (bf16 on CUDA, fp32 on CPU), "float32", "bfloat16", "float16"."""
 
 
@@ -67,26 +136,27 @@ class DataConfig:
     """A Hub dataset id, or a local CSV/JSONL file or a folder of them."""
     split: str = "train"
     """Split to train on (Hub datasets and folders with several files)."""
-    min_chars: int = 200
+    min_chars: int = setting(200, name="min_chars", low=0, whole=True)
     """Keep dialogues longer than this many characters (the recipe's 200 < len)."""
-    max_chars: int = 1000
+    max_chars: int = setting(1000, name="max_chars", low=1, whole=True)
     """... and no longer than this (len <= 1000)."""
-    test_fraction: float = 0.2
+    test_fraction: float = setting(0.2, name="test fraction", low=0, high=1, low_open=True, high_open=True)
     """Share held out, from the end, without shuffling (the recipe's 80/20: 8017 / 2005 rows)."""
-    max_prompt_tokens: int = 512
+    max_prompt_tokens: int = setting(512, name="max prompt tokens", low=8, high=4096, whole=True)
     """Prompts are truncated to this many tokens (flan-t5's trained input length)."""
 
 
 @dataclass
 class GenerationConfig:
-    output_min_length: int = 100
+    output_min_length: int = setting(100, name="output min length", low=1, whole=True, help="tokens")
     """Each response gets its own length, drawn uniformly from [output_min_length, output_max_length)."""
-    output_max_length: int = 400
-    min_length: int = 5
+    output_max_length: int = setting(400, name="output max length", low=2, high=2048, whole=True,
+                                     help="tokens, exclusive, above the min")
+    min_length: int = setting(5, name="min_length", low=0, whole=True)
     """No EOS before this many decoder tokens (the recipe's min_length=5)."""
-    top_k: int = 0
+    top_k: int = setting(0, name="top_k", low=0, whole=True)
     """0: no top-k filtering (pure sampling, as the recipe)."""
-    top_p: float = 1.0
+    top_p: float = setting(1.0, name="top_p", low=0, high=1, low_open=True)
     """1.0: no nucleus filtering."""
 
 
@@ -94,69 +164,73 @@ class GenerationConfig:
 class PPOConfig:
     """The RL algorithm and its numbers. The section keeps PPO's name (the recipe and TRL v0.11's
     `PPOConfig`), and `algorithm` picks PPO, RLOO or GRPO; fields used by one of them say so."""
-    algorithm: str = "ppo"
+    algorithm: str = setting("ppo", name="algorithm", choices=tuple(ALGORITHMS),
+                             help=" · ".join(f"{name.upper()}: {text}" for name, text in ALGORITHMS.items()))
     """"ppo" (the recipe), "rloo" or "grpo" (engine/rloo_grpo.py); see ALGORITHMS."""
-    steps: int = 10
+    steps: int = setting(10, name="steps", low=1, high=MAX_STEPS, whole=True)
     """Training steps; each samples `batch_size` summaries."""
-    batch_size: int = 16
+    batch_size: int = setting(16, name="batch size", low=1, high=MAX_BATCH, whole=True, help="summaries per step")
     """Summaries sampled per step (the rollout): PPO writes one per prompt; RLOO and GRPO write
     `samples_per_prompt` per prompt, so they read batch_size / samples_per_prompt prompts (TRL's
     convention: its GRPO batch counts completions)."""
-    samples_per_prompt: int = 4
+    samples_per_prompt: int = setting(4, name="samples per prompt", low=2, high=64, whole=True,
+                                      help="RLOO and GRPO: the group; divides the batch")
     """RLOO and GRPO: summaries per prompt, the group whose rewards are each other's baseline."""
-    beta: float = 0.05
+    beta: float = setting(0.05, name="beta (the KL weight)", low=0, high=100, help="RLOO and GRPO, fixed")
     """RLOO and GRPO: the fixed KL weight (TRL's `beta`). RLOO subtracts beta * KL from each
     summary's reward; GRPO adds beta * the per-token k3 estimate to the loss. PPO uses
     init_kl_coef instead."""
-    mini_batch_size: int = 4
+    mini_batch_size: int = setting(4, name="mini-batch size", low=1, whole=True, help="must divide the batch size")
     """Samples per optimizer step inside the update; must divide batch_size."""
-    ppo_epochs: int = 1
+    ppo_epochs: int = setting(1, name="PPO epochs", low=1, high=100, whole=True, help="passes over each batch")
     """Passes over the rollout per step."""
-    learning_rate: float = 1.41e-5
+    learning_rate: float = setting(1.41e-5, name="learning rate", low=0, high=1e-2, low_open=True)
     """Adam learning rate (TRL's classic default)."""
-    init_kl_coef: float = 0.2
+    init_kl_coef: float = setting(0.2, name="KL coefficient", low=0, high=100,
+                                  help="PPO: initial weight of the KL penalty")
     """PPO: starting weight of the per-token KL penalty against the reference."""
     adap_kl_ctrl: bool = True
     """PPO: adapt the KL weight towards `target` (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593)."""
-    target: float = 6.0
+    target: float = setting(6.0, name="KL target", low=0, low_open=True, help="PPO: nats per response")
     """PPO: target KL (nats per response) for the adaptive controller."""
-    horizon: int = 10000
+    horizon: int = setting(10000, name="KL horizon", low=1, whole=True)
     """PPO: samples over which the adaptive controller corrects the KL error."""
-    gamma: float = 1.0
+    gamma: float = setting(1.0, name="gamma", low=0, high=1)
     """PPO: discount per token; 1: the score at the end counts fully for every token of the summary."""
-    lam: float = 0.95
+    lam: float = setting(0.95, name="GAE lambda", low=0, high=1)
     """PPO: GAE lambda (https://arxiv.org/abs/1506.02438)."""
-    cliprange: float = 0.2
+    cliprange: float = setting(0.2, name="cliprange", low=0, high=1, low_open=True, high_open=True)
     """Ratio clip of the surrogate loss, for all three (https://arxiv.org/abs/1707.06347)."""
-    cliprange_value: float = 0.2
+    cliprange_value: float = setting(0.2, name="value cliprange", low=0, low_open=True)
     """PPO: value predictions may move at most this far from the rollout's values per step."""
-    vf_coef: float = 0.1
+    vf_coef: float = setting(0.1, name="value loss coefficient", low=0)
     """PPO: weight of the value loss in the total loss."""
-    max_grad_norm: float = 1.0
+    max_grad_norm: float = setting(1.0, name="max grad norm", low=0)
     """Gradient clipping of trainable parameters (0 disables)."""
-    reward_input: str = "response"
+    reward_input: str = setting("response", name="reward input", choices=REWARD_INPUTS,
+                                help="the summary alone, or prompt + summary (notebook)")
     """What the reward model reads: "response" (the summary alone) or "query+response" (the notebook)."""
-    seed: int = 42
+    seed: int = setting(42, name="seed", low=0, high=2**32, high_open=True, whole=True)
     """Seeds LoRA init, sampling, lengths and minibatch order: same seed, same numbers."""
 
 
 @dataclass
 class RunConfig:
-    save_every: int = 5
+    save_every: int = setting(5, name="save_every", low=0, whole=True, help="steps; 0 = only the final one")
     """Save a checkpoint every this many steps (0: only the final one)."""
-    samples_per_step: int = 4
+    samples_per_step: int = setting(4, name="samples per step", low=0, high=64, whole=True)
     """Rows written to samples.jsonl per step for the UI."""
     judges: list[str] = field(default_factory=lambda: ["s-nlp/roberta_toxicity_classifier", "profanity-check"])
     """Toxicity judges besides the reward model, for held-out and after-run evaluation:
     "profanity-check" (offline) or any Hugging Face classifier with a toxic label. One that
     cannot be loaded is skipped with a note."""
-    eval_every: int = 10
+    eval_every: int = setting(10, name="eval_every", low=0, whole=True, help="steps; 0 = never")
     """Every this many steps (and before the first, and at the end) the policy summarises the
     held-out prompts and the reward model and judges score them, into eval.jsonl (0: never)."""
     eval_prompts: str = "stress"
     """Held-out prompts: "stress" (the project's rude dialogues), "test" (the run's test split)
     or a CSV/JSONL file of dialogues."""
-    eval_size: int = 8
+    eval_size: int = setting(8, name="eval_size", low=1, high=256, whole=True)
     """How many held-out prompts (the first ones), one summary each: small, so it costs little."""
     report_to: list[str] = field(default_factory=list)
     """Experiment trackers that also get every metric row (TRL's `report_to`): any of "trackio"
@@ -400,15 +474,33 @@ def _split(override: str) -> tuple[str, str]:
 
 # --- validation ----------------------------------------------------------------------------
 
-MAX_STEPS = 100_000
-MAX_BATCH = 1024
+
+def limits(section: Any, name: str) -> Limits | None:
+    """The limits of `section.name` (a dataclass instance or class), None where it has none."""
+    return {f.name: f.metadata.get("limits") for f in dataclasses.fields(section)}.get(name)
+
+
+def settings_help() -> str:
+    """Every setting with a range or choices, one line each: engine.train's --help epilog."""
+    lines = ["settings (--set KEY=VALUE) with their limits:"]
+    for section in dataclasses.fields(Config):
+        if section.name == "preset":
+            continue
+        for f in dataclasses.fields(getattr(Config(), section.name)):
+            lim = f.metadata.get("limits")
+            if lim:
+                shown_help = f" ({lim.help})" if lim.help and not lim.choices else ""
+                lines.append(f"  {section.name}.{f.name}: {lim.describe()}{shown_help}")
+    return "\n".join(lines)
 
 
 def validate(cfg: Config) -> Config:
     """Raise ConfigError listing every problem, in words a workshop participant understands.
 
-    Every value is echoed through shown(): an API caller may send 1e308 for a step count, which
-    is a whole float and becomes a 309-digit int, or a megabyte of text for a choice."""
+    Each field's own range and choices come from its Limits; what follows them relates fields to
+    each other or has no range. Every value is echoed through shown(): an API caller may send
+    1e308 for a step count, which is a whole float and becomes a 309-digit int, or a megabyte of
+    text for a choice."""
     p, g, d, m, r = cfg.ppo, cfg.generation, cfg.data, cfg.model, cfg.run
     problems: list[str] = []
 
@@ -416,88 +508,37 @@ def validate(cfg: Config) -> Config:
         if not ok:
             problems.append(message)
 
-    def number(x: Any) -> bool:
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
+    for section in (p, g, d, m, r):
+        for f in dataclasses.fields(section):
+            if "limits" in f.metadata:
+                problem = f.metadata["limits"].problem(getattr(section, f.name))
+                check(problem is None, problem or "")
 
-    def whole(x: Any) -> bool:
-        return isinstance(x, int) and not isinstance(x, bool)
+    def ok(section: Any, name: str) -> bool:
+        return limits(section, name).accepts(getattr(section, name))
 
-    check(number(p.learning_rate) and 0 < p.learning_rate <= 1e-2,
-          f"learning rate must be in (0, 0.01], got {shown(p.learning_rate)}")
-    check(whole(p.steps) and 1 <= p.steps <= MAX_STEPS,
-          f"steps must be between 1 and {MAX_STEPS}, got {shown(p.steps)}")
-    check(whole(p.batch_size) and 1 <= p.batch_size <= MAX_BATCH,
-          f"batch size must be between 1 and {MAX_BATCH}, got {shown(p.batch_size)}")
-    mb_ok = whole(p.mini_batch_size) and p.mini_batch_size >= 1
-    check(mb_ok, f"mini-batch size must be at least 1, got {shown(p.mini_batch_size)}")
-    if mb_ok and whole(p.batch_size) and p.batch_size >= 1:
+    if ok(p, "mini_batch_size") and ok(p, "batch_size"):
         check(p.batch_size % p.mini_batch_size == 0,
               f"mini-batch size ({shown(p.mini_batch_size)}) must divide batch size ({shown(p.batch_size)})")
-    check(whole(p.ppo_epochs) and 1 <= p.ppo_epochs <= 100,
-          f"PPO epochs must be between 1 and 100, got {shown(p.ppo_epochs)}")
-    check(number(p.init_kl_coef) and 0 <= p.init_kl_coef <= 100,
-          f"KL coefficient must be between 0 and 100, got {shown(p.init_kl_coef)}")
-    check(number(p.target) and p.target > 0, f"KL target must be positive, got {shown(p.target)}")
-    check(whole(p.horizon) and p.horizon >= 1, f"KL horizon must be at least 1, got {shown(p.horizon)}")
-    check(number(p.gamma) and 0 <= p.gamma <= 1, f"gamma must be in [0, 1], got {shown(p.gamma)}")
-    check(number(p.lam) and 0 <= p.lam <= 1, f"GAE lambda must be in [0, 1], got {shown(p.lam)}")
-    check(number(p.cliprange) and 0 < p.cliprange < 1, f"cliprange must be in (0, 1), got {shown(p.cliprange)}")
-    check(number(p.cliprange_value) and p.cliprange_value > 0,
-          f"value cliprange must be positive, got {shown(p.cliprange_value)}")
-    check(number(p.vf_coef) and p.vf_coef >= 0, f"value loss coefficient must be >= 0, got {shown(p.vf_coef)}")
-    check(number(p.max_grad_norm) and p.max_grad_norm >= 0,
-          f"max grad norm must be >= 0, got {shown(p.max_grad_norm)}")
-    check(p.algorithm in ALGORITHMS, f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{shown(p.algorithm)}'")
-    check(number(p.beta) and 0 <= p.beta <= 100, f"beta (the KL weight) must be between 0 and 100, got {shown(p.beta)}")
-    k_ok = whole(p.samples_per_prompt) and 2 <= p.samples_per_prompt <= 64
-    check(k_ok, f"samples per prompt must be between 2 and 64 (a group needs two), got {shown(p.samples_per_prompt)}")
-    if p.algorithm in ("rloo", "grpo") and k_ok and whole(p.batch_size) and p.batch_size >= 1:
+    if p.algorithm in ("rloo", "grpo") and ok(p, "samples_per_prompt") and ok(p, "batch_size"):
         check(p.batch_size % p.samples_per_prompt == 0,
               f"samples per prompt ({shown(p.samples_per_prompt)}) must divide batch size ({shown(p.batch_size)}): "
               f"{p.algorithm.upper()} samples whole groups")
-    check(p.reward_input in REWARD_INPUTS, f"reward input must be {' or '.join(map(repr, REWARD_INPUTS))}, "
-                                           f"got '{shown(p.reward_input)}'")
-    check(whole(p.seed) and 0 <= p.seed < 2**32, f"seed must be in [0, 2^32), got {shown(p.seed)}")
-
-    lengths_ok = all(whole(x) for x in (g.output_min_length, g.output_max_length))
-    check(lengths_ok and g.output_min_length >= 1,
-          f"output min length must be a positive whole number, got {shown(g.output_min_length)}")
-    check(lengths_ok and g.output_max_length > g.output_min_length,
-          f"output length range is empty: min {shown(g.output_min_length)} must be below max "
-          f"{shown(g.output_max_length)} (max is exclusive)")
-    check(lengths_ok and g.output_max_length <= 2048,
-          f"output max length must be at most 2048 tokens, got {shown(g.output_max_length)}")
-    check(whole(g.min_length) and g.min_length >= 0, f"min_length must be >= 0, got {shown(g.min_length)}")
-    check(whole(g.top_k) and g.top_k >= 0, f"top_k must be >= 0, got {shown(g.top_k)}")
-    check(number(g.top_p) and 0 < g.top_p <= 1, f"top_p must be in (0, 1], got {shown(g.top_p)}")
-
-    check(whole(d.min_chars) and d.min_chars >= 0, f"min_chars must be >= 0, got {shown(d.min_chars)}")
-    check(whole(d.max_chars) and whole(d.min_chars) and d.max_chars > d.min_chars,
-          f"dialogue length range is empty: min_chars {shown(d.min_chars)} must be below "
-          f"max_chars {shown(d.max_chars)}")
-    check(number(d.test_fraction) and 0 < d.test_fraction < 1,
-          f"test fraction must be in (0, 1), got {shown(d.test_fraction)}")
-    check(whole(d.max_prompt_tokens) and 8 <= d.max_prompt_tokens <= 4096,
-          f"max prompt tokens must be between 8 and 4096, got {shown(d.max_prompt_tokens)}")
+    if ok(g, "output_min_length") and ok(g, "output_max_length"):
+        check(g.output_max_length > g.output_min_length,
+              f"output length range is empty: min {shown(g.output_min_length)} must be below max "
+              f"{shown(g.output_max_length)} (max is exclusive)")
+    if ok(d, "min_chars") and ok(d, "max_chars"):
+        check(d.max_chars > d.min_chars, f"dialogue length range is empty: min_chars {shown(d.min_chars)} must be "
+                                         f"below max_chars {shown(d.max_chars)}")
     check(bool(d.dataset), "dataset must be a Hub id or a path")
-
     check(bool(m.policy), "policy model must be a Hub id or a path")
     check(bool(m.reward_model), "reward model must be a Hub id or a path")
-    check(whole(m.lora_r) and 1 <= m.lora_r <= 1024, f"LoRA rank must be in 1..1024, got {shown(m.lora_r)}")
-    check(number(m.lora_alpha) and m.lora_alpha > 0, f"LoRA alpha must be positive, got {shown(m.lora_alpha)}")
     check(bool(m.lora_target_modules), "LoRA target modules must not be empty")
-    check(m.dtype in ("auto", "float32", "bfloat16", "float16"),
-          f"dtype must be auto, float32, bfloat16 or float16, got '{shown(m.dtype)}'")
     check(m.device == "auto" or m.device == "cpu" or m.device.startswith("cuda"),
           f"device must be auto, cpu or cuda[:N], got '{shown(m.device)}'")
-
-    check(whole(r.save_every) and r.save_every >= 0, f"save_every must be >= 0, got {shown(r.save_every)}")
-    check(whole(r.samples_per_step) and 0 <= r.samples_per_step <= 64,
-          f"samples per step must be in 0..64, got {shown(r.samples_per_step)}")
     check(isinstance(r.judges, list) and all(isinstance(j, str) and j.strip() for j in r.judges),
           f"judges must be a list of names (profanity-check or Hugging Face classifiers), got {shown(r.judges)}")
-    check(whole(r.eval_every) and r.eval_every >= 0, f"eval_every must be >= 0, got {shown(r.eval_every)}")
-    check(whole(r.eval_size) and 1 <= r.eval_size <= 256, f"eval_size must be in 1..256, got {shown(r.eval_size)}")
     check(isinstance(r.eval_prompts, str) and bool(r.eval_prompts.strip()),
           "eval_prompts must be stress, test or a file of dialogues")
     names_ok = isinstance(r.report_to, list) and all(isinstance(t, str) for t in r.report_to)
@@ -517,9 +558,10 @@ MAX_EVAL_SAMPLES = 5000
 MAX_SAMPLES_PER_PROMPT = 100
 """The most summaries sampled per prompt (the literature uses 25)."""
 MAX_SEED = 2**32 - 1
-EVALUATION_LIMITS = {"samples": (1, MAX_EVAL_SAMPLES), "samples_per_prompt": (1, MAX_SAMPLES_PER_PROMPT),
-                     "seed": (0, MAX_SEED)}
-"""Inclusive range of each evaluation setting."""
+EVALUATION_LIMITS = {"samples": Limits("samples", 1, MAX_EVAL_SAMPLES, whole=True),
+                     "samples_per_prompt": Limits("samples per prompt", 1, MAX_SAMPLES_PER_PROMPT, whole=True),
+                     "seed": Limits("seed", 0, MAX_SEED, whole=True)}
+"""Each evaluation setting's range: the CLI, the Evaluate tab and evaluate() check these."""
 
 
 def check_evaluation_limits(spell: Callable[[str], str] = lambda name: name.replace("_", " "),
@@ -527,10 +569,10 @@ def check_evaluation_limits(spell: Callable[[str], str] = lambda name: name.repl
     """ConfigError for the first of `values` (samples, samples_per_prompt, seed) outside its
     range; `spell` names a setting the way its caller's user knows it (the CLI: --samples)."""
     for name, value in values.items():
-        low, high = EVALUATION_LIMITS[name]
-        if not low <= value <= high:
-            shown_high = "2^32 - 1" if high == MAX_SEED else high
-            raise ConfigError(f"{spell(name)} must be between {low} and {shown_high}, got {value}")
+        lim = EVALUATION_LIMITS[name]
+        if not lim.accepts(value):
+            shown_high = "2^32 - 1" if lim.high == MAX_SEED else lim.high
+            raise ConfigError(f"{spell(name)} must be between {lim.low} and {shown_high}, got {value}")
 
 
 def resolve(preset_name: str, overrides: list[str] | dict[str, Any] = ()) -> Config:

@@ -23,14 +23,16 @@ import traceback
 from pathlib import Path
 
 from engine import runs, schema
-from engine.config import ALGORITHMS, DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, prompts_per_step, resolve, validate
+from engine.config import (ALGORITHMS, DESCRIPTIONS, OFFLINE_PRESET, Config, ConfigError, prompts_per_step, resolve,
+                           settings_help, validate)
 from engine.trackers import Trackers, eval_metrics, open_trackers
 
 log = logging.getLogger("engine.train")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n\n")[0],
+                                 epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default=OFFLINE_PRESET,
                     help="; ".join(f"{name}: {text}" for name, text in DESCRIPTIONS.items())
                     + f" (default: {OFFLINE_PRESET})")

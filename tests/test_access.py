@@ -192,7 +192,8 @@ def test_the_form_shows_this_apps_caps(tmp_path, monkeypatch):
     monkeypatch.setenv("DETOX_MAX_BATCH", "16")
     demo = build_app(runs_dir=tmp_path / "runs", preset="tiny")
     info = {b.elem_id: getattr(b, "info", None) for b in demo.blocks.values() if getattr(b, "elem_id", None)}
-    assert info["setting-ppo-steps"] == "1 to 50" and info["setting-ppo-batch-size"].endswith("1 to 16")
+    assert info["setting-ppo-steps"] == "between 1 and 50"
+    assert info["setting-ppo-batch-size"] == "summaries per step; between 1 and 16"
     assert demo.dashboard.runner.limits == Limits(50, 16)
 
 

@@ -69,13 +69,13 @@ def test_overrides_parse_types():
     (["ppo.batch_size=2048"], "batch size must be between 1 and 1024, got 2048"),
     (["ppo.batch_size=16", "ppo.mini_batch_size=5"], "mini-batch size (5) must divide batch size (16)"),
     (["generation.output_min_length=50", "generation.output_max_length=10"], "output length range is empty"),
-    (["generation.output_min_length=0"], "output min length must be a positive whole number"),
-    (["ppo.reward_input=summary"], "reward input must be 'response' or 'query+response'"),
+    (["generation.output_min_length=0"], "output min length must be at least 1, got 0"),
+    (["ppo.reward_input=summary"], "reward input must be one of response, query+response, got 'summary'"),
     (["data.min_chars=1000", "data.max_chars=200"], "dialogue length range is empty"),
     (["generation.top_p=0"], "top_p must be in (0, 1]"),
-    (["model.dtype=int8"], "dtype must be auto, float32, bfloat16 or float16"),
-    (["run.eval_every=-1"], "eval_every must be >= 0, got -1"),
-    (["run.eval_size=0"], "eval_size must be in 1..256, got 0"),
+    (["model.dtype=int8"], "dtype must be one of auto, float32, bfloat16, float16, got 'int8'"),
+    (["run.eval_every=-1"], "eval_every must be at least 0, got -1"),
+    (["run.eval_size=0"], "eval_size must be between 1 and 256, got 0"),
     (["run.eval_prompts= "], "eval_prompts must be stress, test or a file of dialogues"),
 ])
 def test_validation_messages(override, message):
@@ -166,3 +166,37 @@ def test_from_dict_rejects_unknown_fields():
     d["ppo"]["learning_rat"] = 1e-4
     with pytest.raises(ConfigError, match="unknown setting"):
         Config.from_dict(d)
+
+
+def test_every_range_is_said_once_and_read_by_validation_the_form_and_the_cli():
+    """engine/config.py's field Limits: validate() refuses what they refuse, the Train tab shows
+    their words, engine.train --help lists them."""
+    import dataclasses
+
+    from dashboard.access import Limits as AppLimits
+    from dashboard.settings import FIELDS
+    from engine.config import limits, settings_help
+
+    lr = limits(Config().ppo, "learning_rate")
+    assert lr.describe() == "in (0, 0.01]" and lr.accepts(0.01) and not lr.accepts(0) and not lr.accepts(True)
+    seed = limits(Config().ppo, "seed")
+    assert seed.accepts(2**32 - 1) and not seed.accepts(2**32) and not seed.accepts(1.0)
+    # every limited field of every section: its default passes, a value outside fails with its own words
+    for section in ("model", "data", "generation", "ppo", "run"):
+        for f in dataclasses.fields(getattr(Config(), section)):
+            lim = f.metadata.get("limits")
+            if lim is None:
+                continue
+            assert lim.accepts(getattr(Config(), section).__dict__[f.name]), f.name
+            assert f"{section}.{f.name}: {lim.describe()}" in settings_help()
+            bad = "nonsense" if lim.choices else (lim.low - 1 if lim.low is not None else lim.high + 1)
+            cfg = preset("tiny")
+            setattr(getattr(cfg, section), f.name, bad)
+            with pytest.raises(ConfigError) as err:
+                validate(cfg)
+            assert f"{lim.name} must be {lim.describe()}" in str(err.value)
+    # the form: captions are the config's help and range, with this app's caps
+    caption = {f.key: f.caption(AppLimits(50, 16)) for f in FIELDS}
+    assert caption["ppo.batch_size"] == "summaries per step; between 1 and 16"
+    assert caption["ppo.learning_rate"] == lr.describe()
+    assert {f.key: f.kind for f in FIELDS}["ppo.algorithm"] == "choice"
