@@ -8,48 +8,20 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Hashable
+
+from dashboard.lru import LRU
 
 MAX_MODELS = 2
 MAX_EXAMPLE_SETS = 8
 
 
-class _KeyedCache:
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._key_locks: dict[Hashable, threading.Lock] = {}
-
-    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if key in self._items:
-                    self._items.move_to_end(key)
-                    return self._items[key]
-            value = load()  # outside the cache-wide lock: other keys stay usable meanwhile
-            with self._lock:
-                self._items[key] = value
-                while len(self._items) > self.limit:
-                    self._items.popitem(last=False)
-            return value
-
-    def __contains__(self, key: Hashable) -> bool:
-        with self._lock:
-            return key in self._items
-
-
 class ModelCache:
     def __init__(self, max_models: int = MAX_MODELS):
-        self._models = _KeyedCache(max_models)
-        self._rewards = _KeyedCache(max_models)
-        self._examples = _KeyedCache(MAX_EXAMPLE_SETS)
+        self._models: LRU = LRU(max_models)
+        self._rewards: LRU = LRU(max_models)
+        self._examples: LRU = LRU(MAX_EXAMPLE_SETS)
 
     def has_models(self, run_dir: Path, checkpoint: str) -> bool:
         return (str(run_dir), checkpoint) in self._models
@@ -58,7 +30,7 @@ class ModelCache:
         """engine.evaluation.Models of the run at `checkpoint` (reference = adapter off)."""
         from engine.evaluation import load_models
 
-        return self._models.get((str(run_dir), checkpoint), lambda: load_models(Path(run_dir), checkpoint))
+        return self._models.get_or_make((str(run_dir), checkpoint), lambda: load_models(Path(run_dir), checkpoint))
 
     def reward(self, preset: str):
         """The preset's reward model (engine.reward.RewardModel)."""
@@ -71,7 +43,7 @@ class ModelCache:
             device = pick_device(cfg.model.device)
             return load_reward_model(cfg.model, device, pick_dtype(cfg.model.dtype, device))
 
-        return self._rewards.get(preset, load)
+        return self._rewards.get_or_make(preset, load)
 
     def examples(self, models, source: str, n: int) -> list:
         """Fresh copies of the first `n` dialogues of `source` ("test", "stress" or "held-out"), tokenized.
@@ -82,6 +54,6 @@ class ModelCache:
 
         key = (json.dumps(asdict(models.cfg.data), sort_keys=True), models.cfg.run.eval_prompts,
                getattr(models.tokenizer, "name_or_path", ""), source)
-        cached = self._examples.get(key, lambda: prompts_from(source, models.cfg.data, models.tokenizer, 10**9,
+        cached = self._examples.get_or_make(key, lambda: prompts_from(source, models.cfg.data, models.tokenizer, 10**9,
                                                               held_out=models.cfg.run.eval_prompts))
         return copy.deepcopy(cached[:n])

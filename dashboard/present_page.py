@@ -28,7 +28,6 @@ import os
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any, Callable, NamedTuple
 
@@ -40,6 +39,7 @@ from engine.config import preset as preset_config
 from dashboard import hub, pace, plots, presenter
 from dashboard.common import (AppContext, correctable_errors, legend_label, preset_of, require_user, run_label,
                               unless_shown, user_errors)
+from dashboard.lru import LRU
 from dashboard.presenter import PresenterError, ReplayClock
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
 
@@ -187,10 +187,10 @@ class PresentHandlers:
         self.ctx = ctx
         self.recordings = recordings
         self.clock = clock
-        self._charts: OrderedDict[str, tuple] = OrderedDict()
-        self._charts_lock = threading.Lock()
-        self._sessions: OrderedDict[str, dict] = OrderedDict()
+        self._charts: LRU[tuple] = LRU(CHART_CACHE_SIZE)
+        self._sessions: LRU[dict] = LRU(MAX_SESSIONS)
         self._sessions_lock = threading.Lock()
+        """Held while a browser's choices are read and changed together (_save, _save_shown)."""
 
     # --- each browser's choices ----------------------------------------------------------------
 
@@ -198,11 +198,8 @@ class PresentHandlers:
         """A copy of the choices of the browser whose gr.State is `state`; a browser this app
         does not know (it restarted) watches live, as a viewer until it reloads."""
         key = (state or {}).get("id")
-        with self._sessions_lock:
-            found = self._sessions.get(key) if isinstance(key, str) else None
-            if found is not None:
-                self._sessions.move_to_end(key)
-            return dict(found) if found else {**NEW_SESSION, "shown": {}}
+        found = self._sessions.get(key) if isinstance(key, str) else None
+        return dict(found) if found else {**NEW_SESSION, "shown": {}}
 
     def _save(self, state: dict | None, **changes: Any) -> None:
         """Save a browser's choices. A change of choice (not of what is shown) starts a new
@@ -211,12 +208,9 @@ class PresentHandlers:
         if not isinstance(key, str):
             return
         with self._sessions_lock:
-            session = self._sessions.get(key, {**NEW_SESSION, "shown": {}})
+            session = self._sessions.get(key) or {**NEW_SESSION, "shown": {}}
             generation = session.get("generation", 0) + (set(changes) != {"shown"})
-            self._sessions[key] = {**session, **changes, "generation": generation}
-            self._sessions.move_to_end(key)
-            while len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
+            self._sessions.put(key, {**session, **changes, "generation": generation})
 
     def _save_shown(self, state: dict | None, generation: int, shown: dict) -> bool:
         """Record what a redraw sends, unless the browser's choices changed since it began (a
@@ -260,18 +254,21 @@ class PresentHandlers:
         raise PresenterError(f"there is no finished run {name[:80]!r} to replay (?replay=demo replays the "
                              f"shipped recording)")
 
+    def _storage_of(self, source: str) -> Storage:
+        return self.recordings if source.startswith(RECORDED) else self.ctx.storage
+
     def _snapshot(self, source: str) -> RunSnapshot | None:
         """The run `source` names: a recording, a run of the folder, or (live) the run in
         progress, else the newest; None when there is no run at all."""
         if source.startswith(RECORDED):
-            return self.recordings.snapshot(source[len(RECORDED):], samples=0, log_lines=0)
+            return self.recordings.snapshot(source[len(RECORDED):], samples=0, log_lines=0, details=False)
         if source.startswith(FOLDER):
-            return self.ctx.storage.snapshot(source[len(FOLDER):], samples=0, log_lines=0)
+            return self.ctx.storage.snapshot(source[len(FOLDER):], samples=0, log_lines=0, details=False)
         run_id = self.ctx.runner.in_progress()
         if run_id is None:
             listed = self.ctx.storage.list_runs()
             run_id = listed[0]["run_id"] if listed else None
-        return self.ctx.storage.snapshot(run_id, samples=0, log_lines=0) if run_id else None
+        return self.ctx.storage.snapshot(run_id, samples=0, log_lines=0, details=False) if run_id else None
 
     def _clock_for(self, source: str, speed: float, versus: str | None = None) -> ReplayClock | None:
         """A replay of `source` (and of `versus`, side by side: until the longer one ends) from
@@ -366,8 +363,9 @@ class PresentHandlers:
             gr.Warning(html.escape(f"Presenter page: {exc}; showing the most toxic dialogues instead"))
             self._save(state, dialogues=None)
             view = presenter.build_view(snap.metrics, snap.held_out, total, at, None, **why)
-        if not view.cards and snap.problems:  # a linked or corrupt eval.jsonl, say: the room sees why
-            view = replace(view, note=f"{view.note} Problems with the run's files: {'; '.join(snap.problems[:3])}")
+        problems = self._storage_of(source).problems(snap.run_id) if not view.cards else []
+        if problems:  # a linked or corrupt eval.jsonl, say: the room sees why
+            view = replace(view, note=f"{view.note} Problems with the run's files: {'; '.join(problems[:3])}")
         versus = self._versus(state, choices, view, snap)
         if versus is not None:
             other, view = versus
@@ -454,19 +452,15 @@ class PresentHandlers:
     def _figures(self, key: str, view: presenter.View, total: int, other: RunSnapshot | None = None) -> tuple:
         """The three charts for this data, built once however many browsers show it; with the
         other run's rows up to the same step when side by side."""
-        with self._charts_lock:
-            cached = self._charts.get(key)
-            if cached is None:
-                versus = None
-                if other is not None and view.labels:
-                    upto = [r for r in other.metrics if (r.get("step") or 0) <= view.step]
-                    evals = [r for r in other.held_out if (r.get("step") or 0) <= view.step]
-                    versus = (*view.labels, upto, evals)
-                cached = self._charts[key] = plots.presenter_figures(view.metrics, view.held_out, total, CHART_HEIGHT,
-                                                                     versus)
-                while len(self._charts) > CHART_CACHE_SIZE:
-                    self._charts.popitem(last=False)
-            self._charts.move_to_end(key)
+        def build() -> tuple:
+            versus = None
+            if other is not None and view.labels:
+                upto = [r for r in other.metrics if (r.get("step") or 0) <= view.step]
+                evals = [r for r in other.held_out if (r.get("step") or 0) <= view.step]
+                versus = (*view.labels, upto, evals)
+            return plots.presenter_figures(view.metrics, view.held_out, total, CHART_HEIGHT, versus)
+
+        cached = self._charts.get_or_make(key, build)
         return cached
 
     def _message(self, state: dict | None, choices: dict, shown: dict, message: str) -> PresentView:

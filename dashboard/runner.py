@@ -86,11 +86,10 @@ class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
     def __init__(self, storage: Storage, train_command: list[str] | None = None,
-                 limits: Limits | None = None, stop_grace_s: float = STOP_GRACE_S,
-                 stall_min_s: float = runs.STALL_MIN_S):
+                 limits: Limits | None = None, stop_grace_s: float = STOP_GRACE_S):
         self.storage = storage
         self.limits = limits or Limits()
-        self.stop_grace_s, self.stall_min_s = stop_grace_s, stall_min_s
+        self.stop_grace_s = stop_grace_s
         self.runs_dir = storage.runs_dir
         self.train_command = train_command
         self._lock = threading.Lock()
@@ -186,16 +185,18 @@ class Runner:
         if not run_id:
             raise RunnerError("no run is in progress")
         try:
-            status = self.storage.status(run_id)
+            snap = self.storage.snapshot(run_id, samples=0, log_lines=0, details=False)
         except runs.RunError as exc:
             raise RunnerError(str(exc)) from exc
+        status, rows = snap.status, snap.metrics
         pid = self._live_pid(run_id, status)
         if pid is None:
             raise RunnerError(f"run {run_id} is not running (it is {status.get('state')})")
-        rows = self.storage.metrics(run_id)
+        # The banner's verdict, by the run's own alert levels: the two cannot disagree.
+        stalled = health.stalled(rows, status, snap.thresholds) is not None
         asked = self._stop_asked.get(run_id)
         if asked is not None:  # Stop pressed again: kill at once if it is frozen, else say when
-            if runs.stall_seconds(status, rows, min_s=self.stall_min_s) is not None:
+            if stalled:
                 self._kill(run_id, pid, "it was stalled and Stop was pressed again")
                 return f"Run {run_id} was stalled: it is killed now (stopped by force)."
             left = max(0.0, asked[1] - time.monotonic())
@@ -210,7 +211,7 @@ class Runner:
         signal_process_group(pid, signal.SIGTERM)
         threading.Thread(target=self._kill_if_still_alive, args=(run_id, pid, grace), daemon=True,
                          name=f"stop-{run_id}").start()
-        if runs.stall_seconds(status, rows, min_s=self.stall_min_s) is not None:
+        if stalled:
             return (f"Stopping run {run_id}: it looks frozen; if it does not stop within {grace:.0f} s "
                     "it is killed (press Stop again to kill it now).")
         if status.get("state") == "queued":
@@ -313,7 +314,7 @@ class Runner:
 
     def _auto_stop_if_unhealthy(self, run_id: str) -> None:
         try:
-            snap = self.storage.snapshot(run_id, samples=0, log_lines=0)
+            snap = self.storage.snapshot(run_id, samples=0, log_lines=0, details=False)
             if not snap.auto_stop or run_id in self._stop_requested:
                 return
             alerts = snap.alerts  # the Train tab's alerts and /run_status's, by construction

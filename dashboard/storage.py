@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from typing import Any, Callable, Iterator
 from engine import runs
 
 from dashboard import health
+from dashboard.lru import LRU
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "assets" / "replay"
 """Runs recorded earlier and shipped with the app (run folders without checkpoints), which the
 presenter page replays for a room without a GPU or without time (assets/replay/README.md)."""
 REPLAYABLE_STATES = ("finished", "stopped")
+LIVE_STATES = ("queued", "running")
+"""A run in these states can change without a file changing (its process dies): never cached."""
 """The runs a replay can show: ended ones, whose rows will not grow any more."""
 WRITABLE_RECHECK_S = 10.0
 """How long the Train tab reuses its answer to "could a run start here?": the check writes and
@@ -163,6 +165,7 @@ class RunSnapshot:
     """The newest sample rows."""
     log_tail: str
     checkpoints: list[str]
+    """[] unless asked for (`details`)."""
     evaluation: dict | None
     """evaluation.json, when the run was evaluated and the file is sound."""
     config: dict
@@ -175,7 +178,7 @@ class RunSnapshot:
     exit_code: int | None
     """The exit code of this app's child, once it ended; None otherwise."""
     problems: list[str]
-    """What is wrong with the run's files, each naming its file."""
+    """What is wrong with the run's files, each naming its file; [] unless asked for (`details`)."""
 
     @property
     def alerts(self) -> list[health.Alert]:
@@ -192,11 +195,13 @@ class Storage:
         self._writable: tuple[float, str | None] | None = None
         """(when, the problem or None) of the last runs-folder check."""
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, _RunCache] = OrderedDict()
+        self._cache: LRU[_RunCache] = LRU(MAX_CACHED_RUNS)
         self._children: set[str] = set()
         """Runs whose process is this app's child: the runner records how they end (with the
         exit code), so readers here must not write their own verdict first."""
         self._exit_codes: dict[str, int] = {}
+        self._listing: tuple[tuple, list[dict]] | None = None
+        """(the _listing_key it was made under, the run summaries) of the last list_runs."""
 
     # --- locating runs ---------------------------------------------------------------------
 
@@ -205,8 +210,37 @@ class Storage:
         return runs.resolve_run(self.runs_dir, run_id, allow_paths=False)
 
     def list_runs(self) -> list[dict]:
-        """Run summaries, newest first; a run whose process died reads 'failed'."""
-        return runs.list_runs(self.runs_dir, reconcile=False)
+        """Run summaries, newest first; a run whose process died reads 'failed'.
+
+        Kept while the runs folder and its runs' status, config and checkpoints are unchanged
+        and no run is live (a live run's process may die without a file changing): an idle
+        presenter page, asking every second per browser, costs a few stat calls."""
+        key = self._listing_key()
+        with self._lock:
+            cached = self._listing
+        if cached is not None and cached[0] == key and not any(s.get("state") in LIVE_STATES for s in cached[1]):
+            return [dict(s) for s in cached[1]]
+        summaries = runs.list_runs(self.runs_dir, reconcile=False)
+        with self._lock:
+            self._listing = (key, summaries)
+        return [dict(s) for s in summaries]
+
+    def _listing_key(self) -> tuple:
+        """What a run summary is made of, as (name, mtime, size) of each file that feeds it."""
+        def stamp(path: Path) -> tuple[int, int] | None:
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return None
+            return st.st_mtime_ns, st.st_size
+
+        try:
+            names = sorted(entry.name for entry in os.scandir(self.runs_dir))
+        except OSError:
+            return ()
+        return (stamp(self.runs_dir), *((name, *(stamp(self.runs_dir / name / f) for f in
+                                                 (runs.STATUS_FILE, runs.CONFIG_FILE, runs.CHECKPOINTS_DIR, runs.FINAL_DIR)))
+                                        for name in names))
 
     def replayable_runs(self) -> list[dict]:
         """Summaries of the runs that ended (finished or stopped), newest first: what the
@@ -242,14 +276,10 @@ class Storage:
 
     def _entry(self, run_id: str) -> _RunCache:
         run_dir = self.run_dir(run_id)
-        with self._lock:
-            entry = self._cache.get(run_id)
-            if entry is None or entry.metrics.path.parent != run_dir:
-                entry = self._cache[run_id] = _RunCache(run_dir)
-            self._cache.move_to_end(run_id)
-            while len(self._cache) > MAX_CACHED_RUNS:
-                self._cache.popitem(last=False)
-            return entry
+        entry = self._cache.get_or_make(run_id, lambda: _RunCache(run_dir))
+        if entry.metrics.path.parent != run_dir:  # the same id in a moved runs folder
+            entry = self._cache.put(run_id, _RunCache(run_dir))
+        return entry
 
     # --- incremental files -----------------------------------------------------------------
 
@@ -278,12 +308,16 @@ class Storage:
     def problems(self, run_id: str) -> list[str]:
         return self._problems(self._entry(run_id))
 
-    def _problems(self, entry: _RunCache) -> list[str]:
+    def _problems(self, entry: _RunCache, status: dict | None = None) -> list[str]:
         """What is wrong with the run's files, each message naming its file (corrupt status.json,
         config.json, dashboard.json or evaluation.json, corrupt metrics/samples/eval lines); []
-        for a sound run. Readers work around all of these; the user should still know."""
+        for a sound run. Readers work around all of these; the user should still know. Reads
+        only what the caches do not hold: `status` is the one a snapshot already read."""
         run_dir = entry.metrics.path.parent
-        found = [p for p in [runs.status_problem(run_dir), runs.log_problem(run_dir)] if p]
+        if status is None:
+            status = runs.read_status_file(run_dir)
+        found = [p for p in [status.get("error") if status.get("state") == "unknown" else None,
+                             runs.log_problem(run_dir)] if p]
         with entry.lock:
             config, config_problem = entry.config.read(lambda path: runs.read_config(path.parent))
             documents = [config_problem, entry.evaluation.read(_json_object)[1]]
@@ -407,8 +441,11 @@ class Storage:
             problem += " (so auto-stop is off for this run and the default alert levels apply)"
         return dict(value or {}), problem
 
-    def snapshot(self, run_id: str, samples: int = 8, log_lines: int = 40) -> RunSnapshot:
-        """One consistent read of everything about a run (see RunSnapshot)."""
+    def snapshot(self, run_id: str, samples: int = 8, log_lines: int = 40, details: bool = True) -> RunSnapshot:
+        """One consistent read of everything about a run (see RunSnapshot): status.json once,
+        the JSONL files from where the last read stopped, the documents only when they changed.
+        `details`: also list the checkpoints and the files' problems, which only the Train tab
+        and the API show (the presenter and auto-stop tick every second without them)."""
         entry = self._entry(run_id)  # the run id is resolved once per snapshot
         run_dir = entry.metrics.path.parent
         status = self._status(run_id, run_dir)
@@ -423,10 +460,10 @@ class Storage:
         return RunSnapshot(
             run_id=run_id, status=status, metrics=metrics, held_out=held_out, samples=newest,
             log_tail=self._log_tail(entry, log_lines) if log_lines else "",
-            checkpoints=runs.list_checkpoints(run_dir), evaluation=evaluation, config=config,
+            checkpoints=runs.list_checkpoints(run_dir) if details else [], evaluation=evaluation, config=config,
             thresholds=health.Thresholds.from_dict(notes.get("thresholds")),
             auto_stop=bool(notes.get("auto_stop")), notes=notes, exit_code=self.exit_code(run_id),
-            problems=self._problems(entry))
+            problems=self._problems(entry, status) if details else [])
 
     def update_sidecar(self, run_id: str, **fields: Any) -> dict:
         notes, _ = self._sidecar(self._entry(run_id))  # a corrupt file is replaced by what we know

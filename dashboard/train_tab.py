@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
-from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import gradio as gr
@@ -26,6 +24,7 @@ from dashboard.access import Limits
 from dashboard.common import (AppContext, banner, correctable_errors, legend_label, preset_note,
                               require_user, run_choices, short_label, unless_shown, user_errors, warn)
 from dashboard.inputs import UserInputError
+from dashboard.lru import LRU
 from dashboard.runner import describe_exit
 from dashboard.settings import (FIELDS, SETTING_KEYS, Field, check_gpu_processes, equivalent_command, gpu_count,
                                 preset_settings, resolve_settings)
@@ -223,8 +222,7 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
 class TrainHandlers:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
-        self._chart_cache: OrderedDict[str, tuple] = OrderedDict()
-        self._charts_lock = threading.Lock()
+        self._chart_cache: LRU[tuple] = LRU(CHART_CACHE_SIZE)
 
     # settings
 
@@ -374,23 +372,17 @@ class TrainHandlers:
         """The figures for this data (`others`: (metric rows, held-out rows) of each overlaid
         run); built once per new step, however many browsers watch (a figure costs
         tens of milliseconds, a dashboard may have a room full)."""
-        cache_key = json.dumps(key)
-        # Held while building: when a new step lands, the ticks of a whole room miss the cache
-        # at once, and without it each would build the same figures (30 browsers: 30 builds).
-        with self._charts_lock:
-            cached = self._chart_cache.get(cache_key)
-            if cached is not None:
-                return cached
+        def build() -> tuple:
             both = {_legend(snap.run_id, snap.config): (snap.metrics, snap.held_out),
                     **{_legend(k, self._config(k)): v for k, v in others.items()}}
             series = {label: metric_rows for label, (metric_rows, _) in both.items()}
             held_out = {label: eval_rows for label, (_, eval_rows) in both.items()}
-            charts = (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
-                      plots.extra_figure(series, extras), plots.held_out_figure(held_out))
-            self._chart_cache[cache_key] = charts
-            while len(self._chart_cache) > CHART_CACHE_SIZE:
-                self._chart_cache.popitem(last=False)
-        return charts
+            return (plots.kl_figure(series), plots.reward_figure(series), plots.returns_figure(series),
+                    plots.extra_figure(series, extras), plots.held_out_figure(held_out))
+
+        # When a new step lands, the ticks of a whole room miss the cache at once: the LRU makes
+        # the first build the figures and the others wait for it (30 browsers: 1 build, not 30).
+        return self._chart_cache.get_or_make(json.dumps(key), build)
 
     def _facts(self, run_id: str, metrics: list[dict], eval_rows: list[dict]) -> dict:
         """An overlaid run's row of the "Compare runs" table."""

@@ -670,7 +670,7 @@ def _frozen_run(tmp_path, **runner_args):
 
     storage = Storage(tmp_path / "runs")
     runner = Runner(storage, [sys.executable, str(FAKE), "--as", "engine.train", "--delay", "0.05"],
-                    stall_min_s=0.5, **runner_args)
+                    **runner_args)
     started = runner.start("tiny", {"ppo.steps": 400}, thresholds=health.Thresholds(stall_min_s=0.5))
     wait_for(lambda: len(storage.metrics(started.run_id)) >= 3, timeout=30, what="three steps")
     pid = runs.read_status_file(started.run_dir)["pid"]
