@@ -19,8 +19,8 @@ from engine.config import OFFLINE_PRESET
 
 from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
+from dashboard.inputs import UserInputError
 from dashboard.reward_tab import RewardHandlers
-from dashboard.runner import RunnerError
 from dashboard.settings import api_settings, check_gpu_processes
 
 
@@ -71,7 +71,7 @@ def register_api(ctx: AppContext, compare_h: CompareHandlers, reward_h: RewardHa
         with _plain_errors("read the run"):
             run_id = run_id or ctx.runner.in_progress() or ""
             if not run_id:
-                raise RunnerError("no run given and none is in progress")
+                raise UserInputError("no run given and none is in progress")
             snap = ctx.storage.snapshot(run_id, samples=0, log_lines=20)
             return {"run_id": run_id, "status": snap.status, "metric_rows": len(snap.metrics),
                     "last_metrics": snap.metrics[-1] if snap.metrics else {},

@@ -7,12 +7,9 @@ The handler is a generator that reports progress while it waits, then shows eval
 """
 from __future__ import annotations
 
+import logging
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import html
@@ -28,23 +25,16 @@ from engine.data import dialogue_of
 from dashboard import plots
 from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
                               require_user, user_errors, warn)
-from dashboard.inputs import choice, whole_number
-from dashboard.runner import ROOT, RunnerError, signal_process_group
+from dashboard.inputs import UserInputError, choice, whole_number
+from dashboard.runner import evaluate_argv, shown_command, signal_process_group
+
+log = logging.getLogger(__name__)
 
 DATA = {"Test split": "test", "Stress set (rude dialogues)": "stress", "The run's held-out prompts": "held-out"}
 """The run's held-out prompts are run.eval_prompts: for demo runs, heated dialogues no model saw."""
 POLL_S = 1.0
-TAIL_CHARS = 2000
 DEFAULT_K = 4
 """Samples per prompt by default: enough for expected max toxicity to mean something, cheap."""
-
-
-def evaluate_command(runs_dir: Path, run_id: str, checkpoint: str | None, data: str, samples: int,
-                     seed: int, samples_per_prompt: int = DEFAULT_K) -> list[str]:
-    command = [sys.executable, "-m", "engine.evaluate", run_id, "--runs-dir", str(runs_dir),
-               "--samples", str(samples), "--samples-per-prompt", str(samples_per_prompt), "--data", data,
-               "--seed", str(seed), "--json"]
-    return command + (["--checkpoint", checkpoint] if checkpoint else [])
 
 
 def _num(value: Any, fmt: str = ".3f") -> str:
@@ -211,29 +201,20 @@ class EvaluateHandlers:
         if working:  # started before the app restarted, or elsewhere: follow it, never start a second
             yield from self._follow(run_id, working)
             return
-        yield banner("info", "Starting the evaluation…"), *wait
-        with tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, cwd=ROOT, start_new_session=True)
-            began = time.monotonic()
-            try:
-                while proc.poll() is None:
-                    time.sleep(POLL_S)
-                    yield (banner("info", f"Evaluating {samples} dialogues × {samples_per_prompt} samples with "
-                                          f"both models… {time.monotonic() - began:.0f} s"), *wait)
-            finally:
-                if proc.poll() is None:  # cancelled, or the page went away: do not leave it running
-                    proc.terminate()
-                    proc.wait()
-            err.seek(0)
-            stderr = err.read().decode("utf-8", errors="replace")
-        took = time.monotonic() - began
-        if proc.returncode != 0:
-            raise gr.Error(as_html(f"The evaluation failed (exit code {proc.returncode}):\n"
-                                   f"{_error_lines(stderr)}"), title="Cannot evaluate",
-                           print_exception=False)
-        result = self.ctx.storage.evaluation(run_id) or {}
-        yield (banner("ok", f"Evaluation finished in {took:.0f} s."), result_markdown(result, run_id),
+        job = self.ctx.runner.evaluate(*command)
+        log.info("evaluating %s: %s", job.run_id, job.command)
+        try:
+            while job.running:
+                yield (banner("info", f"Evaluating {command[3]} dialogues × {command[5]} samples with both models… "
+                                      f"{job.seconds:.0f} s"), *wait)
+                time.sleep(POLL_S)
+        finally:
+            job.stop()  # cancelled, or the page went away: do not leave it running
+        error = job.error()
+        if error is not None:
+            raise gr.Error(as_html(f"The evaluation failed ({error}"), title="Cannot evaluate", print_exception=False)
+        result = job.result()
+        yield (banner("ok", f"Evaluation finished in {job.seconds:.0f} s."), result_markdown(result, run_id),
                *_figures(result))
 
     def _follow(self, run_id: str, working: dict) -> Iterator[tuple]:
@@ -269,14 +250,23 @@ class EvaluateHandlers:
         signal_process_group(working["pid"], signal.SIGTERM)
         return banner("info", f"Stopped the evaluation of {run_id} (pid {working['pid']}).")
 
-    def _command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> list[str]:
+    def _command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> tuple:
+        """Runner.evaluate's arguments from the form's values; UserInputError for a bad one."""
         if not run_id:
-            raise RunnerError("pick a run first (runs appear here once they have a checkpoint)")
+            raise UserInputError("pick a run first (runs appear here once they have a checkpoint)")
         name = self.ctx.storage.checkpoint(run_id, checkpoint or None).name  # validates the id: never a path
         samples = whole_number(samples, "samples", *EVALUATION_LIMITS["samples"].range)
         k = whole_number(samples_per_prompt, "samples per prompt", *EVALUATION_LIMITS["samples_per_prompt"].range)
         seed = whole_number(0 if seed in (None, "") else seed, "the sampling seed", *EVALUATION_LIMITS["seed"].range)
-        return evaluate_command(self.ctx.runs_dir, run_id, name, choice(data, DATA, "data"), samples, seed, k)
+        return run_id, name, choice(data, DATA, "data"), samples, seed, k
+
+    def command(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K) -> str:
+        """The terminal command that runs the same evaluation, or why it cannot run (as comments)."""
+        try:
+            return shown_command(evaluate_argv(self.ctx.runs_dir, *self._command(run_id, checkpoint, data, samples,
+                                                                                seed, samples_per_prompt)))
+        except correctable_errors() as exc:
+            return "# " + str(exc).replace("\n", "\n# ")
 
 
 def in_progress_text(lock: dict) -> str:
@@ -284,12 +274,6 @@ def in_progress_text(lock: dict) -> str:
     return (f"An evaluation of this run is in progress (pid {lock.get('pid')}, started "
             f"{lock.get('started_at') or '?'}, checkpoint {lock.get('checkpoint') or '?'}, "
             f"{lock.get('prompts') or '?'} prompts of {lock.get('data') or '?'}).")
-
-
-def _error_lines(stderr: str) -> str:
-    """The lines that say what went wrong ("error: ..."), else the end of stderr."""
-    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
-    return "\n".join(errors) if errors else stderr[-TAIL_CHARS:]
 
 
 def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
@@ -316,6 +300,9 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
     with gr.Row():
         go = gr.Button("Evaluate", variant="primary", elem_id="evaluate-btn")
         cancel = gr.Button("Cancel", variant="secondary")
+    with gr.Accordion("Show the equivalent command", open=False):
+        command = gr.Code("", language="shell", show_label=False, interactive=False, wrap_lines=True, lines=2,
+                          buttons=["copy"], elem_id="evaluate-command")
     status = gr.Markdown(elem_id="evaluate-status")
     results = gr.Markdown(elem_id="evaluate-results")
     with gr.Row(equal_height=True):
@@ -332,6 +319,9 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
     run.change(h.run_changed, [run], [checkpoint, *shown], api_name="evaluate_run_changed",
                api_visibility="undocumented")
     refresh.click(h.runs_refresh, [run], [run], api_name="evaluate_list_runs", api_visibility="undocumented")
+    form = [run, checkpoint, data, samples, seed, per_prompt]
+    for field in form:
+        field.change(h.command, form, [command], show_progress="hidden", queue=False)
     tab.select(h.tab_opened, [run], [run, go], api_name="evaluate_tab_opened", api_visibility="undocumented",
                show_progress="hidden")
     return h

@@ -14,8 +14,7 @@ from engine.data import MAX_TEXT_CHARS
 
 from dashboard import hub
 from dashboard.common import AppContext, banner, correctable_errors, user_errors, warn
-from dashboard.inputs import user_text
-from dashboard.runner import RunnerError
+from dashboard.inputs import UserInputError, user_text
 from dashboard.train_tab import PRESET_CHOICES
 
 EXAMPLES = [
@@ -42,12 +41,12 @@ class RewardHandlers:
         return hub.default_preset(self.ctx.preset)
 
     def score(self, text: str, preset: str | None = None) -> dict[str, float]:
-        """{"nothate_logit", "hate_logit", "toxicity"} of one text; RunnerError for a text or a
+        """{"nothate_logit", "hate_logit", "toxicity"} of one text; UserInputError for a text or a
         preset that cannot be scored (empty, too long, not UTF-8, unknown)."""
         text = user_text(text, "text", "type a text to score")
         preset = self.default_preset() if preset is None or preset == "" else preset
         if not isinstance(preset, str) or preset not in ENGINE_PRESETS:
-            raise RunnerError(f"unknown preset '{shown(preset)}'; choose one of: {', '.join(ENGINE_PRESETS)}")
+            raise UserInputError(f"unknown preset '{shown(preset)}'; choose one of: {', '.join(ENGINE_PRESETS)}")
         scores = self.ctx.models.reward(preset).score([text])
         return {"nothate_logit": float(scores.nothate_logit[0]), "hate_logit": float(scores.hate_logit[0]),
                 "toxicity": float(scores.toxicity[0])}

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -45,7 +48,9 @@ FULL_AT_EXIT = (". The disk holding the runs folder was full when it ended (No s
 
 
 class RunnerError(UserInputError):
-    """Something the user asked for that cannot happen, with a readable message."""
+    """A well-formed request the runner cannot carry out now (a run is already in progress, it
+    is not running, the runs folder refuses a new run), with a readable message. A bad value is
+    a plain UserInputError."""
 
 
 @dataclass(frozen=True)
@@ -134,15 +139,15 @@ class Runner:
               thresholds: health.Thresholds | None = None, processes: int = 1) -> Started:
         """Start `python -m engine.train`, or `processes` data-parallel ranks of it (one per GPU)."""
         if not isinstance(auto_stop, bool):
-            raise RunnerError(f"auto-stop must be true or false, got {shown(auto_stop)}")
+            raise UserInputError(f"auto-stop must be true or false, got {shown(auto_stop)}")
         cfg = resolve_settings(preset, settings)  # before anything touches the disk
         over = self.limits.problems(cfg)
         if over:
-            raise RunnerError("this run is larger than this app allows:\n" + "\n".join(f"- {p}" for p in over))
+            raise UserInputError("this run is larger than this app allows:\n" + "\n".join(f"- {p}" for p in over))
         processes = check_processes(processes, cfg)
         try:
             check_files(cfg)  # missing model folders or an unreachable Hub: said now, nothing written
-        except ConfigError as exc:
+        except ConfigError as exc:  # a folder that is not there, or a Hub that cannot be reached now
             raise RunnerError(str(exc)) from exc
         with self._lock:
             busy = self.in_progress()
@@ -176,6 +181,15 @@ class Runner:
             message = f"cannot start the training process: {exc.strerror or exc}"
             self.storage.write_status(run_dir.name, state="failed", error=message)
             raise RunnerError(message) from exc
+
+    # --- evaluate ----------------------------------------------------------------------------
+
+    def evaluate(self, run_id: str, checkpoint: str | None, data: str, samples: int, seed: int,
+                 samples_per_prompt: int) -> EvaluationJob:
+        """Start `python -m engine.evaluate` on a run (the values already checked by the caller:
+        engine.evaluate checks them again, and refuses a second evaluation of the same run)."""
+        return EvaluationJob(self.storage, run_id, evaluate_argv(self.runs_dir, run_id, checkpoint, data, samples,
+                                                                 seed, samples_per_prompt))
 
     # --- stop --------------------------------------------------------------------------------
 
@@ -398,3 +412,71 @@ def _unrecorded_end(recorded: dict, code: int | None) -> str:
     verb = "was" if code < 0 else "ended with"  # "was killed by signal 9", "ended with exit code 3"
     return (f"the training process {verb} {describe_exit(code)} before it recorded how the run "
             f"ended; see {runs.LOG_FILE}")
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+EVALUATE_COMMAND = [sys.executable, "-m", "engine.evaluate"]
+ERROR_TAIL_CHARS = 2000
+
+
+def evaluate_argv(runs_dir: Path, run_id: str, checkpoint: str | None, data: str, samples: int, seed: int,
+                  samples_per_prompt: int) -> list[str]:
+    """The exact argv of an evaluation; its result is the evaluation.json it writes."""
+    command = [*EVALUATE_COMMAND, run_id, "--runs-dir", str(runs_dir), "--samples", str(samples),
+               "--samples-per-prompt", str(samples_per_prompt), "--data", data, "--seed", str(seed)]
+    return command + (["--checkpoint", checkpoint] if checkpoint else [])
+
+
+def shown_command(argv: list[str]) -> str:
+    """An argv as a person types it: `python` for this interpreter, quoted for a shell."""
+    return shlex.join(["python" if argv[0] == sys.executable else argv[0], *argv[1:]])
+
+
+class EvaluationJob:
+    """One `python -m engine.evaluate` this app started, in its own process group (Cancel ends
+    it and every process it started). stdout and stderr go to files, read when it ends."""
+
+    def __init__(self, storage: Storage, run_id: str, argv: list[str]):
+        self.storage, self.run_id, self.argv = storage, run_id, argv
+        self.command = shown_command(argv)
+        self._out, self._err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
+                                     cwd=ROOT, start_new_session=True)
+        self.began = time.monotonic()
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.began
+
+    def stop(self) -> None:
+        if self.running:
+            signal_process_group(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                signal_process_group(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def report(self) -> str:
+        """What it printed: the compact table of engine.evaluate."""
+        self._out.seek(0)
+        return self._out.read().decode("utf-8", errors="replace")
+
+    def error(self) -> str | None:
+        """None when it succeeded; else what went wrong: its "error: ..." lines (bad input,
+        said by engine.evaluate) or the end of its stderr (a traceback)."""
+        if self.proc.wait() == 0:
+            return None
+        self._err.seek(0)
+        stderr = self._err.read().decode("utf-8", errors="replace")
+        said = [line for line in stderr.splitlines() if line.startswith("error:")]
+        return (f"exit code {self.proc.returncode}:\n" + ("\n".join(said) if said else stderr[-ERROR_TAIL_CHARS:]))
+
+    def result(self) -> dict:
+        """evaluation.json as this evaluation wrote it."""
+        return self.storage.evaluation(self.run_id) or {}

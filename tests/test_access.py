@@ -25,7 +25,7 @@ from gradio_client import Client
 from engine import runs
 from dashboard.access import (LOGIN_ADDRESS, Access, AccessConfigError, Limits, LoginGate, LoginPaused, LoginThrottle,
                               hf_username, parse_auth)
-from dashboard.runner import RunnerError
+from dashboard.inputs import UserInputError
 from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
 from dashboard.train_tab import TrainHandlers
 from dashboard.ui import access_note, free_port
@@ -179,7 +179,7 @@ def test_viewers_get_greyed_out_start_and_stop(tmp_path):
 def test_runner_enforces_the_caps_and_writes_nothing(tmp_path):
     ctx = make_ctx(tmp_path / "runs", "--delay", "0.05")
     ctx.runner.limits = Limits(max_steps=5, max_batch=4)
-    with pytest.raises(RunnerError) as refused:
+    with pytest.raises(UserInputError) as refused:
         ctx.runner.start("tiny", {"ppo.steps": 6, "ppo.batch_size": 8, "ppo.mini_batch_size": 4})
     assert "at most 5 steps" in str(refused.value) and "at most 4 summaries" in str(refused.value)
     assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())

@@ -20,7 +20,7 @@ from dashboard.runner import Runner, RunnerError
 from dashboard.settings import equivalent_command
 from dashboard.storage import Storage
 from dashboard.train_tab import TrainHandlers, progress_html
-from tests.dashboard_helpers import make_ctx, new_run, wait_for
+from tests.dashboard_helpers import make_ctx, new_run, trainer_in_this_process, wait_for
 from tests.fake_trainer import eval_row, group_row, metrics_row
 
 # --- storage ---------------------------------------------------------------------------------
@@ -511,22 +511,48 @@ def test_hub_presets_fall_back_to_demo_offline(monkeypatch):
 @pytest.mark.slow
 def test_evaluate_builds_a_safe_command_and_reports_in_words(ctx):
     from dashboard.evaluate_tab import EvaluateHandlers, result_markdown
+    from dashboard.runner import evaluate_argv, shown_command
 
     started = ctx.runner.start("tiny", {"ppo.steps": 2})
     wait_for(lambda: "final" in ctx.storage.checkpoints(started.run_id), what="the final checkpoint")
     h = EvaluateHandlers(ctx)
-    command = h._command(started.run_id, "", "Stress set (rude dialogues)", 8, 3)
-    assert command[1:4] == ["-m", "engine.evaluate", started.run_id]
-    assert command[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--samples-per-prompt", "4",
-                           "--data", "stress", "--seed", "3", "--json", "--checkpoint", "final"]
+    args = h._command(started.run_id, "", "Stress set (rude dialogues)", 8, 3)
+    assert args == (started.run_id, "final", "stress", 8, 3, 4)
+    argv = evaluate_argv(ctx.runs_dir, *args)  # what Runner.evaluate starts
+    assert argv[1:4] == ["-m", "engine.evaluate", started.run_id]
+    assert argv[4:] == ["--runs-dir", str(ctx.runs_dir), "--samples", "8", "--samples-per-prompt", "4",
+                        "--data", "stress", "--seed", "3", "--checkpoint", "final"]
+    shown = h.command(started.run_id, "", "Stress set (rude dialogues)", 8, 3)  # the equivalent command
+    assert shown == shown_command(argv) and shown.startswith(f"python -m engine.evaluate {started.run_id} ")
     with pytest.raises(UserInputError, match="samples must be between"):
         h._command(started.run_id, "final", "test", 0, 0)
+    assert h.command(started.run_id, "final", "test", 0, 0).startswith("# samples must be between")
     with pytest.raises(runs.RunError, match="no checkpoint 'step-99'"):
         h._command(started.run_id, "step-99", "test", 8, 0)
-    assert h._command(started.run_id, "", "test", 8, 3, 5)[8:10] == ["--samples-per-prompt", "5"]
+    assert h._command(started.run_id, "", "test", 8, 3, 5)[5] == 5
     with pytest.raises(UserInputError, match="samples per prompt must be between 1 and 100"):
         h._command(started.run_id, "", "test", 8, 3, 0)
     assert "older version" in result_markdown({"samples": 8, "toxicity": {}}, started.run_id)
+
+
+@pytest.mark.slow
+def test_the_evaluate_tab_runs_its_evaluation_through_the_runner_and_shows_what_it_wrote(ctx):
+    from dashboard.evaluate_tab import EvaluateHandlers
+    from engine.train import main as train_main
+
+    with trainer_in_this_process():  # a real run: engine.evaluate loads its checkpoint
+        assert train_main(["--preset", "tiny", "--steps", "1", "--runs-dir", str(ctx.runs_dir)]) == 0
+    (run_id,) = [s["run_id"] for s in ctx.storage.list_runs()]
+    shown = list(EvaluateHandlers(ctx).evaluate(run_id, "final", "Stress set (rude dialogues)", 4, 0, 1))
+    status, results = shown[-1][:2]
+    assert "Evaluation finished" in status and results.startswith("**Verdicts**")
+    assert "**4 prompts × 1 sample** (stress data)" in results
+    saved = ctx.storage.evaluation(run_id)
+    assert saved["prompts"] == 4 and saved["data"] == "stress" and len(saved["rows"]) == 4
+    # engine.evaluate's refusal comes back in its own words, with the exit code
+    job = ctx.runner.evaluate(run_id, "final", "no-such-file.csv", 4, 0, 1)
+    error = job.error()
+    assert error.startswith("exit code 2:\nerror: ") and "no-such-file.csv" in error and not job.running
 
 
 @pytest.mark.slow

@@ -172,7 +172,7 @@ def test_settings_are_checked():
         resolve("tiny", ["ppo.algorithm=dpo"])
     with pytest.raises(ConfigError, match=r"samples per prompt \(3\) must divide batch size \(8\)"):
         resolve("tiny", ["ppo.algorithm=rloo", "ppo.samples_per_prompt=3"])
-    with pytest.raises(ConfigError, match="a group needs two"):
+    with pytest.raises(ConfigError, match="samples per prompt must be between 2 and 64"):
         resolve("tiny", ["ppo.algorithm=grpo", "ppo.samples_per_prompt=1"])
     resolve("tiny", ["ppo.samples_per_prompt=3"])  # PPO ignores it: no refusal for a setting it does not read
 
