@@ -92,7 +92,8 @@ def evaluate_checkpoints(run_dir: Path, k: int, only: set[int] | None = None) ->
     from engine import runs
     from engine.config import Config, prompts_per_step
     from engine.data import prompts_from
-    from engine.evaluation import evaluate, load_models
+    from engine.evaluation import evaluate
+    from engine.loading import load_run_models
     from engine.judges import REWARD_JUDGE
 
     metrics = runs.read_metrics(run_dir)
@@ -102,7 +103,7 @@ def evaluate_checkpoints(run_dir: Path, k: int, only: set[int] | None = None) ->
         step = len(metrics) if name == "final" else int(name.split("-")[1])
         if only is not None and step not in only:
             continue
-        models = load_models(run_dir, name)
+        models = load_run_models(run_dir, name)
         examples = prompts_from(cfg.run.eval_prompts, cfg.data, models.tokenizer, 10_000)
         result = evaluate(models, examples, seed=0, samples_per_prompt=k)
         tail = [r.get("objective/kl", r.get("kl")) for r in metrics[max(0, step - KL_TAIL):step]]

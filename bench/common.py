@@ -184,12 +184,10 @@ def resolve_config(preset: str, overrides: list[str]):
 def load_models(cfg, device):
     """Policy (with its built-in reference), tokenizer, reward model and prompts, as engine.train."""
     from engine.data import load_prompts
-    from engine.models import load_policy, pick_dtype
-    from engine.reward import load_reward_model
+    from engine.loading import load_config_models
+    from engine.models import pick_dtype
 
-    dtype = pick_dtype(cfg.model.dtype, device)
-    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed, value_head=cfg.ppo.algorithm == "ppo")
-    reward_model = load_reward_model(cfg.model, device, dtype)
+    policy, tokenizer, reward_model = load_config_models(cfg, device, pick_dtype(cfg.model.dtype, device))
     data = load_prompts(cfg.data, tokenizer)
     return policy, tokenizer, reward_model, data
 

@@ -142,7 +142,8 @@ def polite_only(examples, judge) -> list:
 
 def measure(args) -> dict:
     from engine.data import load_rows
-    from engine.evaluation import evaluate, load_models, on_topic_share, rouge
+    from engine.evaluation import evaluate, on_topic_share, rouge
+    from engine.loading import load_run_models
     from engine.judges import PROFANITY_CHECK, REWARD_JUDGE, ProfanityCheck
 
     other = OtherLoad()
@@ -150,7 +151,7 @@ def measure(args) -> dict:
         run_dir, wall = train(Path(tmp), args.steps, args.overrides)
         other_load = other.cores()
         kl = final_kl(run_dir)
-        models = load_models(run_dir)
+        models = load_run_models(run_dir)
     limit = args.limit
     dialogsum_file = args.dialogsum or (DIALOGSUM_TEST if DIALOGSUM_TEST.exists() else DIALOGSUM_SAMPLE)
     dialogsum = load_rows(str(dialogsum_file), "test")[:limit]

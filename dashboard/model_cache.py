@@ -27,10 +27,10 @@ class ModelCache:
         return (str(run_dir), checkpoint) in self._models
 
     def models(self, run_dir: Path, checkpoint: str):
-        """engine.evaluation.Models of the run at `checkpoint` (reference = adapter off)."""
-        from engine.evaluation import load_models
+        """engine.loading.Models of the run at `checkpoint` (reference = adapter off)."""
+        from engine.loading import load_run_models
 
-        return self._models.get_or_make((str(run_dir), checkpoint), lambda: load_models(Path(run_dir), checkpoint))
+        return self._models.get_or_make((str(run_dir), checkpoint), lambda: load_run_models(Path(run_dir), checkpoint))
 
     def reward(self, preset: str):
         """The preset's reward model (engine.reward.RewardModel)."""

@@ -90,9 +90,10 @@ def _evaluate(args, run_dir: Path) -> int:
 
     try:
         from engine.data import prompts_from
-        from engine.evaluation import evaluate, format_report, load_models, save_evaluation
+        from engine.evaluation import evaluate, format_report, save_evaluation
+        from engine.loading import load_run_models
 
-        models = load_models(run_dir, args.checkpoint)
+        models = load_run_models(run_dir, args.checkpoint)
         examples = prompts_from(args.data, models.cfg.data, models.tokenizer, args.samples,
                                 held_out=models.cfg.run.eval_prompts)
         result = evaluate(models, examples, seed=args.seed, samples_per_prompt=args.samples_per_prompt)

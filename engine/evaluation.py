@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -34,43 +34,11 @@ from engine import runs, schema
 from engine.config import Config, check_evaluation_limits
 from engine.data import Example, build_prompt, dialogue_of
 from engine.judges import REWARD_JUDGE, TOXIC, Judge
+from engine.loading import Models
 from engine.ppo import LengthSampler, generate_responses, pad_right
 
 TABLE_COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 GENERATION_BATCH = 16
-
-
-@dataclass
-class Models:
-    """What a comparison needs, loaded once and reused (the dashboard keeps one of these)."""
-    cfg: Config
-    policy: object
-    tokenizer: object
-    reward: object
-    checkpoint: Path | None
-    judges: list[Judge] = field(default_factory=list)
-    """The independent judges that loaded (the reward model is scored apart)."""
-    judge_notes: list[str] = field(default_factory=list)
-    """One line per judge that could not be loaded, saying why."""
-
-
-def load_models(run_dir: Path, checkpoint: str | None = None) -> Models:
-    """The run's policy with the checkpoint's adapter in it (`reference()` switches it off), its
-    reward model and its judges."""
-    from engine.judges import load_judges
-    from engine.models import load_checkpoint, load_policy, pick_device, pick_dtype
-    from engine.preflight import check_model_paths
-    from engine.reward import load_reward_model
-
-    cfg = Config.from_dict(runs.read_config(run_dir))
-    ckpt = runs.resolve_checkpoint(run_dir, checkpoint)
-    check_model_paths(cfg)  # model folders moved or deleted since the run: say which, at once
-    device = pick_device(cfg.model.device)
-    dtype = pick_dtype(cfg.model.dtype, device)
-    policy, tokenizer = load_policy(cfg.model, device, dtype, value_head=False)  # summaries need no values
-    load_checkpoint(policy, ckpt)
-    judges, notes = load_judges(cfg.run.judges, device, dtype)
-    return Models(cfg, policy, tokenizer, load_reward_model(cfg.model, device, dtype), ckpt, judges, notes)
 
 
 def prompts_for(examples: list[Example], tokenizer, max_prompt_tokens: int) -> list[Example]:

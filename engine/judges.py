@@ -100,12 +100,13 @@ class ClassifierJudge:
 def load_classifier_judge(source: str, device, dtype) -> ClassifierJudge:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from engine.models import UNREADABLE_MODEL
     from engine.sources import is_hub_id
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForSequenceClassification.from_pretrained(source, dtype=dtype, use_safetensors=True)
-    except (OSError, ValueError, KeyError, TypeError) as e:  # unreachable Hub, no such folder, no safetensors
+    except UNREADABLE_MODEL as e:  # unreachable Hub, no such folder, no safetensors, a corrupt file
         where = "the Hugging Face Hub or its local cache" if is_hub_id(source) else "this folder"
         raise JudgeUnavailable(f"cannot load it from {where}: {type(e).__name__}: {str(e).strip()[:300]}") from e
     return ClassifierJudge(source, model.to(device), tokenizer)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 import torch
+from safetensors import SafetensorError
 from torch import nn
 
 from engine import runs
@@ -53,12 +54,18 @@ def _hub_hint(source: str, err: Exception) -> ModelError:
     return ModelError(f"cannot load '{source}' from {where}: {type(err).__name__}: {str(err).rstrip('.')}.{hint}")
 
 
+UNREADABLE_MODEL = (OSError, ValueError, SafetensorError)
+"""What a model that cannot be used raises while loading: a folder or Hub repo that is missing or
+unreachable, a config transformers does not know, a corrupt or truncated weights file. Anything
+else (a KeyError, a TypeError) is a bug and keeps its traceback."""
+
+
 def load_tokenizer(source: str):
     from transformers import AutoTokenizer
 
     try:
         return AutoTokenizer.from_pretrained(source)
-    except (OSError, ValueError, TypeError) as e:
+    except UNREADABLE_MODEL as e:
         raise _hub_hint(source, e) from e
 
 
@@ -175,7 +182,7 @@ def _load_base(cfg: ModelConfig, dtype: torch.dtype) -> nn.Module:
             return _untie_lm_head(AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(cfg.policy),
                                                                     dtype=dtype))
         return AutoModelForSeq2SeqLM.from_pretrained(cfg.policy, dtype=dtype, use_safetensors=True)
-    except (OSError, ValueError, KeyError) as e:
+    except UNREADABLE_MODEL as e:
         raise _hub_hint(cfg.policy, e) from e
 
 
@@ -198,7 +205,7 @@ def _merge_summary_adapter(base: nn.Module, adapter: str) -> nn.Module:
     except RuntimeError as e:  # size mismatch: an adapter trained for another base model
         raise ModelError(f"summary adapter '{adapter}' does not fit the base model "
                          f"({type(base).__name__}, d_model={base.config.d_model}): {e}") from e
-    except (OSError, ValueError, KeyError) as e:
+    except UNREADABLE_MODEL as e:
         raise _hub_hint(adapter, e) from e
 
 
@@ -287,7 +294,11 @@ def load_checkpoint(policy: Policy, directory: Path) -> None:
     adapter_file = directory / "adapter_model.safetensors"
     if not adapter_file.is_file():
         raise ModelError(f"no adapter_model.safetensors in checkpoint {directory}")
-    weights = load_file(str(adapter_file), device=str(next(policy.parameters()).device))
+    try:
+        weights = load_file(str(adapter_file), device=str(next(policy.parameters()).device))
+    except UNREADABLE_MODEL as e:
+        raise ModelError(f"checkpoint {directory.name} cannot be read ({adapter_file.name}: {e}): the file is "
+                         "damaged or incomplete; pick another checkpoint") from e
     try:
         result = set_peft_model_state_dict(policy.model, weights)
     except RuntimeError as e:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.config import REWARD_INPUTS, ModelConfig
-from engine.models import ModelError, _hub_hint, load_tokenizer
+from engine.models import UNREADABLE_MODEL, ModelError, _hub_hint, load_tokenizer
 
 
 @dataclass
@@ -90,6 +90,6 @@ def load_reward_model(cfg: ModelConfig, device: torch.device, dtype: torch.dtype
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
                 cfg.reward_model, dtype=dtype, use_safetensors=True)
-    except (OSError, ValueError, KeyError) as e:
+    except UNREADABLE_MODEL as e:
         raise _hub_hint(cfg.reward_model, e) from e
     return RewardModel(model.to(device), tokenizer)

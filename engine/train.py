@@ -135,14 +135,13 @@ def train(cfg: Config, run_dir: Path | None, accelerator, stop: StopFlag, tracke
     """The run itself; returns the final state. `run_dir` is None on ranks other than 0, whose
     `trackers` are none."""
     from engine.data import load_prompts
-    from engine.models import load_policy, parameter_report, peak_memory_mib, pick_device, pick_dtype, save_checkpoint
-    from engine.reward import load_reward_model
+    from engine.loading import load_config_models
+    from engine.models import parameter_report, peak_memory_mib, pick_device, pick_dtype, save_checkpoint
 
     device = accelerator.device if accelerator.num_processes > 1 else pick_device(cfg.model.device)
     dtype = pick_dtype(cfg.model.dtype, device)
     log.info("loading models on %s (%s)", device, str(dtype).replace("torch.", ""))
-    policy, tokenizer = load_policy(cfg.model, device, dtype, seed=cfg.ppo.seed, value_head=cfg.ppo.algorithm == "ppo")
-    reward_model = load_reward_model(cfg.model, device, dtype)
+    policy, tokenizer, reward_model = load_config_models(cfg, device, dtype)
     log.info("%s", parameter_report(policy))
     data = load_prompts(cfg.data, tokenizer)
     log.info("data: %d training and %d test prompts", len(data.train), len(data.test))

@@ -365,7 +365,7 @@ ROWS = [
         "/start_run", preset="tiny", settings={"ppo.batch_size": MAX_BATCH + 1}),
     api("start-seed-negative", r"seed must be in \[0, 2\^32\), got -1", "/start_run", preset="tiny",
         settings={"ppo.seed": -1}),
-    api("start-reward-input-unknown", r"reward input must be 'response' or 'query\+response', got 'both'",
+    api("start-reward-input-unknown", r"reward input must be one of response, query\+response, got 'both'",
         "/start_run", preset="tiny", settings={"ppo.reward_input": "both"}),
     api("start-unknown-setting", r"the dashboard cannot change ppo\.nope", "/start_run", preset="tiny",
         settings={"ppo.nope": 1}),

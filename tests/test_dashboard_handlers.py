@@ -464,7 +464,8 @@ def test_compare_and_engine_evaluation_give_the_same_summaries_at_40_dialogues(c
     import torch
 
     from engine.data import prompts_from
-    from engine.evaluation import evaluate, load_models
+    from engine.evaluation import evaluate
+    from engine.loading import load_run_models
     from engine.models import load_policy, save_checkpoint
 
     cfg = load_preset("tiny")
@@ -483,7 +484,7 @@ def test_compare_and_engine_evaluation_give_the_same_summaries_at_40_dialogues(c
                 for r in sorted(rows, key=lambda r: r["prompt"])]
 
     shown = by_prompt(CompareHandlers(ctx).compare_rows(run_dir.name, None, "Test split", 40, seed=7))
-    models = load_models(run_dir)
+    models = load_run_models(run_dir)
     examples = prompts_from("test", models.cfg.data, models.tokenizer, 40)
     evaluated = by_prompt(evaluate(models, examples, seed=7)["rows"])
     assert len(shown) == len(evaluated) == 40
@@ -561,7 +562,6 @@ def test_an_evaluation_left_by_a_killed_app_is_shown_followed_and_stopped(ctx):
     new handlers) finds it by its lock: says so, follows it instead of starting a second beside
     it, and Cancel stops it."""
     import subprocess
-    import time
 
     from dashboard.evaluate_tab import EvaluateHandlers
 

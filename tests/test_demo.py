@@ -213,7 +213,8 @@ def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path)
     no model saw in training."""
     from engine import runs
     from engine.data import prompts_from
-    from engine.evaluation import evaluate, load_models
+    from engine.evaluation import evaluate
+    from engine.loading import load_run_models
     from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
     from tests.learning import assert_clear_detox
 
@@ -222,7 +223,7 @@ def test_a_short_demo_run_lowers_toxicity_on_held_out_heated_dialogues(tmp_path)
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
-    models = load_models(run_dir)
+    models = load_run_models(run_dir)
     examples = prompts_from(str(DEMO / "heated-test.jsonl"), models.cfg.data, models.tokenizer, 64)
     result = evaluate(models, examples, seed=0)
     assert_clear_detox(result)  # and by a judge that was not optimised against (measured: 0.28 -> 0.13)

@@ -11,9 +11,10 @@ from engine import runs
 from engine.config import preset
 from engine.data import Example
 from engine.evaluation import (TABLE_COLUMNS, bootstrap_ci, compare, content_words, distinct_n, evaluate,
-                               format_report, is_degenerate, load_models, max_toxicity, on_topic_share,
+                               format_report, is_degenerate, max_toxicity, on_topic_share,
                                paired_summary, quality, repetition, rouge, save_evaluation, summarise,
                                verdicts)
+from engine.loading import load_run_models
 from engine.judges import PROFANITY_CHECK, REWARD_JUDGE
 from engine.models import load_policy, save_checkpoint
 
@@ -205,7 +206,7 @@ def _examples(n):
 
 
 def test_before_and_after_share_seeds_so_an_untrained_adapter_changes_nothing(untrained_run):
-    models = load_models(untrained_run)
+    models = load_run_models(untrained_run)
     rows = compare(models, _examples(5), seed=3)
     assert len(rows) == 5 and all(set(TABLE_COLUMNS) <= set(r) for r in rows)
     for r in rows:
@@ -216,7 +217,7 @@ def test_before_and_after_share_seeds_so_an_untrained_adapter_changes_nothing(un
 
 
 def test_compare_is_sorted_by_reward_diff_and_evaluation_is_saved(untrained_run):
-    models = load_models(untrained_run)
+    models = load_run_models(untrained_run)
     with torch.no_grad():  # a non-trivial "tuned" model: perturb the adapter
         for name, p in models.policy.named_parameters():
             if "lora_B" in name:
@@ -238,11 +239,11 @@ def test_compare_is_sorted_by_reward_diff_and_evaluation_is_saved(untrained_run)
 
 def test_absent_checkpoint_is_a_clear_error(untrained_run):
     with pytest.raises(runs.RunError, match="no checkpoint 'step-9'"):
-        load_models(untrained_run, "step-9")
+        load_run_models(untrained_run, "step-9")
 
 
 def test_several_samples_per_prompt_pair_every_sample_and_untrained_changes_nothing(untrained_run):
-    models = load_models(untrained_run)
+    models = load_run_models(untrained_run)
     result = evaluate(models, _examples(3), seed=1, samples_per_prompt=3)
     assert result["prompts"] == 3 and result["samples_per_prompt"] == 3 and len(result["rows"]) == 9
     assert [(r["prompt"], r["sample"]) for r in result["rows"]] == [(p, s) for p in range(3) for s in range(3)]
@@ -269,7 +270,7 @@ def test_a_judge_that_cannot_load_is_skipped_with_a_note(untrained_run, tmp_path
     cfg["run"]["judges"] = ["s-nlp/roberta_toxicity_classifier", PROFANITY_CHECK]
     (untrained_run / runs.CONFIG_FILE).write_text(json.dumps(cfg))
     try:
-        result = evaluate(load_models(untrained_run), _examples(2), seed=0)
+        result = evaluate(load_run_models(untrained_run), _examples(2), seed=0)
     finally:
         cfg["run"]["judges"] = [PROFANITY_CHECK]
         (untrained_run / runs.CONFIG_FILE).write_text(json.dumps(cfg))

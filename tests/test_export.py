@@ -15,7 +15,8 @@ import yaml
 from engine import runs
 from engine.config import Config
 from engine.evaluate import main as evaluate_main
-from engine.evaluation import load_models, sample_summaries
+from engine.evaluation import sample_summaries
+from engine.loading import load_run_models
 from dashboard.common import Downloads, remove_stale_downloads
 from engine.export import ExportError, export, main as export_main, remove_stale_partials, staging_prefix
 from engine.model_card import CURVES_FILE, CardInputs, card_text
@@ -43,7 +44,7 @@ def run_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tuned(run_dir):
     """What the dashboard's Compare tab generates with: the run's policy with the final adapter."""
-    return load_models(run_dir, "final")
+    return load_run_models(run_dir, "final")
 
 
 def _summaries(model, tuned, seed=SEED):

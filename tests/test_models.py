@@ -161,3 +161,21 @@ def test_loading_the_policy_prints_none_of_the_known_noise(recwarn, caplog):
     assert not [s for s in said if any(text in s for text in KNOWN_LOAD_NOISE)], said
     with pytest.warns(UserWarning, match="no longer tied"):  # outside a load site, nothing is hidden
         warnings.warn("Input and output embeddings are no longer tied after merging.", UserWarning)
+
+
+def test_a_damaged_checkpoint_is_named_and_a_loader_bug_keeps_its_traceback(tmp_path, monkeypatch):
+    cfg = preset("tiny")
+    policy, _ = load_policy(cfg.model, CPU, torch.float32, value_head=False)
+    save_checkpoint(policy, tmp_path / "step-4")
+    (tmp_path / "step-4" / "adapter_model.safetensors").write_bytes(b"\x01\x02")  # truncated by a full disk, say
+    with pytest.raises(ModelError, match="checkpoint step-4 cannot be read .*damaged or incomplete"):
+        load_checkpoint(policy, tmp_path / "step-4")
+    # a KeyError inside a loader is a bug, not a bad model: it is not dressed up as one
+    import transformers
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(transformers.AutoModelForSeq2SeqLM, "from_pretrained", broken)
+    with pytest.raises(KeyError, match="a bug"):
+        load_policy(cfg.model, CPU, torch.float32)

@@ -233,7 +233,8 @@ def test_rloo_and_grpo_lower_toxicity_on_held_out_heated_dialogues(algorithm):
     """The demo's point, for each algorithm: toxicity falls by a clear paired margin, by the
     reward model and by a judge that was not optimised against, on dialogues no model saw."""
     from engine.data import prompts_from
-    from engine.evaluation import Models, evaluate
+    from engine.evaluation import evaluate
+    from engine.loading import Models
     from engine.judges import load_judges
     from engine.train import prompt_batches
     from tests.learning import assert_clear_detox
