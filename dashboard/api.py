@@ -17,8 +17,9 @@ import gradio as gr
 
 from engine.config import OFFLINE_PRESET
 
-from dashboard.common import AppContext, require_user, user_errors
 from dashboard.compare_tab import CompareHandlers
+from dashboard.context import AppContext, require_user
+from dashboard.errors import user_errors
 from dashboard.inputs import UserInputError
 from dashboard.reward_tab import RewardHandlers
 from dashboard.settings import api_settings, check_gpu_processes

@@ -17,9 +17,13 @@ from engine.config import EVALUATION_LIMITS
 from engine.data import MAX_TEXT_CHARS, Example, dialogue_of, looks_like_dialogue
 
 from dashboard import plots
-from dashboard.common import (AppContext, Downloads, banner, checkpointed_runs, correctable_errors,
-                              preset_note, preset_of, user_errors, warn)
+from dashboard.context import AppContext
+from dashboard.display import banner, warn
+from dashboard.downloads import Downloads
+from dashboard.errors import correctable_errors, user_errors
 from dashboard.inputs import choice, user_text, whole_number
+from dashboard.presets import preset_note
+from dashboard.run_picker import checkpoint_choices, create_run_picker, preset_of
 
 COLUMNS = ["query", "response_before", "response_after", "reward_before", "reward_after", "reward_diff"]
 NUMERIC = ["reward_before", "reward_after", "reward_diff", "toxicity_before", "toxicity_after"]
@@ -53,17 +57,12 @@ class CompareHandlers:
 
     # --- choices -----------------------------------------------------------------------------
 
-    def runs_refresh(self, run_id: str | None):
-        return checkpointed_runs(self.ctx, run_id)
-
     def run_changed(self, run_id: str | None):
         if not run_id:
             return gr.update(choices=[], value=None), ""
         with user_errors("read the run"):
-            checkpoints = self.ctx.storage.checkpoints(run_id)
-        choices = list(reversed(checkpoints))  # final first, then the newest step
-        note = preset_note(preset_of(self.ctx, run_id))
-        return gr.update(choices=choices, value=choices[0] if choices else None), note
+            checkpoints = checkpoint_choices(self.ctx, run_id)
+        return checkpoints, preset_note(preset_of(self.ctx, run_id))
 
     # --- the comparison ----------------------------------------------------------------------
 
@@ -226,11 +225,7 @@ measuring sets): what a workshop audience would type."""
 
 def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
     h = CompareHandlers(ctx)
-    with gr.Row(equal_height=True):
-        run = gr.Dropdown([], label="Run", scale=3, elem_id="compare-run",
-                          info="runs with at least one checkpoint")
-        checkpoint = gr.Dropdown([], label="Checkpoint", scale=1, elem_id="compare-checkpoint")
-        refresh = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
+    run, checkpoint, _ = create_run_picker(ctx, "compare", tab)
     note = gr.Markdown()
     with gr.Row(equal_height=True):
         source = gr.Radio(list(SOURCES), value="Test split", label="Dialogues", scale=3)
@@ -263,7 +258,4 @@ def create_compare_tab(ctx: AppContext, tab: gr.Tab) -> CompareHandlers:
                   [source], [paste_box, n], api_name="compare_source", api_visibility="undocumented",
                   show_progress="hidden")
     run.change(h.run_changed, [run], [checkpoint, note], api_name="compare_run", api_visibility="undocumented")
-    refresh.click(h.runs_refresh, [run], [run], api_name="compare_list_runs", api_visibility="undocumented")
-    tab.select(h.runs_refresh, [run], [run], api_name="compare_tab_opened", api_visibility="undocumented",
-               show_progress="hidden")
     return h

@@ -23,9 +23,11 @@ from engine.judges import REWARD_JUDGE, TOXIC
 from engine.data import dialogue_of
 
 from dashboard import plots
-from dashboard.common import (AppContext, as_html, banner, checkpointed_runs, correctable_errors,
-                              require_user, user_errors, warn)
+from dashboard.context import AppContext, require_user
+from dashboard.display import as_html, banner, warn
+from dashboard.errors import correctable_errors, user_errors
 from dashboard.inputs import UserInputError, choice, whole_number
+from dashboard.run_picker import checkpoint_choices, checkpointed_runs, create_run_picker
 from dashboard.runner import evaluate_argv, shown_command, signal_process_group
 
 log = logging.getLogger(__name__)
@@ -146,13 +148,10 @@ class EvaluateHandlers:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
 
-    def runs_refresh(self, run_id: str | None):
-        return checkpointed_runs(self.ctx, run_id)
-
     def tab_opened(self, run_id: str | None, request: gr.Request = None):
         """The runs with a checkpoint, and Evaluate greyed out for viewers (the handler refuses
         them anyway; the grey button says so first)."""
-        return self.runs_refresh(run_id), gr.update(interactive=self.ctx.access.user(request) is not None)
+        return checkpointed_runs(self.ctx, run_id), gr.update(interactive=self.ctx.access.user(request) is not None)
 
     def in_progress(self, run_id: str | None) -> dict | None:
         """The lock of the evaluation of `run_id` working now (started here, by an app before a
@@ -169,7 +168,7 @@ class EvaluateHandlers:
         if not run_id:
             return (gr.update(choices=[], value=None), "", *EMPTY)
         with user_errors("read the run"):
-            checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))
+            checkpoints = checkpoint_choices(self.ctx, run_id)
         working = self.in_progress(run_id)
         try:
             saved = self.ctx.storage.evaluation(run_id)
@@ -184,7 +183,7 @@ class EvaluateHandlers:
         if working:
             shown = (banner("info", in_progress_text(working) + " Press **Evaluate** to follow it, **Cancel** "
                             "to stop it.") + "\n\n" + shown[0], *shown[1:])
-        return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None), *shown)
+        return (checkpoints, *shown)
 
     def evaluate(self, run_id, checkpoint, data, samples, seed, samples_per_prompt=DEFAULT_K,
                  request: gr.Request = None) -> Iterator[tuple]:
@@ -285,10 +284,7 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
                 "samples per prompt, summary quality (ROUGE, length, repetition, distinct-n) and verdicts "
                 "in words. It runs `python -m engine.evaluate` in the background and saves "
                 "`evaluation.json` in the run.")
-    with gr.Row(equal_height=True):
-        run = gr.Dropdown([], label="Run", scale=3, elem_id="evaluate-run")
-        checkpoint = gr.Dropdown([], label="Checkpoint", scale=1)
-        refresh = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
+    run, checkpoint, _ = create_run_picker(ctx, "evaluate")  # opening the tab also greys Evaluate for viewers
     with gr.Row(equal_height=True):
         data = gr.Radio(list(DATA), value="Test split", label="Dialogues", scale=2)
         samples = gr.Slider(1, 500, value=32, step=1, label="Prompts", scale=2,
@@ -318,7 +314,6 @@ def create_evaluate_tab(ctx: AppContext, tab: gr.Tab) -> EvaluateHandlers:
                  api_visibility="undocumented")
     run.change(h.run_changed, [run], [checkpoint, *shown], api_name="evaluate_run_changed",
                api_visibility="undocumented")
-    refresh.click(h.runs_refresh, [run], [run], api_name="evaluate_list_runs", api_visibility="undocumented")
     form = [run, checkpoint, data, samples, seed, per_prompt]
     for field in form:
         field.change(h.command, form, [command], show_progress="hidden", queue=False)

@@ -16,9 +16,13 @@ import gradio as gr
 from engine.export import ExportError, export
 from engine.push import PushError, check_push, push
 
-from dashboard.common import (AppContext, Downloads, banner, checkpointed_runs, preset_note, preset_of, require_user,
-                              user_errors, warn)
+from dashboard.context import AppContext, require_user
+from dashboard.display import banner, warn
+from dashboard.downloads import Downloads
+from dashboard.errors import user_errors
 from dashboard.inputs import choice, user_text
+from dashboard.presets import preset_note
+from dashboard.run_picker import checkpoint_choices, create_run_picker, preset_of
 
 KINDS = {"LoRA adapter (small: loads on the run's base model)": "adapter",
          "Merged model (standalone: loads with plain transformers)": "merged"}
@@ -33,18 +37,15 @@ class ExportHandlers:
         self._zips = Downloads("export", ZIP_MAX_AGE_S)
         self._lock = threading.Lock()  # a merge loads a whole model: one export at a time
 
-    def runs_refresh(self, run_id: str | None):
-        return checkpointed_runs(self.ctx, run_id)
-
     def run_changed(self, run_id: str | None):
         if not run_id:
             return gr.update(choices=[], value=None), ""
         with user_errors("read the run"):
-            checkpoints = list(reversed(self.ctx.storage.checkpoints(run_id)))  # final first
+            checkpoints = checkpoint_choices(self.ctx, run_id)
             evaluated = self.ctx.storage.evaluation(run_id) is not None
         hint = "" if evaluated else banner("info", "This run was not evaluated: its card will have no detox "
                                                    "numbers. Evaluate it in the Evaluate tab first to have them.")
-        return (gr.update(choices=checkpoints, value=checkpoints[0] if checkpoints else None),
+        return (checkpoints,
                 preset_note(preset_of(self.ctx, run_id)) + hint)
 
     def _ended_run(self, run_id: str | None, checkpoint: str | None) -> tuple[Path, str]:
@@ -130,10 +131,7 @@ def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
     h = ExportHandlers(ctx)
     gr.Markdown("Take a finished run home: the detox adapter or one merged model, with a model card of "
                 "its recipe, curves and detox numbers (evaluate the run first to have them in the card).")
-    with gr.Row(equal_height=True):
-        run = gr.Dropdown([], label="Run", scale=3, elem_id="export-run", info="runs with at least one checkpoint")
-        checkpoint = gr.Dropdown([], label="Checkpoint", scale=1, elem_id="export-checkpoint")
-        refresh = gr.Button("↻ Runs", scale=0, min_width=90, size="sm")
+    run, checkpoint, _ = create_run_picker(ctx, "export", tab)
     note = gr.Markdown()
     kind = gr.Radio(list(KINDS), value=next(iter(KINDS)), label="What to export", elem_id="export-kind")
     with gr.Row(equal_height=True):
@@ -164,7 +162,4 @@ def create_export_tab(ctx: AppContext, tab: gr.Tab) -> ExportHandlers:
     for field in (run, checkpoint, kind, repo, private, overwrite):
         field.change(h.command, picks + [repo, private, overwrite], [command], show_progress="hidden",
                      api_visibility="undocumented", concurrency_limit=None)
-    refresh.click(h.runs_refresh, [run], [run], api_name="export_list_runs", api_visibility="undocumented")
-    tab.select(h.runs_refresh, [run], [run], api_name="export_tab_opened", api_visibility="undocumented",
-               show_progress="hidden")
     return h

@@ -37,10 +37,12 @@ from engine import runs
 from engine.config import preset as preset_config
 
 from dashboard import hub, pace, plots, presenter
-from dashboard.common import (AppContext, correctable_errors, legend_label, preset_of, require_user, run_label,
-                              unless_shown, user_errors)
+from dashboard.context import AppContext, require_user
+from dashboard.display import unless_shown
+from dashboard.errors import correctable_errors, user_errors
 from dashboard.lru import LRU
 from dashboard.presenter import PresenterError, ReplayClock
+from dashboard.run_picker import legend_label, preset_of, run_label
 from dashboard.storage import RECORDINGS_DIR, RunSnapshot, Storage
 
 log = logging.getLogger(__name__)

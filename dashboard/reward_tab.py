@@ -13,9 +13,11 @@ from engine.config import PRESETS as ENGINE_PRESETS, shown
 from engine.data import MAX_TEXT_CHARS
 
 from dashboard import hub
-from dashboard.common import AppContext, banner, correctable_errors, user_errors, warn
+from dashboard.context import AppContext
+from dashboard.display import banner, warn
+from dashboard.errors import correctable_errors, user_errors
 from dashboard.inputs import UserInputError, user_text
-from dashboard.train_tab import PRESET_CHOICES
+from dashboard.presets import PRESET_CHOICES
 
 EXAMPLES = [
     "The customer asked for a refund and the manager agreed to send it by Friday.",

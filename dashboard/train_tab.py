@@ -16,15 +16,18 @@ import gradio as gr
 import pandas as pd
 
 from engine import runs, schema
-from engine.config import DESCRIPTIONS, OFFLINE_PRESET
+from engine.config import OFFLINE_PRESET
 from engine.data import dialogue_of
 
 from dashboard import health, hub, pace, plots
 from dashboard.access import Limits
-from dashboard.common import (AppContext, banner, correctable_errors, legend_label, preset_note,
-                              require_user, run_choices, short_label, unless_shown, user_errors, warn)
+from dashboard.context import AppContext, require_user
+from dashboard.display import banner, unless_shown, warn
+from dashboard.errors import correctable_errors, user_errors
 from dashboard.inputs import UserInputError
 from dashboard.lru import LRU
+from dashboard.presets import PRESET_CHOICES, preset_note
+from dashboard.run_picker import legend_label, run_choices, short_label
 from dashboard.runner import describe_exit
 from dashboard.settings import (FIELDS, SETTING_KEYS, Field, check_gpu_processes, equivalent_command, gpu_count,
                                 preset_settings, resolve_settings)
@@ -38,8 +41,6 @@ MAX_OVERLAY = 6
 CHART_CACHE_SIZE = 16
 DEFAULT_EXTRAS = ["Toxicity"]
 SAMPLE_COLUMNS = ["step", "reward", "response", "query"]
-PRESET_CHOICES = [(f"{name}: {text}", name) for name, text in DESCRIPTIONS.items()]
-"""The preset menu: each name with its one-line description (the API takes the bare name)."""
 
 
 

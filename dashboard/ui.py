@@ -17,8 +17,10 @@ from engine import runs
 
 from dashboard.access import LOGIN_MESSAGE, Access, Limits
 from dashboard.api import register_api
-from dashboard.common import AppContext, banner, remove_stale_downloads
 from dashboard.compare_tab import create_compare_tab
+from dashboard.context import AppContext
+from dashboard.display import banner
+from dashboard.downloads import remove_stale_downloads
 from dashboard.evaluate_tab import create_evaluate_tab
 from dashboard.export_tab import create_export_tab
 from dashboard.guard import ClosedRoutes

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 from engine import runs
 from engine.config import preset as load_preset
 
-from dashboard.common import AppContext
+from dashboard.context import AppContext
 from dashboard.model_cache import ModelCache
 from dashboard.runner import Runner
 from dashboard.storage import Storage

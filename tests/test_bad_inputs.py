@@ -31,8 +31,8 @@ from engine import runs
 from engine.config import ASSETS, MAX_BATCH, MAX_STEPS, preset as load_preset
 from engine.preflight import safetensors_shapes
 
-from dashboard.common import AppContext
 from dashboard.compare_tab import CompareHandlers
+from dashboard.context import AppContext
 from dashboard.evaluate_tab import EvaluateHandlers
 from dashboard.model_cache import ModelCache
 from dashboard.reward_tab import RewardHandlers

@@ -13,8 +13,8 @@ from engine import runs
 from engine.config import preset as load_preset
 
 from dashboard import health, hub, plots
-from dashboard.common import AppContext
 from dashboard.compare_tab import CompareHandlers
+from dashboard.context import AppContext
 from dashboard.inputs import UserInputError
 from dashboard.runner import Runner, RunnerError
 from dashboard.settings import equivalent_command
@@ -654,7 +654,7 @@ def test_the_compare_table_has_a_column_per_judge_beside_the_rewards():
 def test_a_bug_inside_compare_is_shown_as_unexpected_and_logged_with_its_traceback(ctx, monkeypatch, caplog):
     """A ValueError from inside torch is no bad input: no "Cannot compare: <torch's words>"."""
     import engine.evaluation
-    from dashboard.common import user_errors
+    from dashboard.errors import user_errors
 
     def broken(*args, **kwargs):
         raise ValueError("Expected all tensors to be on the same device")  # what torch says

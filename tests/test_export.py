@@ -17,7 +17,7 @@ from engine.config import Config
 from engine.evaluate import main as evaluate_main
 from engine.evaluation import sample_summaries
 from engine.loading import load_run_models
-from dashboard.common import Downloads, remove_stale_downloads
+from dashboard.downloads import Downloads, remove_stale_downloads
 from engine.export import ExportError, export, main as export_main, remove_stale_partials, staging_prefix
 from engine.model_card import CURVES_FILE, CardInputs, card_text
 from engine.ppo import LengthSampler

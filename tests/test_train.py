@@ -189,7 +189,8 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(tmp_path):
 
 
 def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
-    # A dtype nobody knows: the preflight reads names, shapes and sizes, so the loader is the one to fail.
+    # A dtype nobody knows: the preflight reads names, shapes and sizes, so the loader is the one to
+    # fail, with a typed error (a damaged weights file is a bad model, not a bug: no traceback).
     reward = tmp_path / "reward"
     shutil.copytree(ROOT / "assets" / "tiny" / "reward", reward)
     weights = reward / "model.safetensors"
@@ -200,7 +201,26 @@ def test_an_error_during_the_run_marks_it_failed_with_the_message(tmp_path):
     status = read_status(only_run(runs_dir))
     assert status["state"] == "failed" and "unknown variant `Q32`" in status["error"]
     assert "unknown variant `Q32`" in done.stderr
-    assert "Traceback" in (only_run(runs_dir) / "train.log").read_text()  # the details stay in the log
+    log_text = (only_run(runs_dir) / "train.log").read_text()
+    assert "run failed: ModelError: cannot load" in log_text and "Traceback" not in log_text
+
+
+def test_a_bug_during_the_run_marks_it_failed_and_leaves_its_traceback_in_the_log(tmp_path, monkeypatch):
+    import engine.loading
+    from engine.train import main as train_main
+    from tests.dashboard_helpers import trainer_in_this_process
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug in the loader")
+
+    monkeypatch.setattr(engine.loading, "load_config_models", bug)
+    with trainer_in_this_process():
+        assert train_main(["--preset", "tiny", "--runs-dir", str(tmp_path)]) == 1
+    run_dir = only_run(tmp_path)
+    status = read_status(run_dir)
+    assert status["state"] == "failed" and "RuntimeError: a bug in the loader" in status["error"]
+    log_text = (run_dir / "train.log").read_text()
+    assert "Traceback" in log_text and 'raise RuntimeError("a bug in the loader")' in log_text
 
 
 GATED_TRAINER = """
