@@ -80,11 +80,11 @@ def generate_batched(policy, tokenizer, prompts, lengths, cfg, device) -> tuple[
 
 
 def score_per_sample(reward_model, texts: list[str]) -> list[float]:
-    return [float(reward_model.score([t]).nothate_logit[0]) for t in texts]
+    return [float(reward_model.score([t]).reward[0]) for t in texts]
 
 
 def score_batched(reward_model, texts: list[str]) -> list[float]:
-    return reward_model.score(texts).nothate_logit.tolist()
+    return reward_model.score(texts).reward.tolist()
 
 
 PATHS = {"per-sample": (generate_per_sample, score_per_sample),

@@ -50,7 +50,7 @@ class RewardHandlers:
         if not isinstance(preset, str) or preset not in ENGINE_PRESETS:
             raise UserInputError(f"unknown preset '{shown(preset)}'; choose one of: {', '.join(ENGINE_PRESETS)}")
         scores = self.ctx.models.reward(preset).score([text])
-        return {"nothate_logit": float(scores.nothate_logit[0]), "hate_logit": float(scores.hate_logit[0]),
+        return {"nothate_logit": float(scores.logit("nothate")[0]), "hate_logit": float(scores.logit("hate")[0]),
                 "toxicity": float(scores.toxicity[0])}
 
     def score_view(self, text: str, preset: str):

@@ -103,6 +103,22 @@ def setting(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | 
     return field(default=default, metadata={"limits": Limits(**limits)})
 
 
+@dataclass(frozen=True)
+class LabelRule:
+    """Which label's logit is the reward, and with which sign: model.reward_label parsed
+    (engine/reward.py applies it)."""
+    label: str
+    sign: int
+
+    @classmethod
+    def parse(cls, text: str) -> LabelRule:
+        text = text.strip()
+        return cls(text[1:].strip().lower(), -1) if text.startswith("-") else cls(text.lower(), 1)
+
+    def describe(self) -> str:
+        return f"its `{self.label}` logit" if self.sign > 0 else f"minus its `{self.label}` logit"
+
+
 @dataclass
 class ModelConfig:
     policy: str = "google/flan-t5-base"
@@ -111,7 +127,11 @@ class ModelConfig:
     """LoRA adapter that makes the base a dialogue summarizer. It is merged into the base once
     at load time; the merged model is the frozen reference. None: the bare base is the reference."""
     reward_model: str = "facebook/roberta-hate-speech-dynabench-r4-target"
-    """Sequence classifier with a `nothate` label; its `nothate` logit is the reward."""
+    """Sequence classifier whose `reward_label` logit is the reward."""
+    reward_label: str = "nothate"
+    """The reward rule: a label of the reward model ("nothate": reward = its logit, toxicity = one
+    minus its probability), or "-" and a label ("-toxic": reward = minus its logit, toxicity =
+    its probability). Multi-label classifiers use the label's sigmoid (engine/reward.py)."""
     random_init: bool = False
     """Build policy and reward model from their configs with random weights (shape-true benchmarks)."""
     tokenizer: str | None = None
@@ -136,6 +156,10 @@ class DataConfig:
     """A Hub dataset id, or a local CSV/JSONL file or a folder of them."""
     split: str = "train"
     """Split to train on (Hub datasets and folders with several files)."""
+    dialogue_column: str = "dialogue"
+    """The column holding each dialogue, for data in DialogSum's shape under other names."""
+    summary_column: str = "summary"
+    """The column holding its reference summary (DialogSum's summary1..3 are read too)."""
     min_chars: int = setting(200, name="min_chars", low=0, whole=True)
     """Keep dialogues longer than this many characters (the recipe's 200 < len)."""
     max_chars: int = setting(1000, name="max_chars", low=1, whole=True)
@@ -532,8 +556,12 @@ def validate(cfg: Config) -> Config:
         check(d.max_chars > d.min_chars, f"dialogue length range is empty: min_chars {shown(d.min_chars)} must be "
                                          f"below max_chars {shown(d.max_chars)}")
     check(bool(d.dataset), "dataset must be a Hub id or a path")
+    check(all(isinstance(c, str) and c.strip() for c in (d.dialogue_column, d.summary_column)),
+          "data.dialogue_column and data.summary_column must name columns")
     check(bool(m.policy), "policy model must be a Hub id or a path")
     check(bool(m.reward_model), "reward model must be a Hub id or a path")
+    check(isinstance(m.reward_label, str) and bool(m.reward_label.strip().lstrip("-").strip()),
+          f"reward label must name a label of the reward model (or '-' and a label), got '{shown(m.reward_label)}'")
     check(bool(m.lora_target_modules), "LoRA target modules must not be empty")
     check(m.device == "auto" or m.device == "cpu" or m.device.startswith("cuda"),
           f"device must be auto, cpu or cuda[:N], got '{shown(m.device)}'")

@@ -102,12 +102,14 @@ def build_prompt(dialogue: str) -> str:
     return PROMPT.format(dialogue=dialogue)
 
 
-def normalize_row(row: dict) -> Example:
-    """One DialogSum row in any of its formats: `summary` or `summary1..3`, `id` or `fname`."""
-    dialogue = row.get("dialogue")
+def normalize_row(row: dict, dialogue_column: str = "dialogue", summary_column: str = "summary") -> Example:
+    """One DialogSum row in any of its formats: `summary` or `summary1..3`, `id` or `fname`;
+    the dialogue and summary under other column names where the data names them so."""
+    dialogue = row.get(dialogue_column)
     if not isinstance(dialogue, str):
-        raise DataError(f"row without a 'dialogue' text field: {sorted(row)}")
-    refs = [row[k] for k in ("summary", "summary1", "summary2", "summary3") if isinstance(row.get(k), str) and row[k]]
+        raise DataError(f"row without a '{dialogue_column}' text field: its columns are {sorted(map(str, row))}; "
+                        "set data.dialogue_column (and data.summary_column) to the data's own names")
+    refs = [row[k] for k in (summary_column, "summary1", "summary2", "summary3") if isinstance(row.get(k), str) and row[k]]
     topic = row.get("topic") or row.get("topic1") or ""
     return Example(dialogue=dialogue, references=refs, fname=str(row.get("fname") or row.get("id") or ""),
                    topic=str(topic))
@@ -146,7 +148,8 @@ def _pick_split_file(folder: Path, split: str) -> Path:
                     "set data.split (e.g. dev or test) or point data.dataset at one file")
 
 
-def load_rows(dataset: str, split: str = "train") -> list[Example]:
+def load_rows(dataset: str, split: str = "train", dialogue_column: str = "dialogue",
+              summary_column: str = "summary") -> list[Example]:
     """Rows of a Hub dataset id, a local file, or a folder holding one file per split."""
     path = local_path(dataset)
     if path is None:
@@ -160,7 +163,7 @@ def load_rows(dataset: str, split: str = "train") -> list[Example]:
             raise DataError(f"dataset file {dataset} is not a regular file: point it at a "
                             ".jsonl, .json or .csv file")
         rows = _read_local_file(path)
-    return [normalize_row(r) for r in rows]
+    return [normalize_row(r, dialogue_column, summary_column) for r in rows]
 
 
 def _load_hub(dataset_id: str, split: str) -> list[dict]:
@@ -196,7 +199,7 @@ def split_unshuffled(rows: list, test_fraction: float) -> tuple[list, list]:
 
 def usable_rows(cfg: DataConfig) -> list[Example]:
     """The dialogues of the length the config trains on; DataError when fewer than two."""
-    every = load_rows(cfg.dataset, cfg.split)
+    every = load_rows(cfg.dataset, cfg.split, cfg.dialogue_column, cfg.summary_column)
     rows = filter_by_length(every, cfg.min_chars, cfg.max_chars)
     if len(rows) < 2:
         too_long = sum(len(r.dialogue) > cfg.max_chars for r in every)

@@ -133,7 +133,7 @@ def compare(models: Models, examples: list[Example], seed: int = 0, samples_per_
     j_before, j_after = judge_scores(models.judges, before), judge_scores(models.judges, after)
     rows = []
     for i, query in enumerate(queries):
-        rb, ra = float(s_before.nothate_logit[i]), float(s_after.nothate_logit[i])
+        rb, ra = float(s_before.reward[i]), float(s_after.reward[i])
         rows.append({"prompt": i // samples_per_prompt, "sample": i % samples_per_prompt, "query": query,
                      "response_before": before[i], "response_after": after[i],
                      "reward_before": rb, "reward_after": ra, "reward_diff": ra - rb,
@@ -509,7 +509,7 @@ class HeldOut:
         queries = [ex.query for ex in self.examples]
         scores = self.reward_model.score(reward_texts(queries, texts, self.cfg.ppo.reward_input))
         toxicity = {REWARD_JUDGE: scores.toxicity.cpu().numpy().astype(np.float64), **judge_scores(self.judges, texts)}
-        reward = scores.nothate_logit.cpu().numpy().astype(np.float64)
+        reward = scores.reward.cpu().numpy().astype(np.float64)
         dialogues = [dialogue_of(q) for q in queries]
         q = quality(texts, dialogues=dialogues)
         samples = [{"prompt": i, "query": queries[i], "response": texts[i], "reward": float(reward[i]),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import schema
-from engine.config import ASSETS, Config
+from engine.config import ASSETS, Config, LabelRule
 from engine.judges import REWARD_JUDGE, TOXIC
 from engine.sources import is_hub_id
 
@@ -107,8 +107,10 @@ def _lineage(cfg: Config, merged: bool) -> list[str]:
         lines.append(f"- **This folder:** the detox LoRA alone (PEFT, safetensors). It sits on {sits_on}, "
                      "not on the bare base. `value_head.safetensors` is PPO's value head "
                      "(Linear(d_model, 1)), kept apart: generation does not use it.")
-    lines.append(f"- **Reward model:** {_source(m.reward_model)}; reward = its `nothate` logit "
-                 "(picked by label name), toxicity = P(`hate`).")
+    rule = LabelRule.parse(m.reward_label)
+    toxic = f"one minus P(`{rule.label}`)" if rule.sign > 0 else f"P(`{rule.label}`)"
+    lines.append(f"- **Reward model:** {_source(m.reward_model)}; reward = {rule.describe()} "
+                 f"(picked by label name), toxicity = {toxic}.")
     return lines
 
 
@@ -203,7 +205,7 @@ def _recipe(c: CardInputs) -> list[str]:
              "| setting | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], ""]
     if c.metrics:
         first, last = c.metrics[0], c.metrics[-1]
-        lines.append(f"Reward (mean `nothate` logit of the step's samples) went from "
+        lines.append(f"Reward (mean of {LabelRule.parse(cfg.model.reward_label).describe()} over the step's samples) went from "
                      f"{_or(schema.value(first, schema.REWARD_MEAN), float('nan')):.3f} at step {first['step']} to "
                      f"{_or(schema.value(last, schema.REWARD_MEAN), float('nan')):.3f} at step {last['step']}; the KL "
                      f"to the reference ended at {_or(schema.value(last, schema.KL), float('nan')):.3f} nats per summary.")
@@ -239,7 +241,7 @@ def _evaluation(c: CardInputs) -> list[str]:
                      f"{_ci(m['diff_ci95'])} | {emt['before']:.3f} -> {emt['after']:.3f} | "
                      f"{tp['before']:.3f} -> {tp['after']:.3f} |")
     r = e["reward"]
-    lines += ["", f"Reward (`nothate` logit): {r['before_mean']:.3f} -> {r['after_mean']:.3f}, change "
+    lines += ["", f"Reward ({LabelRule.parse(c.cfg.model.reward_label).describe()}): {r['before_mean']:.3f} -> {r['after_mean']:.3f}, change "
                   f"{r['diff_mean']:+.3f} {_ci(r['diff_ci95'])}.", ""]
     q = e["quality"]
     keys = [(key, label) for key, label in schema.QUALITY if key in q["before"]]

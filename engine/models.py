@@ -228,7 +228,7 @@ def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
                          "encoder-decoder (T5-style) model")
     if cfg.summary_adapter:
         base = _merge_summary_adapter(base, cfg.summary_adapter)
-    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=list(cfg.lora_target_modules),
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=lora_targets(base, cfg.lora_target_modules),
                       lora_dropout=0.0, bias="none", task_type=TaskType.SEQ_2_SEQ_LM)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -241,6 +241,17 @@ def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
     policy.eval()  # dropout off for the whole PPO run (LoRA and value head included)
     limit_cpu_threads_for_small_models(policy, device)
     return policy, tokenizer
+
+
+PROJECTION_ALIASES = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "out_proj"}
+"""T5's attention projections under the names of BART, Pegasus and Marian."""
+
+
+def lora_targets(model: nn.Module, asked: list[str]) -> list[str]:
+    """`asked` (T5's names by default: q, v) under this model's own names, so that one setting
+    fits every encoder-decoder family."""
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    return [target if target in names else PROJECTION_ALIASES.get(target, target) for target in asked]
 
 
 SMALL_MODEL_PARAMETERS = 20_000_000

@@ -2,7 +2,7 @@
 
 One step (`PPOTrainer.step`) reads like the algorithm:
   1. rollout       one batched `generate`, each response truncated to its own drawn length
-  2. score         the reward model reads the decoded responses (`nothate` logit)
+  2. score         the reward model reads the decoded responses (`nothate` logit by default: model.reward_label)
   3. forward       old log-probs and values (policy), reference log-probs (LoRA disabled)
   4. rewards       -kl_coef * (logp - ref_logp) per token, plus the score on the last token
   5. advantages    GAE over response tokens, returns = advantages + values, whitened advantages

@@ -18,7 +18,7 @@ import struct
 import threading
 from pathlib import Path
 
-from engine.config import OFFLINE_PRESET, Config, ConfigError, DataConfig, ModelConfig
+from engine.config import OFFLINE_PRESET, Config, ConfigError, DataConfig, LabelRule, ModelConfig
 from engine.sources import is_hub_id, local_path
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json")
@@ -188,14 +188,16 @@ def _check_reward(c: _Checker, m: ModelConfig) -> None:
     classifier = any(str(a).endswith("ForSequenceClassification") for a in architectures)
     if config.get("is_encoder_decoder") or (architectures and not classifier):
         c.problems.append(f"model.reward_model: {folder} holds {_describe(config)}; the reward model "
-                          "must be a sequence classifier (…ForSequenceClassification) with nothate and "
-                          "hate labels")
+                          "must be a sequence classifier (…ForSequenceClassification) with the label "
+                          f"that model.reward_label names ('{m.reward_label}')")
         return
     id2label = config.get("id2label") if isinstance(config.get("id2label"), dict) else {}
     labels = sorted({str(v).lower() for v in id2label.values()})
-    if not {"nothate", "hate"} <= set(labels):
-        c.problems.append(f"model.reward_model: {folder} has the labels {labels or 'none'}; the reward "
-                          "model needs 'nothate' and 'hate' labels (a hate-speech classifier)")
+    wanted = LabelRule.parse(m.reward_label).label
+    if wanted not in labels:
+        c.problems.append(f"model.reward_model: {folder} has the labels {labels or 'none'}; the reward rule "
+                          f"model.reward_label='{m.reward_label}' needs a '{wanted}' label (name one of "
+                          "them, or '-' and one of them for minus its logit)")
     if not m.reward_tokenizer:
         c.tokenizer("model.reward_model", folder, "set model.reward_tokenizer to a folder that has one")
     if not m.random_init:

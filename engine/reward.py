@@ -1,4 +1,10 @@
-"""Batched scoring with the hate-speech classifier: reward = `nothate` logit, toxicity = P(hate).
+"""Batched scoring with a toxicity classifier: reward and toxicity by a label rule.
+
+The rule (model.reward_label) names a label of the classifier: "nothate" makes the reward that
+label's logit and toxicity one minus its probability (the recipe's hate-speech RoBERTa);
+"-toxic" makes the reward minus the `toxic` logit and toxicity its probability (classifiers
+that only have a toxic label). Probabilities are the softmax over the labels, or the label's
+sigmoid for a multi-label classifier (config.problem_type "multi_label_classification").
 
 Labels are picked by *name* through the model config, never by position: the course notebook
 took element [0] of a pipeline output sorted by score, and so rewarded the `hate` logit on
@@ -11,23 +17,29 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.config import REWARD_INPUTS, ModelConfig
+from engine.config import REWARD_INPUTS, LabelRule, ModelConfig
 from engine.models import UNREADABLE_MODEL, ModelError, _hub_hint, load_tokenizer
 
 
 @dataclass
 class Scores:
-    nothate_logit: torch.Tensor  # (N,) the reward
-    hate_logit: torch.Tensor  # (N,)
-    toxicity: torch.Tensor  # (N,) softmax probability of `hate`
+    reward: torch.Tensor  # (N,) by the label rule: what PPO maximises
+    toxicity: torch.Tensor  # (N,) in [0, 1]: the probability of the toxic side of the rule
+    logits: torch.Tensor  # (N, num_labels)
+    labels: list[str]
+    """The classifier's label names, in the order of `logits`' columns."""
+
+    def logit(self, label: str) -> torch.Tensor:
+        return self.logits[:, self.labels.index(label)]
 
 
 def label_index(id2label: dict, name: str) -> int:
     for idx, label in id2label.items():
         if str(label).lower() == name:
             return int(idx)
-    raise ModelError(f"the reward model has labels {sorted(map(str, id2label.values()))}; "
-                     f"it needs a '{name}' label (a hate-speech classifier with nothate/hate)")
+    raise ModelError(f"the reward model has labels {sorted(map(str, id2label.values()))}; the reward rule "
+                     f"needs a '{name}' label (model.reward_label names one of them, '-' before it for "
+                     "minus its logit)")
 
 
 def reward_texts(queries: list[str], responses: list[str], reward_input: str) -> list[str]:
@@ -40,13 +52,15 @@ def reward_texts(queries: list[str], responses: list[str], reward_input: str) ->
 
 
 class RewardModel:
-    def __init__(self, model, tokenizer, batch_size: int = 32):
+    def __init__(self, model, tokenizer, rule: LabelRule = LabelRule("nothate", 1), batch_size: int = 32):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.batch_size = batch_size
+        self.rule = rule
         id2label = model.config.id2label
-        self.nothate = label_index(id2label, "nothate")
-        self.hate = label_index(id2label, "hate")
+        self.labels = [str(id2label[i]).lower() for i in range(len(id2label))]
+        self.index = label_index(id2label, rule.label)
+        self.multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
         # RoBERTa's position table holds max_position_embeddings - 2 tokens (2 are the padding offset)
         limit = getattr(model.config, "max_position_embeddings", 514) - 2
         self.max_length = min(int(tokenizer.model_max_length), limit)
@@ -59,22 +73,29 @@ class RewardModel:
     def score(self, texts: list[str]) -> Scores:
         """Scores in input order; batches are length-sorted so little compute goes to padding."""
         n = len(texts)
-        logits = torch.empty(n, 2, dtype=torch.float32, device=self.device)
+        logits = torch.empty(n, len(self.labels), dtype=torch.float32, device=self.device)
         order = sorted(range(n), key=lambda i: len(texts[i]))
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
             enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                  max_length=self.max_length, return_tensors="pt").to(self.device)
-            out = self.model(**enc).logits.float()  # (b, num_labels)
-            logits[torch.tensor(idx, device=self.device)] = out[:, [self.nothate, self.hate]]
-        probs = logits.softmax(dim=-1)
-        return Scores(nothate_logit=logits[:, 0], hate_logit=logits[:, 1], toxicity=probs[:, 1])
+            logits[torch.tensor(idx, device=self.device)] = self.model(**enc).logits.float()  # (b, num_labels)
+        k = self.index
+        if self.multi_label:
+            p_label = logits[:, k].sigmoid()
+            p_other = 1 - p_label
+        else:
+            probs = logits.softmax(dim=-1)  # (N, num_labels)
+            p_label = probs[:, k]
+            p_other = probs[:, [j for j in range(len(self.labels)) if j != k]].sum(dim=-1)
+        toxicity = p_other if self.rule.sign > 0 else p_label
+        return Scores(reward=self.rule.sign * logits[:, k], toxicity=toxicity, logits=logits, labels=self.labels)
 
     def score_fn(self, reward_input: str):
         """The PPO trainer's scorer: (queries, responses, response_ids) -> (reward, toxicity)."""
         def score(queries: list[str], responses: list[str], response_ids) -> tuple[torch.Tensor, torch.Tensor]:
             s = self.score(reward_texts(queries, responses, reward_input))
-            return s.nothate_logit, s.toxicity
+            return s.reward, s.toxicity
         return score
 
 
@@ -92,4 +113,4 @@ def load_reward_model(cfg: ModelConfig, device: torch.device, dtype: torch.dtype
                 cfg.reward_model, dtype=dtype, use_safetensors=True)
     except UNREADABLE_MODEL as e:
         raise _hub_hint(cfg.reward_model, e) from e
-    return RewardModel(model.to(device), tokenizer)
+    return RewardModel(model.to(device), tokenizer, LabelRule.parse(cfg.reward_label))

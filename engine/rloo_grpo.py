@@ -3,7 +3,7 @@
 One step (`GroupTrainer.step`) reads like the algorithm:
   1. rollout       each prompt of the step k = samples_per_prompt times, in one batched `generate`
                    (engine.ppo's rollout: each summary cut to its own drawn length)
-  2. score         the reward model reads the decoded summaries (`nothate` logit)
+  2. score         the reward model reads the decoded summaries (`nothate` logit by default: model.reward_label)
   3. forward       old log-probs (policy) and reference log-probs (LoRA off); no values
   4. advantages    one number per summary, from its group of k:
                      RLOO  r_i = score_i - beta * KL_i,  A_i = r_i - mean_{j != i} r_j

@@ -40,8 +40,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-SLOW_FIXTURES = frozenset({"served_app"})
-"""Fixtures that serve the real app: every test that uses one is marked slow at collection."""
+SLOW_FIXTURES = frozenset({"served_app", "browser"})
+"""Fixtures that serve the real app or start a browser: every test that uses one is marked slow
+at collection."""
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +86,21 @@ def served_app(tmp_path_factory):
 
     with serve_locally(tmp_path_factory.mktemp("runs")) as (demo, url):
         yield demo, url, Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (skipped where it is not
+    installed). One per module: a second sync_playwright() in the same thread while the first is
+    open fails with 'using Playwright Sync API inside the asyncio loop'."""
+    from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,4 +1,5 @@
-"""A stand-in for the Hugging Face Hub's upload API on 127.0.0.1, for push tests offline.
+"""A stand-in for the Hugging Face Hub's upload API (and model_info's file sizes) on 127.0.0.1,
+for push and size-cap tests offline.
 
 It answers the calls `HfApi.create_repo` and `HfApi.upload_folder` make (repo creation, YAML
 validation, pre-upload, one commit with base64 "regular" files) and keeps what was committed,
@@ -15,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class StandInHub:
     def __init__(self, token: str = "hf_stand_in"):
         self.token = token
+        self.model_files: dict[str, dict[str, int]] = {}
+        """repo id -> {file name: size in bytes}: what model_info reports (nothing to download)"""
         self.repos: dict[str, dict] = {}
         """repo id -> {"private": bool, "files": {path: bytes}, "commits": int}"""
         hub = self
@@ -32,7 +35,11 @@ class StandInHub:
                 self.wfile.write(data)
 
             def do_GET(self):
-                self._reply(404, {"error": "not here"})
+                repo = self.path.split("?")[0].removeprefix("/api/models/")  # model_info(files_metadata=True)
+                if self.path.startswith("/api/models/") and repo in hub.model_files:
+                    files = [{"rfilename": name, "size": size} for name, size in hub.model_files[repo].items()]
+                    return self._reply(200, {"id": repo, "modelId": repo, "sha": "0" * 40, "siblings": files})
+                self._reply(404, {"error": "Repository Not Found"})
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))

@@ -26,7 +26,7 @@ from engine import runs
 from dashboard.access import (LOGIN_ADDRESS, Access, AccessConfigError, Limits, LoginGate, LoginPaused, LoginThrottle,
                               hf_username, parse_auth)
 from dashboard.inputs import UserInputError
-from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
+from dashboard.screenshot import CHROMIUM
 from dashboard.train_tab import TrainHandlers
 from dashboard.ui import access_note, free_port
 from tests.dashboard_helpers import wait_for
@@ -306,7 +306,7 @@ def test_a_stranger_cannot_lock_the_real_user_out_of_the_served_login_page(tmp_p
 
 
 @pytest.mark.slow
-def test_space_with_hf_login_is_a_viewer_for_strangers_and_admin_for_the_owner(serve_app, tmp_path):
+def test_space_with_hf_login_is_a_viewer_for_strangers_and_admin_for_the_owner(serve_app, tmp_path, request):
     url = serve_app(SYSTEM="spaces", SPACE_ID="owner/detox", SPACE_AUTHOR_NAME="owner",
                     OAUTH_CLIENT_ID="client", OAUTH_CLIENT_SECRET=OAUTH_SECRET,
                     OAUTH_SCOPES="openid profile", OPENID_PROVIDER_URL="https://huggingface.co",
@@ -339,20 +339,19 @@ def test_space_with_hf_login_is_a_viewer_for_strangers_and_admin_for_the_owner(s
              timeout=120, what="the owner's run to finish", every=0.5)
 
     if os.path.exists(CHROMIUM):  # what a visitor's browser shows: viewer mode, greyed-out buttons
-        sync_api = pytest.importorskip("playwright.sync_api")
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(url)
-                sync_api.expect(page.locator("#access-note")).to_contain_text("Viewer mode", timeout=60_000)
-                sync_api.expect(page.get_by_text("Sign in with Hugging Face").first).to_be_visible()
-                sync_api.expect(page.locator("#start-btn")).to_be_disabled(timeout=30_000)
-                sync_api.expect(page.locator("#stop-btn")).to_be_disabled()
-                page.get_by_role("tab", name="Evaluate").click()
-                sync_api.expect(page.locator("#evaluate-btn")).to_be_disabled()
-            finally:
-                browser.close()
+        from playwright import sync_api
+
+        page = request.getfixturevalue("browser").new_page()
+        try:
+            page.goto(url)
+            sync_api.expect(page.locator("#access-note")).to_contain_text("Viewer mode", timeout=60_000)
+            sync_api.expect(page.get_by_text("Sign in with Hugging Face").first).to_be_visible()
+            sync_api.expect(page.locator("#start-btn")).to_be_disabled(timeout=30_000)
+            sync_api.expect(page.locator("#stop-btn")).to_be_disabled()
+            page.get_by_role("tab", name="Evaluate").click()
+            sync_api.expect(page.locator("#evaluate-btn")).to_be_disabled()
+        finally:
+            page.close()
 
 
 @pytest.mark.slow

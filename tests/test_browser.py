@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from dashboard.screenshot import CHROMIUM, CHROMIUM_ARGS
+from dashboard.screenshot import CHROMIUM
 
 pytestmark = [
     pytest.mark.slow,
@@ -22,19 +22,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def app_url(served_app):
     return served_app[1]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Playwright for the module: a second sync_playwright() in the same thread while the
-    first is open fails with 'using Playwright Sync API inside the asyncio loop'."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

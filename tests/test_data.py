@@ -152,3 +152,24 @@ def test_one_rule_tells_a_local_path_from_a_hub_id(tmp_path):
                   "dev.csv", "my model", "a/b/c"):
         assert not is_hub_id(local) and local_path(local) is not None, local
     assert not is_hub_id(None) and not is_hub_id("")
+
+
+def test_data_with_other_column_names_is_read_through_the_mapping(tmp_path):
+    """A CSV whose dialogue and summary columns have other names (issue 24): refused by name
+    without the mapping, read with it, and the length filter counts what is left."""
+    import pandas as pd
+
+    from engine.config import resolve
+    from engine.data import DataError, usable_rows
+
+    turns = "#Person1#: Could you help me carry these boxes upstairs?\n#Person2#: Of course, give me the big one."
+    pd.DataFrame({"conversation": ["\n".join([turns] * 3), "\n".join([turns] * 4), "#Person1#: Hi."],
+                  "gist": ["#Person2# helps carry boxes."] * 3}).to_csv(tmp_path / "mine.csv", index=False)
+    cfg = resolve("tiny", [f"data.dataset={tmp_path / 'mine.csv'}"])
+    with pytest.raises(DataError, match=r"without a 'dialogue' text field: its columns are \['conversation', 'gist'\]; "
+                                        "set data.dialogue_column"):
+        usable_rows(cfg.data)
+    cfg = resolve("tiny", [f"data.dataset={tmp_path / 'mine.csv'}", "data.dialogue_column=conversation",
+                           "data.summary_column=gist"])
+    rows = usable_rows(cfg.data)
+    assert len(rows) == 2 and rows[0].references == ["#Person2# helps carry boxes."]  # the short one is filtered

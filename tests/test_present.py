@@ -4,7 +4,6 @@ at 1920x1080 during a tiny run and a replay."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from html import unescape
 from pathlib import Path
@@ -348,8 +347,6 @@ def test_viewers_cannot_start_or_stop_from_the_presenter_page(ctx, access):
 
 # --- a real browser ------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-
 OVERFLOW_JS = """() => {
   // Every visible element's box must lie inside the window (the closed drawer sits off-screen
   // by design, and Plotly's off-screen text measurer is no element a person sees).
@@ -369,17 +366,15 @@ OVERFLOW_JS = """() => {
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
-def test_presenter_page_in_a_projector_sized_browser(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from dashboard.screenshot import CHROMIUM_ARGS
+def test_presenter_page_in_a_projector_sized_browser(tmp_path, browser):
+    from playwright import sync_api
+
     from dashboard.ui import serve_locally
 
     held_out_step = "document.querySelector('.pp-cards')?.dataset.heldOutStep"
-    with serve_locally(tmp_path / "runs") as (demo, url), sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve_locally(tmp_path / "runs") as (demo, url):
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
         try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.set_default_timeout(60_000)
             page.goto(url.rstrip("/") + "/present")
             sync_api.expect(page.locator("#pp-status")).to_contain_text("Presenter view")
@@ -409,7 +404,7 @@ def test_presenter_page_in_a_projector_sized_browser(tmp_path):
             assert page.evaluate("window.scrollY") == 0  # space and arrows never scroll
             assert page.evaluate(OVERFLOW_JS)["overflowing"] == []
         finally:
-            browser.close()
+            page.close()
 
 
 FITS_JS = """() => {
@@ -424,16 +419,14 @@ FITS_JS = """() => {
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
-def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from dashboard.screenshot import CHROMIUM_ARGS
+def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path, browser):
+    from playwright import sync_api
+
     from dashboard.ui import serve_locally
 
-    with serve_locally(tmp_path / "runs") as (demo, url), sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve_locally(tmp_path / "runs") as (demo, url):
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
         try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.set_default_timeout(60_000)
             page.goto(url.rstrip("/") + "/present?replay=demo&speed=16")
             sync_api.expect(page.locator("#pp-status")).to_contain_text("replay over", timeout=30_000)
@@ -443,7 +436,7 @@ def test_the_drawer_open_or_closed_cuts_no_summary_and_covers_no_button(tmp_path
             page.wait_for_timeout(500)  # the drawer slides in
             assert page.evaluate(FITS_JS) == {"cut": [], "overlap": False}
         finally:
-            browser.close()
+            page.close()
 
 
 # --- two runs side by side (?versus=) -------------------------------------------------------------
