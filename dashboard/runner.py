@@ -27,6 +27,8 @@ from engine.preflight import check_files
 
 from dashboard import health
 from dashboard.access import Limits
+from dashboard.allowed_sources import AllowedSources
+from dashboard.custom_run import CUSTOM_KEYS, check_custom
 from dashboard.inputs import UserInputError
 from dashboard.settings import check_processes, equivalent_command, resolve_settings, train_argv
 from dashboard.storage import Storage
@@ -91,9 +93,12 @@ class Runner:
     """One training process at a time (engine's lock in the runs folder enforces it machine-wide)."""
 
     def __init__(self, storage: Storage, train_command: list[str] | None = None,
-                 limits: Limits | None = None, stop_grace_s: float = STOP_GRACE_S):
+                 limits: Limits | None = None, stop_grace_s: float = STOP_GRACE_S,
+                 sources: AllowedSources | None = None):
         self.storage = storage
         self.limits = limits or Limits()
+        self.sources = sources or AllowedSources.from_env()
+        """What a custom run may name (models, data): checked here, on the server."""
         self.stop_grace_s = stop_grace_s
         self.runs_dir = storage.runs_dir
         self.train_command = train_command
@@ -141,6 +146,10 @@ class Runner:
         if not isinstance(auto_stop, bool):
             raise UserInputError(f"auto-stop must be true or false, got {shown(auto_stop)}")
         cfg = resolve_settings(preset, settings)  # before anything touches the disk
+        if set(settings or {}) & set(CUSTOM_KEYS):
+            check = check_custom(preset, settings or {}, self.sources)
+            if not check.ok:
+                raise UserInputError("this custom run cannot start:\n" + "\n".join(f"- {p}" for p in check.problems))
         over = self.limits.problems(cfg)
         if over:
             raise UserInputError("this run is larger than this app allows:\n" + "\n".join(f"- {p}" for p in over))

@@ -86,8 +86,8 @@ FIELDS: tuple[Field, ...] = (
           note="the same few held-out prompts, scored by the reward model and the independent judges"),
 )
 SETTING_KEYS = tuple(f.key for f in FIELDS)
-"""What the dashboard lets a user change. Model and data paths stay the preset's: a web form
-must not point the trainer at arbitrary files or Hub repos."""
+"""The numbers the dashboard lets a user change. Models and data are the preset's unless a custom
+run names others (dashboard/custom_run.py), within what this app allows (allowed_sources.py)."""
 
 TRAIN_COMMAND = [sys.executable, "-m", "engine.train"]
 LAUNCH_FLAGS = ["--multi_gpu", "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
@@ -127,24 +127,27 @@ def _like(default: Any, value: Any) -> Any:
 
 
 def clean_settings(preset: str, settings: dict[str, Any] | None) -> dict[str, Any]:
-    """Only the settings that differ from the preset, with whole-number floats made ints.
+    """Only the settings that differ from the preset, with whole-number floats made ints, and the
+    custom run's fields that were filled (dashboard/custom_run.py).
 
     Empty values (a cleared form field) mean "the preset's value".
     """
+    from dashboard.custom_run import CUSTOM_KEYS, overrides
+
     defaults = preset_settings(preset)
-    unknown = sorted(set(settings or {}) - set(SETTING_KEYS))
+    unknown = sorted(set(settings or {}) - set(SETTING_KEYS) - set(CUSTOM_KEYS))
     if unknown:
         names = [k if k.isprintable() and k.strip() else repr(k) for k in map(shown, unknown[:5])]
         raise UserInputError(f"the dashboard cannot change {', '.join(names)}; it can change: "
-                             f"{', '.join(SETTING_KEYS)}")
+                             f"{', '.join(SETTING_KEYS + CUSTOM_KEYS)}")
     cleaned: dict[str, Any] = {}
     for key, value in (settings or {}).items():
-        if value is None or value == "":
+        if key in CUSTOM_KEYS or value is None or value == "":
             continue
         value = _like(defaults[key], value)
         if value != defaults[key] or type(value) is not type(defaults[key]):
             cleaned[key] = value
-    return cleaned
+    return {**cleaned, **overrides({k: v for k, v in (settings or {}).items() if k in CUSTOM_KEYS})}
 
 
 def resolve_settings(preset: str, settings: dict[str, Any] | None) -> Config:
@@ -218,6 +221,8 @@ def train_argv(run_dir: Path, processes: int = 1, train_command: list[str] | Non
 def _cli_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):  # --set reads a list as comma-separated names
+        return ",".join(map(str, value))
     return repr(value) if isinstance(value, float) else str(value)
 
 

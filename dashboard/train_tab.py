@@ -22,6 +22,7 @@ from engine.data import dialogue_of
 from dashboard import health, hub, pace, plots
 from dashboard.access import Limits
 from dashboard.context import AppContext, require_user
+from dashboard.custom_run import CUSTOM_FIELDS, check_custom
 from dashboard.display import banner, unless_shown, warn
 from dashboard.errors import correctable_errors, user_errors
 from dashboard.inputs import UserInputError
@@ -243,6 +244,26 @@ class TrainHandlers:
             return equivalent_command(preset, settings, self.ctx.runs_dir)
         except UserInputError as exc:
             return "# " + str(exc).replace("\n", "\n# ")
+
+    def custom_checked(self, preset: str, on: bool, values: dict[str, Any], request: gr.Request = None) -> list[Any]:
+        """The custom run's fields checked as they are filled: each field's verdict under it, the
+        reward model's labels offered for the rule, and Start greyed until every check passes."""
+        fields = [gr.update(info=what) for _, _, what in CUSTOM_FIELDS]
+        if not on:
+            return [gr.update(visible=False), *fields, "", gr.update(interactive=True)]
+        if self.ctx.access.why_not(request, "name models and data"):
+            return [gr.update(visible=True), *fields, banner("warn", "Only admins may name models and data on "
+                                                                     "this app."), gr.update(interactive=False)]
+        check = check_custom(preset, values, self.ctx.runner.sources)
+        for i, (key, _, what) in enumerate(CUSTOM_FIELDS):
+            update: dict[str, Any] = {"info": check.notes.get(key, what)}
+            if key == "model.reward_label" and check.labels:  # offered by name, as the classifier has them
+                update["choices"] = check.labels + [f"-{label}" for label in check.labels]
+            fields[i] = gr.update(**update)
+        summary = (banner("ok", "Every check passed: Start runs these models and data.") if check.ok else
+                   banner("warn", "Start is greyed until these are fixed:\n\n" +
+                          "\n".join(f"- {html.escape(p)}" for p in check.problems)))
+        return [gr.update(visible=True), *fields, summary, gr.update(interactive=check.ok)]
 
     # start and stop
 
@@ -477,6 +498,18 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
         with gr.Column(scale=1, min_width=330, elem_classes=["detox-settings"]):
             preset = gr.Dropdown(PRESET_CHOICES, value=OFFLINE_PRESET, label="Preset")
             preset_info = gr.Markdown(preset_note(OFFLINE_PRESET))
+            custom = gr.Checkbox(False, label="Custom: my own models and data, with this preset's numbers",
+                                 elem_id="custom-toggle")
+            with gr.Group(visible=False) as custom_box:
+                custom_fields = {}
+                for key, label, what in CUSTOM_FIELDS:
+                    elem_id = "custom-" + key.replace(".", "-").replace("_", "-")
+                    if key == "model.reward_label":  # offered from the classifier's own labels once it is found
+                        custom_fields[key] = gr.Dropdown([], value=None, label=label, info=what, allow_custom_value=True,
+                                                         elem_id=elem_id)
+                    else:
+                        custom_fields[key] = gr.Textbox(label=label, info=what, elem_id=elem_id, max_lines=1)
+                custom_note = gr.Markdown(elem_id="custom-check")
             with gr.Group(visible=False) as hub_box:
                 hub_note = gr.Markdown()
                 use_offline = gr.Button(f"Use the offline {OFFLINE_PRESET} preset", size="sm", variant="primary")
@@ -561,7 +594,19 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     by_key = dict(zip(SETTING_KEYS, fields))
 
     def settings_of(values: dict) -> dict[str, Any]:
-        return {key: values[component] for key, component in by_key.items()}
+        chosen = {key: values[component] for key, component in by_key.items()}
+        if values.get(custom):  # the custom run's fields, only while it is switched on
+            chosen.update({key: values[component] for key, component in custom_fields.items()})
+        return chosen
+
+    def custom_changed(values: dict, request: gr.Request) -> list[Any]:
+        return h.custom_checked(values[preset], values[custom],
+                                {key: values[component] for key, component in custom_fields.items()}, request)
+
+    gr.on([custom.change, preset.change] + [c.change for c in custom_fields.values()], custom_changed,
+          {preset, custom, *custom_fields.values()},
+          [custom_box, *custom_fields.values(), custom_note, start],
+          show_progress="hidden", api_name="train_custom_check", api_visibility="undocumented")
 
     # A set of inputs hands the function one {component: value} dict: no long positional lists.
     def command_changed(values: dict) -> str:
@@ -571,10 +616,12 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
         return h.start(values[preset], settings_of(values), values[auto_stop], values[kl_max], request,
                        values[processes])
 
-    gr.on([preset.change] + [c.change for c in fields], command_changed, {preset, *fields}, [command],
+    gr.on([preset.change, custom.change] + [c.change for c in fields + list(custom_fields.values())], command_changed,
+          {preset, custom, *fields, *custom_fields.values()}, [command],
           concurrency_limit=None, show_progress="hidden", api_name="train_command",
           api_visibility="undocumented")
-    start.click(start_clicked, {preset, auto_stop, kl_max, processes, *fields}, [message, picker, view],
+    start.click(start_clicked, {preset, auto_stop, kl_max, processes, custom, *fields, *custom_fields.values()},
+                [message, picker, view],
                 api_name="train_start", api_visibility="undocumented", concurrency_limit=1)
     stop.click(h.stop, [picker], [message], api_name="train_stop", api_visibility="undocumented")
     refresh_runs.click(h.runs_changed, [picker, overlay], [picker, overlay], api_name="train_list_runs",

@@ -30,6 +30,11 @@ ALGORITHMS = {
 menu read this one list (engine/ppo.py has PPO, engine/rloo_grpo.py the other two)."""
 
 
+PROJECTION_ALIASES = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "out_proj"}
+"""model.lora_target_modules names T5's attention projections; BART, Pegasus and Marian call the
+same ones these names (engine.models.lora_targets, and the preflight, read them)."""
+
+
 class ConfigError(ValueError):
     """A setting the user must fix; the message says which and why."""
 

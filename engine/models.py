@@ -21,7 +21,7 @@ from safetensors import SafetensorError
 from torch import nn
 
 from engine import runs
-from engine.config import OFFLINE_PRESET, ModelConfig
+from engine.config import OFFLINE_PRESET, PROJECTION_ALIASES, ModelConfig
 from engine.sources import is_hub_id
 
 VALUE_HEAD_FILE = runs.VALUE_HEAD_FILE
@@ -241,10 +241,6 @@ def _load_policy(cfg: ModelConfig, device: torch.device, dtype: torch.dtype,
     policy.eval()  # dropout off for the whole PPO run (LoRA and value head included)
     limit_cpu_threads_for_small_models(policy, device)
     return policy, tokenizer
-
-
-PROJECTION_ALIASES = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "out_proj"}
-"""T5's attention projections under the names of BART, Pegasus and Marian."""
 
 
 def lora_targets(model: nn.Module, asked: list[str]) -> list[str]:

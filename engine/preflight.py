@@ -18,7 +18,8 @@ import struct
 import threading
 from pathlib import Path
 
-from engine.config import OFFLINE_PRESET, Config, ConfigError, DataConfig, LabelRule, ModelConfig
+from engine.config import (OFFLINE_PRESET, PROJECTION_ALIASES, Config, ConfigError, DataConfig, LabelRule,
+                           ModelConfig)
 from engine.sources import is_hub_id, local_path
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json")
@@ -172,7 +173,8 @@ def _check_policy(c: _Checker, m: ModelConfig) -> Shapes | None:
     shapes = c.weights("model.policy", folder)
     if shapes is not None:
         modules = _module_names(shapes)
-        unknown = [t for t in m.lora_target_modules if not _matches(t, modules)]
+        unknown = [t for t in m.lora_target_modules
+                   if not _matches(t, modules) and not _matches(PROJECTION_ALIASES.get(t, t), modules)]
         if unknown:
             c.problems.append(f"model.lora_target_modules: {', '.join(unknown)} names no module of the "
                               f"policy {folder} (T5 attention uses q, k, v and o)")

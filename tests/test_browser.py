@@ -158,3 +158,51 @@ def test_a_grpo_run_started_from_the_browser_draws_its_own_metrics(served_app, b
                                timeout=60_000)
     finally:
         page.close()
+
+
+def test_a_custom_run_is_filled_checked_and_started_from_the_browser(served_app, browser, tmp_path):
+    """Switch Custom on, name a BART policy, a classifier with ok/toxic labels and a CSV with
+    other column names (all under this app's data folder): each field is checked, the reward
+    label is offered from the classifier's labels, Start waits for the checks, the run starts on
+    those models and the equivalent command carries them."""
+    import json
+
+    from dashboard.allowed_sources import AllowedSources
+    from tests.test_custom_run import custom_data, filled
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    demo, url, _ = served_app
+    root = custom_data(tmp_path / "data")
+    demo.dashboard.runner.sources = AllowedSources(("*",), None, root)
+    values = filled(root)
+    page = browser.new_page(viewport={"width": 1440, "height": 1200})
+    try:
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        expect(page.locator("#train-progress")).not_to_contain_text("Loading", timeout=30_000)
+        page.locator("#custom-toggle input").check()
+        for key in ("model.policy", "model.summary_adapter", "model.reward_model", "data.dataset",
+                    "data.dialogue_column", "data.summary_column", "run.judges"):
+            page.locator(f"#custom-{key.replace('.', '-').replace('_', '-')} input, "
+                         f"#custom-{key.replace('.', '-').replace('_', '-')} textarea").first.fill(values[key])
+        # the reward model's labels are offered; the default rule (nothate) fails until one is picked
+        expect(page.locator("#custom-check")).to_contain_text("'nothate' is not a label of the reward model")
+        expect(page.locator("#start-btn")).to_be_disabled()
+        label = page.locator("#custom-model-reward-label input")
+        label.fill("-toxic")
+        label.press("Enter")
+        expect(page.locator("#custom-check")).to_contain_text("Every check passed")
+        expect(page.locator("#start-btn")).to_be_enabled()
+        page.locator("#setting-ppo-steps input").fill("2")
+        page.get_by_text("Show the equivalent command").click()
+        expect(page.locator("#train-command .cm-scroller")).to_contain_text(f"--set model.policy={root / 'bart'}")
+        page.locator("#start-btn").click()
+        expect(page.locator("#train-message")).to_contain_text("Started run")
+        run_id = page.locator("#train-message strong").first.inner_text()
+        config = json.loads((demo.dashboard.runs_dir / run_id / "config.json").read_text())
+        assert config["model"]["policy"] == str(root / "bart") and config["model"]["reward_label"] == "-toxic"
+        assert config["data"]["dialogue_column"] == "conversation"
+        expect(page.locator("#train-progress")).to_contain_text("Finished", timeout=120_000)
+    finally:
+        page.close()

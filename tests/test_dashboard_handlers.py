@@ -343,7 +343,7 @@ def test_invalid_settings_give_a_message_and_write_nothing(ctx):
         ctx.runner.start("tiny", {"ppo.mini_batch_size": 3, "ppo.learning_rate": 0.5})
     with pytest.raises(UserInputError, match="learning rate"):
         ctx.runner.start("tiny", {"ppo.learning_rate": 0.5})
-    with pytest.raises(UserInputError, match="cannot change model.policy"):
+    with pytest.raises(UserInputError, match="model.policy: policy '/etc' is not allowed on this app"):
         ctx.runner.start("tiny", {"model.policy": "/etc"})
     assert not ctx.runs_dir.exists() or not any(ctx.runs_dir.iterdir())
     with pytest.warns(UserWarning, match="must divide"):  # gr.Warning outside a request
