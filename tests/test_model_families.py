@@ -1,4 +1,4 @@
-"""Any encoder-decoder policy (issue 24): tiny BART- and mT5-family models, built here with random
+"""Any encoder-decoder policy (issue 24): tiny BART-, mT5- and Pegasus-family models, built here with random
 weights, load through the same path as T5 and keep PPO's invariants: KL exactly 0 and ratio 1
 on the first minibatch of the first step. Their pad, EOS and decoder-start ids come from their
 own configs (BART: pad 1, EOS 2, decoder start 2), never from T5's."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 from transformers import (AutoTokenizer, BartConfig, BartForConditionalGeneration, MT5Config,
-                          MT5ForConditionalGeneration)
+                          MT5ForConditionalGeneration, PegasusConfig, PegasusForConditionalGeneration)
 
 from engine.config import resolve
 from engine.data import load_prompts
@@ -42,14 +42,26 @@ def tiny_mt5(folder):
     return folder
 
 
-@pytest.mark.parametrize("family, build", [("bart", tiny_bart), ("mt5", tiny_mt5)])
+def tiny_pegasus(folder):
+    tok = AutoTokenizer.from_pretrained(TINY / "policy")  # Pegasus, like T5: <pad> 0, </s> 1, decoder start = pad
+    config = PegasusConfig(vocab_size=len(tok), d_model=32, encoder_layers=1, decoder_layers=1,
+                           encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+                           decoder_ffn_dim=64, max_position_embeddings=600, pad_token_id=0, eos_token_id=1,
+                           decoder_start_token_id=0, forced_eos_token_id=1)
+    torch.manual_seed(0)
+    PegasusForConditionalGeneration(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("family, build", [("bart", tiny_bart), ("mt5", tiny_mt5), ("pegasus", tiny_pegasus)])
 def test_a_policy_of_another_family_trains_with_ppos_invariants(family, build, tmp_path):
     policy_dir = build(tmp_path / family)
     cfg = resolve("tiny", [f"model.policy={policy_dir}", "model.summary_adapter=none", "ppo.batch_size=4",
                            "ppo.mini_batch_size=2"])
     policy, tok = load_policy(cfg.model, CPU, torch.float32, seed=cfg.ppo.seed)
     lora = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, _ in policy.named_parameters() if "lora_" in n}
-    assert lora == ({"q_proj", "v_proj"} if family == "bart" else {"q", "v"})  # T5's q, v under the family's names
+    assert lora == ({"q", "v"} if family == "mt5" else {"q_proj", "v_proj"})  # T5's q, v under the family's names
     reward = load_reward_model(cfg.model, CPU, torch.float32)
     trainer = PPOTrainer(cfg, policy, tok, reward.score_fn(cfg.ppo.reward_input))
     data = load_prompts(cfg.data, tok)
