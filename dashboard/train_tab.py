@@ -249,8 +249,8 @@ class TrainHandlers:
         """The custom run's fields checked as they are filled: each field's verdict under it, the
         reward model's labels offered for the rule, and Start greyed until every check passes."""
         fields = [gr.update(info=what) for _, _, what in CUSTOM_FIELDS]
-        if not on:
-            return [gr.update(visible=False), *fields, "", gr.update(interactive=True)]
+        if not on:  # nothing else changes: the refresh owns Start while no custom run is being filled
+            return [gr.update(visible=False), *(gr.skip() for _ in CUSTOM_FIELDS), "", gr.skip()]
         if self.ctx.access.why_not(request, "name models and data"):
             return [gr.update(visible=True), *fields, banner("warn", "Only admins may name models and data on "
                                                                      "this app."), gr.update(interactive=False)]
@@ -607,6 +607,12 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
           {preset, custom, *custom_fields.values()},
           [custom_box, *custom_fields.values(), custom_note, start],
           show_progress="hidden", api_name="train_custom_check", api_visibility="undocumented")
+
+    def custom_switched_off(on: bool):
+        """Start as the refresh would have it, once a custom run that failed its checks is given up."""
+        return gr.skip() if on else gr.update(interactive=ctx.runner.in_progress() is None)
+
+    custom.input(custom_switched_off, [custom], [start], show_progress="hidden", api_visibility="undocumented")
 
     # A set of inputs hands the function one {component: value} dict: no long positional lists.
     def command_changed(values: dict) -> str:
