@@ -13,10 +13,11 @@ from typing import Any
 
 from engine.config import ConfigError, LabelRule, resolve, shown
 from engine.data import DataError, usable_rows
-from engine.preflight import dataset_problems, hub_reachable, in_hub_cache, model_path_problems, offline_by_env
+from engine.preflight import dataset_problems, in_hub_cache, model_path_problems, offline_by_env
 from engine.sources import is_hub_id, local_path
 
 from dashboard.allowed_sources import AllowedSources
+from dashboard.hub import hub_reachable  # asked once per process, not once per keystroke
 
 CUSTOM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("model.policy", "Policy", "a seq2seq summarizer: a Hub id or a folder (T5, FLAN-T5, mT5, BART, Pegasus)"),

@@ -312,11 +312,10 @@ class Storage:
         """What is wrong with the run's files, each message naming its file (corrupt status.json,
         config.json, dashboard.json or evaluation.json, corrupt metrics/samples/eval lines); []
         for a sound run. Readers work around all of these; the user should still know. Reads
-        only what the caches do not hold: `status` is the one a snapshot already read."""
+        only what the caches do not hold: `status` (and tails brought up to date) come from a snapshot."""
         run_dir = entry.metrics.path.parent
-        if status is None:
-            status = runs.read_status_file(run_dir)
-        found = [p for p in [status.get("error") if status.get("state") == "unknown" else None,
+        stored = status if status is not None else runs.read_status_file(run_dir)
+        found = [p for p in [stored.get("error") if stored.get("state") == "unknown" else None,
                              runs.log_problem(run_dir)] if p]
         with entry.lock:
             config, config_problem = entry.config.read(lambda path: runs.read_config(path.parent))
@@ -327,7 +326,8 @@ class Storage:
         total = len(found)
         with entry.lock:
             for tail in (entry.metrics, entry.samples, entry.evals):
-                tail.update()
+                if status is None:  # a snapshot has just brought the tails up to date
+                    tail.update()
                 found += tail.problems
                 total += tail.problem_count
         return runs.summarise_problems(found, total=total)

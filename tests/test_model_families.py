@@ -20,38 +20,35 @@ CPU = torch.device("cpu")
 TINY = ROOT / "assets" / "tiny"
 
 
-def tiny_bart(folder):
-    tok = AutoTokenizer.from_pretrained(TINY / "reward")  # RoBERTa-style: <s> 0, <pad> 1, </s> 2
-    config = BartConfig(vocab_size=len(tok), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-                        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
-                        max_position_embeddings=600, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-                        decoder_start_token_id=2, forced_bos_token_id=0)
+def _save(folder, model_class, config_class, tokenizer_folder, **config):
+    """A random-weight model of `model_class` with the tiny preset's tokenizer from `tokenizer_folder`."""
+    tok = AutoTokenizer.from_pretrained(TINY / tokenizer_folder)
     torch.manual_seed(0)
-    BartForConditionalGeneration(config).save_pretrained(folder)
+    model_class(config_class(vocab_size=len(tok), **config)).save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder
+
+
+BART_LIKE = dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+                 encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=600)
+
+
+def tiny_bart(folder):
+    # RoBERTa-style tokenizer: <s> 0, <pad> 1, </s> 2; BART starts decoding with </s> and forces <s>
+    return _save(folder, BartForConditionalGeneration, BartConfig, "reward", **BART_LIKE, pad_token_id=1,
+                 bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, forced_bos_token_id=0)
 
 
 def tiny_mt5(folder):
-    tok = AutoTokenizer.from_pretrained(TINY / "policy")  # T5-style: <pad> 0, </s> 1
-    config = MT5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=1, num_decoder_layers=1,
-                       num_heads=2, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
-    torch.manual_seed(0)
-    MT5ForConditionalGeneration(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    # T5-style tokenizer: <pad> 0, </s> 1
+    return _save(folder, MT5ForConditionalGeneration, MT5Config, "policy", d_model=32, d_kv=8, d_ff=64, num_layers=1,
+                 num_decoder_layers=1, num_heads=2, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
 
 
 def tiny_pegasus(folder):
-    tok = AutoTokenizer.from_pretrained(TINY / "policy")  # Pegasus, like T5: <pad> 0, </s> 1, decoder start = pad
-    config = PegasusConfig(vocab_size=len(tok), d_model=32, encoder_layers=1, decoder_layers=1,
-                           encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-                           decoder_ffn_dim=64, max_position_embeddings=600, pad_token_id=0, eos_token_id=1,
-                           decoder_start_token_id=0, forced_eos_token_id=1)
-    torch.manual_seed(0)
-    PegasusForConditionalGeneration(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    # Pegasus, like T5: <pad> 0, </s> 1, decoder start = pad
+    return _save(folder, PegasusForConditionalGeneration, PegasusConfig, "policy", **BART_LIKE, pad_token_id=0,
+                 eos_token_id=1, decoder_start_token_id=0, forced_eos_token_id=1)
 
 
 @pytest.mark.parametrize("family, build", [("bart", tiny_bart), ("mt5", tiny_mt5), ("pegasus", tiny_pegasus)])
