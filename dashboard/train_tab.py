@@ -603,7 +603,9 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
         return h.custom_checked(values[preset], values[custom],
                                 {key: values[component] for key, component in custom_fields.items()}, request)
 
-    gr.on([custom.change, preset.change] + [c.change for c in custom_fields.values()], custom_changed,
+    # Not on preset.change: at page load that would queue one more event before the preset fills
+    # the form; a base preset changed under a filled form is checked again by the runner at Start.
+    gr.on([custom.change] + [c.change for c in custom_fields.values()], custom_changed,
           {preset, custom, *custom_fields.values()},
           [custom_box, *custom_fields.values(), custom_note, start],
           show_progress="hidden", api_name="train_custom_check", api_visibility="undocumented")
@@ -625,7 +627,7 @@ def create_train_tab(ctx: AppContext, demo: gr.Blocks) -> dict[str, Any]:
     gr.on([preset.change, custom.change] + [c.change for c in fields + list(custom_fields.values())], command_changed,
           {preset, custom, *fields, *custom_fields.values()}, [command],
           concurrency_limit=None, show_progress="hidden", api_name="train_command",
-          api_visibility="undocumented")
+          api_visibility="undocumented", trigger_mode="always_last")  # a change during a slow answer is never dropped
     start.click(start_clicked, {preset, auto_stop, kl_max, processes, custom, *fields, *custom_fields.values()},
                 [message, picker, view],
                 api_name="train_start", api_visibility="undocumented", concurrency_limit=1)
